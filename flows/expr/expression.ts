@@ -1,0 +1,121 @@
+import { celEnvironment, EXPRESSION_ROOTS } from "./environment.ts";
+import { fromCel } from "./values.ts";
+
+/** A dependency of an expression on another node's output port: `nodes.<node>.<port>`. */
+export interface NodeReference {
+  node: string;
+  /** Undefined when the expression uses `nodes.<node>` whole. */
+  port?: string;
+  /** Offset of the reference in the expression source. */
+  offset: number;
+}
+
+/** Why an expression was rejected; `offset` is relative to the expression source. */
+export class ExpressionError extends Error {
+  override name = "ExpressionError";
+  constructor(
+    readonly code: "EXPR_SYNTAX" | "EXPR_TYPE" | "EXPR_EVAL" | "EXPR_LIMIT",
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+export type Scope = Partial<Record<(typeof EXPRESSION_ROOTS)[number], unknown>>;
+
+export interface CompiledExpression {
+  readonly source: string;
+  readonly references: readonly NodeReference[];
+  /** Evaluates against a scope; throws ExpressionError (code EXPR_EVAL) on failure. Results are plain JSON-like values. */
+  evaluate(scope: Scope): unknown;
+}
+
+interface AstNode {
+  op: string;
+  args: unknown;
+  pos?: number;
+  start?: number;
+}
+
+const isAst = (v: unknown): v is AstNode => typeof v === "object" && v !== null && "op" in v && "args" in v;
+
+/** Collects `nodes.<id>.<port>` chains from a parsed CEL AST. */
+function collectReferences(ast: unknown, out: NodeReference[]): void {
+  if (Array.isArray(ast)) {
+    for (const item of ast) collectReferences(item, out);
+    return;
+  }
+  if (!isAst(ast)) return;
+  if (ast.op === "." || ast.op === "[]") {
+    const chain = memberChain(ast);
+    if (chain && chain.names[0] === "nodes" && chain.names.length >= 2) {
+      out.push({ node: chain.names[1]!, port: chain.names[2], offset: chain.offset });
+      return;
+    }
+  }
+  collectReferences(ast.args, out);
+}
+
+/** `nodes.a.out` → ["nodes","a","out"]; `nodes["a"]` works too. Returns undefined for other shapes. */
+function memberChain(ast: AstNode): { names: string[]; offset: number } | undefined {
+  const names: string[] = [];
+  let cur: unknown = ast;
+  while (isAst(cur) && (cur.op === "." || cur.op === "[]")) {
+    const [target, key] = cur.args as [unknown, unknown];
+    const name = typeof key === "string" ? key : isAst(key) && key.op === "value" ? key.args : undefined;
+    if (typeof name !== "string") {
+      // A computed key (`nodes[x]`) ends the static part of the chain.
+      names.length = 0;
+    } else names.unshift(name);
+    cur = target;
+  }
+  if (!isAst(cur) || cur.op !== "id" || typeof cur.args !== "string") return undefined;
+  names.unshift(cur.args);
+  return { names, offset: cur.start ?? cur.pos ?? 0 };
+}
+
+interface CelErrorShape {
+  name?: string;
+  summary?: string;
+  message?: string;
+  range?: { start: number };
+}
+
+function toExpressionError(error: unknown, phase: "parse" | "check" | "eval"): ExpressionError {
+  const e = (error ?? {}) as CelErrorShape;
+  const summary = e.summary ?? String(e.message ?? error).split("\n")[0] ?? "invalid expression";
+  const offset = e.range?.start ?? 0;
+  if (/limit|exceed|maximum/i.test(summary)) return new ExpressionError("EXPR_LIMIT", summary, offset);
+  if (phase === "parse" || e.name === "ParseError") return new ExpressionError("EXPR_SYNTAX", summary, offset);
+  if (phase === "check" || e.name === "TypeError") return new ExpressionError("EXPR_TYPE", summary, offset);
+  return new ExpressionError("EXPR_EVAL", summary, offset);
+}
+
+/**
+ * Parses and type-checks one CEL expression (no `${{ }}` around it). Throws ExpressionError.
+ * @example compileExpression("trigger.body.count + 1").evaluate({ trigger: { body: { count: 2 } } }) // 3
+ */
+export function compileExpression(source: string): CompiledExpression {
+  let program: ReturnType<typeof celEnvironment.parse>;
+  try {
+    program = celEnvironment.parse(source);
+  } catch (error) {
+    throw toExpressionError(error, "parse");
+  }
+  const checked = program.check();
+  if (!checked.valid) throw toExpressionError(checked.error, "check");
+  const references: NodeReference[] = [];
+  collectReferences(program.ast, references);
+  return {
+    source,
+    references,
+    evaluate(scope: Scope): unknown {
+      try {
+        return fromCel(program(scope as Record<string, unknown>));
+      } catch (error) {
+        throw toExpressionError(error, "eval");
+      }
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Flow IR v1: the TypeScript view of a flow document (see `flows/schema/flow.v1.json` and
+ * `impl-docs/flow-ir.md`). Field names are camelCase throughout.
+ *
+ * Values written as `${{ ... }}` are CEL expressions (see `flows/expr`). A string that is exactly one
+ * `${{ expr }}` evaluates to the expression's typed value; a string with text around one or more
+ * `${{ }}` is string interpolation. Anything else is a literal.
+ */
+
+/** Version of the IR this code reads; a document says it with `flows: 1`. */
+export const IR_VERSION = 1;
+
+/** A JSON value as it appears in a flow document. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** `"250ms"`, `"5s"`, `"2m"`, `"1h"`. */
+export type Duration = string;
+
+export type Effect = "pure" | "read" | "write" | "external";
+export type Determinism = "strict" | "stable" | "best_effort" | "nondeterministic";
+
+export interface FlowDocument {
+  /** IR version; must be 1. */
+  flows: 1;
+  /** `^[a-z][a-z0-9-]{0,62}$`; unique across a deployment. */
+  id: string;
+  /** Semantic version of this flow. */
+  version: string;
+  description?: string;
+  /** Bindings (capabilities, vars, secrets) the flow uses, keyed by binding name (`^[A-Z][A-Z0-9_]*$`). */
+  bindings?: Record<string, BindingDecl>;
+  triggers: TriggerDecl[];
+  nodes: NodeDecl[];
+  defaults?: FlowDefaults;
+  /** Which node's output is the run's result (default: the `respond` node, if there is exactly one). */
+  output?: string;
+}
+
+export type BindingDecl =
+  | { type: "kv"; description?: string }
+  | { type: "r2"; bucket: string; description?: string }
+  | { type: "queue"; queue: string; description?: string }
+  | { type: "durableObject"; className: string; description?: string }
+  | { type: "var"; value: Json; description?: string }
+  | { type: "secret"; description?: string };
+
+export type BindingType = BindingDecl["type"];
+
+export interface FlowDefaults {
+  /** Per-node timeout unless a node or its kind says otherwise. */
+  timeout?: Duration;
+  /** Whole-run deadline; kept below the Workers limits. */
+  deadline?: Duration;
+  retry?: RetryPolicyDecl;
+}
+
+export interface RetryPolicyDecl {
+  /** Total attempts including the first (1 = no retry). */
+  attempts: number;
+  backoff?: "constant" | "linear" | "exponential";
+  /** Base delay. */
+  delay?: Duration;
+  maxDelay?: Duration;
+  jitter?: boolean;
+  /**
+   * Opt-in: retry a `write` or `external` node that carries no idempotency key, asserting that
+   * repeating it is safe. Without it the validator rejects such a retry (FLOW_RETRY_NOT_IDEMPOTENT).
+   */
+  idempotent?: boolean;
+}
+
+export type TriggerDecl = HttpTrigger | QueueTrigger | CronTrigger | GithubTrigger;
+
+interface TriggerBase {
+  /** Optional id, unique in the flow; defaults to `<type>` or `<type>-<index>`. */
+  id?: string;
+}
+
+export interface HttpTrigger extends TriggerBase {
+  type: "http";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Hono-style path: `/echo/:name`. */
+  path: string;
+  /** `json` (default): the output as JSON; `sse`: run events and chunks; `stream`: a node's stream as the body. */
+  response?: "json" | "sse" | "stream";
+  /** Request body size limit, e.g. `"1mb"`; default 1mb. */
+  maxBodySize?: string;
+}
+
+export interface QueueTrigger extends TriggerBase {
+  type: "queue";
+  /** Queue name (the consumer side). */
+  queue: string;
+  batchSize?: number;
+  batchTimeout?: Duration;
+  maxRetries?: number;
+  retryDelay?: Duration;
+  deadLetterQueue?: string;
+}
+
+export interface CronTrigger extends TriggerBase {
+  type: "cron";
+  /** Five-field cron expression. */
+  schedule: string;
+}
+
+export interface GithubTrigger extends TriggerBase {
+  type: "github";
+  /** `issues`, `issues.opened`, `pull_request.*`, `*`. */
+  events: string[];
+  /** Webhook path; default `/github/webhook`. */
+  path?: string;
+  /** Binding name of the secret holding the webhook secret; default `GITHUB_WEBHOOK_SECRET`. */
+  secret?: string;
+}
+
+export interface NodeDecl {
+  /** `^[a-z][a-zA-Z0-9_]{0,63}$` (usable as a CEL identifier), unique in the flow. */
+  id: string;
+  /** A registered node kind, e.g. `transform`, `kv.get`. */
+  kind: string;
+  description?: string;
+  /** Input port values: literals or `${{ }}` expressions; references to `nodes.<id>.<port>` create edges. */
+  inputs?: Record<string, Json>;
+  /** Kind-specific configuration, checked against the kind's config schema. Static (no expressions) unless the kind says so. */
+  config?: Record<string, Json>;
+  /** Order-only dependencies: run after these nodes end (whatever their output). */
+  after?: string[];
+  /** Run only when this expression is true; otherwise the node is skipped (and so are its dependants). */
+  when?: string;
+  retry?: RetryPolicyDecl;
+  timeout?: Duration;
+  /** Expression giving the idempotency key of an effectful node. */
+  idempotencyKey?: string;
+}

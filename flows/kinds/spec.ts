@@ -1,0 +1,48 @@
+import type { BindingType, Determinism, Duration, Effect, Json, RetryPolicyDecl } from "../ir/types.ts";
+
+/** A JSON Schema (draft 2020-12) object, as plain data. */
+export type JsonSchema = { [key: string]: Json };
+
+export interface PortSpec {
+  description?: string;
+  /** An input port that must be given (validator: FLOW_INPUT_MISSING). */
+  required?: boolean;
+}
+
+/**
+ * The pure, declarative half of a node kind: what the validator, the packager and the docs read.
+ * The kernel pairs it with an implementation (see `kernel/kinds`). Specs are plain data plus, at most,
+ * pure functions of the node's config.
+ */
+export interface NodeKindSpec {
+  /** Registry name: `transform`, `kv.get`, `github.request`. */
+  readonly kind: string;
+  readonly description: string;
+  readonly effect: Effect;
+  readonly determinism: Determinism;
+  /** Declared input ports. */
+  readonly inputs: Readonly<Record<string, PortSpec>>;
+  /** When true, a node of this kind may also take input ports not declared above (e.g. `transform`). */
+  readonly openInputs?: boolean;
+  /** Output ports; a function when they depend on config (e.g. `switch` cases). */
+  readonly outputs: Readonly<Record<string, PortSpec>> | ((config: Record<string, Json>) => string[]);
+  /** JSON Schema of `config`; compiled to a standalone validator at build time. */
+  readonly configSchema: JsonSchema;
+  /**
+   * Binding types this kind needs. The node names its binding in `config.binding`; when it does not,
+   * the flow must declare exactly one binding of that type.
+   */
+  readonly needs?: readonly BindingType[];
+  readonly defaultTimeout?: Duration;
+  readonly defaultRetry?: RetryPolicyDecl;
+  /** Names of config fields whose string values may hold `${{ }}` expressions (checked at validation). */
+  readonly expressionConfig?: readonly string[];
+}
+
+/** A frozen map from kind name to spec. */
+export type KindCatalog = Readonly<Record<string, NodeKindSpec>>;
+
+/** The output port names of a node of this kind with this config. */
+export function outputPorts(spec: NodeKindSpec, config: Record<string, Json>): string[] {
+  return typeof spec.outputs === "function" ? spec.outputs(config) : Object.keys(spec.outputs);
+}

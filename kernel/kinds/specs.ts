@@ -1,0 +1,238 @@
+import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
+
+/**
+ * Declarations of the built-in node kinds: the pure half that the validator, the packager and the docs read,
+ * without pulling in any implementation. Implementations live beside this file (`kernel/kinds/<kind>.ts`).
+ */
+
+const DURATION: JsonSchema = { type: "string", pattern: "^[0-9]+(ms|s|m|h)$" };
+const OUT = { out: {} } as const;
+const noConfig: JsonSchema = { type: "object", additionalProperties: false, properties: {} };
+
+export const KIND_TRANSFORM = "transform";
+export const KIND_CONDITION = "condition";
+export const KIND_SWITCH = "switch";
+export const KIND_MAP = "map";
+export const KIND_MERGE = "merge";
+export const KIND_SUBFLOW = "subflow";
+export const KIND_DELAY = "delay";
+export const KIND_HTTP_FETCH = "http.fetch";
+export const KIND_LOG = "log";
+export const KIND_FAIL = "fail";
+export const KIND_RESPOND = "respond";
+
+const transform: NodeKindSpec = {
+  kind: KIND_TRANSFORM,
+  description:
+    "Shapes data. Output `out` is `config.value` (a template that may use `input`) or, without it, the object of its inputs.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: {},
+  openInputs: true,
+  outputs: OUT,
+  configSchema: { type: "object", additionalProperties: false, properties: { value: {} } },
+  expressionConfig: ["value"],
+};
+
+const condition: NodeKindSpec = {
+  kind: KIND_CONDITION,
+  description: "Evaluates `config.when`; emits input `value` on port `then` when true, on port `else` otherwise.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { value: {} },
+  outputs: { then: {}, else: {} },
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["when"],
+    properties: { when: { type: "string", minLength: 1 } },
+  },
+  expressionConfig: ["when"],
+};
+
+const switchKind: NodeKindSpec = {
+  kind: KIND_SWITCH,
+  description:
+    "Emits input `value` on the port of the first case whose `when` is true, else on `config.default` (if set).",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { value: {} },
+  outputs: (config) => {
+    const cases = Array.isArray(config.cases) ? config.cases : [];
+    const names = cases.map((c) => (c && typeof c === "object" && !Array.isArray(c) ? String(c.port) : ""));
+    return typeof config.default === "string" ? [...names, config.default] : names;
+  },
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["cases"],
+    properties: {
+      cases: {
+        type: "array",
+        minItems: 1,
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["port", "when"],
+          properties: { port: { type: "string", pattern: "^[a-z][a-zA-Z0-9_]*$" }, when: { type: "string" } },
+        },
+      },
+      default: { type: "string", pattern: "^[a-z][a-zA-Z0-9_]*$" },
+    },
+  },
+  expressionConfig: ["cases"],
+};
+
+const map: NodeKindSpec = {
+  kind: KIND_MAP,
+  description:
+    "Runs `config.node` (a node template, which may use `item` and `index`) once per element of input `items`, at most `concurrency` at a time; `out` is the list of results in order.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { items: { required: true } },
+  outputs: OUT,
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["node"],
+    properties: {
+      concurrency: { type: "integer", minimum: 1, maximum: 100 },
+      node: {
+        type: "object",
+        additionalProperties: false,
+        required: ["kind"],
+        properties: {
+          kind: { type: "string" },
+          inputs: { type: "object" },
+          config: { type: "object" },
+          port: { type: "string" },
+        },
+      },
+    },
+  },
+};
+
+const merge: NodeKindSpec = {
+  kind: KIND_MERGE,
+  description:
+    "Joins branches. Runs once every input's source has ended, even if some were skipped. `mode: first` emits the first input that has a value; `mode: all` (default) emits an object of the inputs that have one.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: {},
+  openInputs: true,
+  outputs: OUT,
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    properties: { mode: { enum: ["first", "all"] } },
+  },
+};
+
+const subflow: NodeKindSpec = {
+  kind: KIND_SUBFLOW,
+  description: "Runs another flow of the same deployment with input `input` as its trigger body; `out` is its output.",
+  // The callee's own nodes are checked where it is defined; as a node, a call is as weak as any flow can be.
+  effect: "external",
+  determinism: "best_effort",
+  inputs: { input: {} },
+  outputs: OUT,
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["flow"],
+    properties: { flow: { type: "string", pattern: "^[a-z][a-z0-9-]{0,62}$" } },
+  },
+};
+
+const delay: NodeKindSpec = {
+  kind: KIND_DELAY,
+  description: "Waits `config.duration` (cancellable), then emits input `value` on `out`.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { value: {} },
+  outputs: OUT,
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["duration"],
+    properties: { duration: DURATION },
+  },
+};
+
+const httpFetch: NodeKindSpec = {
+  kind: KIND_HTTP_FETCH,
+  description:
+    "Calls an HTTP endpoint with the node's signal. Outputs `status`, `headers` and `body` (parsed per `config.responseType`).",
+  effect: "external",
+  determinism: "nondeterministic",
+  inputs: { url: { required: true }, method: {}, headers: {}, body: {} },
+  outputs: { status: {}, headers: {}, body: {} },
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      responseType: { enum: ["json", "text", "stream", "bytes"] },
+      /** Fail (retryably for 5xx and 429) unless the status is 2xx. */
+      failOnError: { type: "boolean" },
+    },
+  },
+  defaultTimeout: "10s",
+};
+
+const log: NodeKindSpec = {
+  kind: KIND_LOG,
+  description:
+    "Writes a structured log line with input `message` and `data`; `out` is `data`. Logging is observability, not a flow effect.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { message: { required: true }, data: {} },
+  outputs: OUT,
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    properties: { level: { enum: ["debug", "info", "warn", "error"] } },
+  },
+};
+
+const fail: NodeKindSpec = {
+  kind: KIND_FAIL,
+  description: "Ends the run with a user error: `config.code` (UPPER_SNAKE), `config.status`, input `message` and `details`.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { message: { required: true }, details: {} },
+  outputs: {},
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["code"],
+    properties: {
+      code: { type: "string", pattern: "^[A-Z][A-Z0-9_]*$" },
+      status: { type: "integer", minimum: 400, maximum: 599 },
+    },
+  },
+};
+
+const respond: NodeKindSpec = {
+  kind: KIND_RESPOND,
+  description: "The run's answer: `out` is `{ status, headers, body }` from its inputs (status 200 by default).",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { body: {}, status: {}, headers: {} },
+  outputs: OUT,
+  configSchema: noConfig,
+};
+
+/** The built-in kinds, keyed by kind name. */
+export const BUILTIN_KIND_SPECS: KindCatalog = Object.freeze({
+  [KIND_TRANSFORM]: transform,
+  [KIND_CONDITION]: condition,
+  [KIND_SWITCH]: switchKind,
+  [KIND_MAP]: map,
+  [KIND_MERGE]: merge,
+  [KIND_SUBFLOW]: subflow,
+  [KIND_DELAY]: delay,
+  [KIND_HTTP_FETCH]: httpFetch,
+  [KIND_LOG]: log,
+  [KIND_FAIL]: fail,
+  [KIND_RESPOND]: respond,
+});
