@@ -1,0 +1,5 @@
+// Flow files imported as text (wrangler.toml `[[rules]] type = "Text"`).
+declare module "*.yaml" {
+  const text: string;
+  export default text;
+}

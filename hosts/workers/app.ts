@@ -1,0 +1,175 @@
+import { Hono } from "hono";
+import {
+  type ExecutionPlan,
+  FlowError,
+  KIND_RESPOND,
+  type RunOptions,
+  type RunResult,
+  runFlow,
+  startRun,
+} from "../../kernel/index.ts";
+import { readRequestBody } from "./body.ts";
+import type { FlowSet, HttpRoute } from "./flow-set.ts";
+import { httpTriggerEvent } from "./http-trigger.ts";
+import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER, toByteStream } from "./responses.ts";
+import { consoleSink, type LogSink, logRun } from "./run-log.ts";
+import { sseStream } from "./sse/stream.ts";
+
+export type Bindings = Record<string, unknown>;
+
+export interface HostOptions {
+  /** Where the per-run log line goes (one JSON line on stdout by default). */
+  log?: LogSink;
+  /** SSE heartbeat interval, ms. */
+  heartbeatMs?: number;
+  /** Serve `GET /_flows/health` (default true). */
+  health?: boolean;
+  /** Extra run options for every run (clock, fetch, journal…), e.g. for tests. */
+  runOptions?: (bindings: Bindings) => Partial<RunOptions>;
+}
+
+type AppEnv = { Bindings: Bindings; Variables: { runId: string } };
+
+const isRespondOutput = (plan: ExecutionPlan): boolean =>
+  plan.outputCandidates.length > 0 && plan.outputCandidates.every((i) => plan.nodes[i]?.kindName === KIND_RESPOND);
+
+/** Options shared by every run the host starts. */
+export function baseRunOptions(set: FlowSet, bindings: Bindings, options: HostOptions): RunOptions {
+  return {
+    env: bindings,
+    subflows: (flowId) => set.plans.get(flowId),
+    ...options.runOptions?.(bindings),
+  };
+}
+
+async function serveRoute(
+  request: Request,
+  route: HttpRoute,
+  plan: ExecutionPlan,
+  params: Record<string, string>,
+  run: RunOptions,
+  options: HostOptions,
+): Promise<Response> {
+  const runId = run.runId!;
+  const log = (result: RunResult): void => logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
+  const body = await readRequestBody(request, route.maxBodyBytes, request.signal);
+  const trigger = httpTriggerEvent(request, route.triggerId, params, body);
+  const runOptions: RunOptions = { ...run, trigger, signal: request.signal };
+
+  if (route.response === "sse") {
+    const handle = startRun(plan, runOptions);
+    const heartbeatMs = options.heartbeatMs;
+    const stream = sseStream(handle, heartbeatMs === undefined ? { onDone: log } : { heartbeatMs, onDone: log });
+    return new Response(stream, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        [RUN_ID_HEADER]: runId,
+      },
+    });
+  }
+
+  if (route.response === "stream") {
+    const handle = startRun(plan, runOptions);
+    void handle.result.then(log);
+    const output = await handle.output;
+    if (output.stream) {
+      return new Response(toByteStream(output.stream), {
+        headers: { "content-type": "application/octet-stream", [RUN_ID_HEADER]: runId },
+      });
+    }
+    const result = await handle.result;
+    return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failedRunResponse(result);
+  }
+
+  const result = await runFlow(plan, runOptions);
+  log(result);
+  return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failedRunResponse(result);
+}
+
+/**
+ * The flows as a Hono app: one route per HTTP trigger, 405 for a known path with another method, 404 with the
+ * error envelope otherwise, `GET /_flows/health`. Mountable into an existing app: `app.route("/flows", flowsApp)`.
+ */
+export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    c.set("runId", crypto.randomUUID());
+    await next();
+    if (!c.res.headers.has(RUN_ID_HEADER)) c.res.headers.set(RUN_ID_HEADER, c.get("runId"));
+  });
+
+  if (options.health !== false) {
+    app.get("/_flows/health", (c) =>
+      c.json({
+        ok: true,
+        flows: [...set.documents.values()].map((doc) => ({
+          id: doc.id,
+          version: doc.version,
+          determinism: set.plans.get(doc.id)?.determinism,
+          triggers: doc.triggers.map((t) => t.type),
+        })),
+      }),
+    );
+  }
+
+  for (const route of set.http) {
+    const plan = set.plans.get(route.flowId)!;
+    app.on(route.method, route.path, (c) =>
+      serveRoute(c.req.raw, route, plan, c.req.param() as Record<string, string>, {
+        ...baseRunOptions(set, c.env ?? {}, options),
+        runId: c.get("runId"),
+      }, options),
+    );
+  }
+
+  // A path served with other methods: 405 with Allow, registered after every method-specific route.
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const route of set.http) {
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method);
+    methodsByPath.set(route.path, methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods].sort().join(", ");
+    app.all(path, (c) =>
+      errorResponse(
+        new FlowError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}: use ${allow}`, {
+          status: 405,
+          expose: true,
+          details: { allow: [...methods].sort() },
+        }),
+        c.get("runId"),
+        { allow },
+      ),
+    );
+  }
+
+  app.notFound((c) =>
+    errorResponse(
+      new FlowError("ROUTE_NOT_FOUND", `no flow is served at ${c.req.method} ${new URL(c.req.url).pathname}`, {
+        status: 404,
+        expose: true,
+      }),
+      c.get("runId") ?? crypto.randomUUID(),
+    ),
+  );
+
+  app.onError((error, c) => {
+    if (!(error instanceof FlowError) || !error.expose) {
+      // Unexpected: the client gets INTERNAL and the run id; the cause goes to the log only.
+      (options.log ?? consoleSink)({
+        level: "error",
+        message: "request failed",
+        runId: c.get("runId"),
+        path: new URL(c.req.url).pathname,
+        errorCode: error instanceof FlowError ? error.code : "INTERNAL",
+        cause: `${error.name}: ${error.message}`.slice(0, 500),
+      });
+    }
+    return errorResponse(error, c.get("runId") ?? crypto.randomUUID());
+  });
+
+  return app;
+}

@@ -1,0 +1,120 @@
+import { FlowError } from "../../kernel/errors.ts";
+
+/** What a flow sees as `trigger.body`, by content type. */
+export type RequestBody =
+  | { type: "empty"; value: null }
+  | { type: "json"; value: unknown }
+  | { type: "text"; value: string }
+  | { type: "bytes"; value: Uint8Array };
+
+/** Default request body limit: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+const TEXT_TYPES = /^(text\/[a-z0-9.+-]+|application\/(x-www-form-urlencoded|xml|[a-z0-9.+-]+\+xml))$/;
+const BYTES_TYPES = /^application\/octet-stream$/;
+const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
+
+/** Parses `"1mb"`, `"512kb"`, `"100b"` or a plain number of bytes. */
+export function parseByteSize(size: string | number): number {
+  if (typeof size === "number") return size;
+  const match = /^([0-9]+)\s*(b|kb|mb)?$/i.exec(size.trim());
+  if (!match) throw new TypeError(`invalid size ${JSON.stringify(size)}: use e.g. "512kb" or "1mb"`);
+  const unit = (match[2] ?? "b").toLowerCase();
+  return Number(match[1]) * (unit === "mb" ? 1024 * 1024 : unit === "kb" ? 1024 : 1);
+}
+
+function tooLarge(limit: number): FlowError {
+  return new FlowError("BODY_TOO_LARGE", `request body exceeds the limit of ${limit} bytes`, {
+    status: 413,
+    expose: true,
+    details: { limitBytes: limit },
+  });
+}
+
+/**
+ * Reads at most `limit` bytes of a body, failing with 413 as soon as the limit is passed (without reading the
+ * rest), and stopping when `signal` aborts.
+ */
+export async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const onAbort = (): void => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel("body too large").catch(() => {});
+        throw tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    reader.releaseLock();
+  }
+  signal?.throwIfAborted();
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Reads a request body by its content type: JSON (400 when unparseable), text types and form data as text,
+ * `application/octet-stream` as bytes, anything else 415. A body longer than `limit` bytes is a 413, decided
+ * from `content-length` when present and while reading otherwise.
+ */
+export async function readRequestBody(
+  request: Request,
+  limit: number = DEFAULT_MAX_BODY_BYTES,
+  signal?: AbortSignal,
+): Promise<RequestBody> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+  if (request.body === null) return { type: "empty", value: null };
+  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const isJson = JSON_TYPE.test(mediaType);
+  const isText = TEXT_TYPES.test(mediaType);
+  const isBytes = BYTES_TYPES.test(mediaType);
+  const bytes = await readLimited(request.body, limit, signal);
+  if (bytes.byteLength === 0) return { type: "empty", value: null };
+  if (!isJson && !isText && !isBytes) {
+    throw new FlowError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      mediaType
+        ? `content type ${mediaType} is not supported: send application/json, a text type or application/octet-stream`
+        : "a request body needs a content-type header: application/json, a text type or application/octet-stream",
+      { status: 415, expose: true, details: { contentType: mediaType || null } },
+    );
+  }
+  if (isBytes) return { type: "bytes", value: bytes };
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new FlowError("BODY_INVALID_UTF8", "request body is not valid UTF-8", { status: 400, expose: true });
+  }
+  if (!isJson) return { type: "text", value: text };
+  try {
+    return { type: "json", value: JSON.parse(text) };
+  } catch (error) {
+    throw new FlowError("BODY_INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`, {
+      status: 400,
+      expose: true,
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../../flows/ir/types.ts";
+import { type ExecutionPlan, FlowError, type KindRegistry, createPlan } from "../../kernel/index.ts";
+import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
+
+export interface HttpRoute {
+  flowId: string;
+  triggerId: string;
+  method: HttpTrigger["method"];
+  path: string;
+  response: NonNullable<HttpTrigger["response"]>;
+  maxBodyBytes: number;
+}
+
+export interface QueueRoute {
+  flowId: string;
+  triggerId: string;
+  trigger: QueueTrigger;
+}
+
+export interface CronRoute {
+  flowId: string;
+  triggerId: string;
+  schedule: string;
+}
+
+/** The flows a worker serves: a plan per flow (compiled once, at startup) and its triggers by type. */
+export interface FlowSet {
+  readonly documents: ReadonlyMap<string, FlowDocument>;
+  readonly plans: ReadonlyMap<string, ExecutionPlan>;
+  readonly http: readonly HttpRoute[];
+  readonly queues: readonly QueueRoute[];
+  readonly crons: readonly CronRoute[];
+}
+
+function triggerId(type: string, id: string | undefined, index: number, count: number): string {
+  return id ?? (count > 1 ? `${type}-${index}` : type);
+}
+
+/** Normalises a route for conflict checks: parameter names do not matter (`/a/:x` ≡ `/a/:y`). */
+const routeShape = (method: string, path: string): string => `${method} ${path.replace(/:[^/]+/g, ":")}`;
+
+/**
+ * Compiles validated flow documents into plans and trigger tables. Throws a FlowError for a conflict the
+ * validator would have reported (two flows with one id or one route), so a worker never starts ambiguous.
+ */
+export function createFlowSet(documents: readonly FlowDocument[], registry?: KindRegistry): FlowSet {
+  const docs = new Map<string, FlowDocument>();
+  const plans = new Map<string, ExecutionPlan>();
+  const http: HttpRoute[] = [];
+  const queues: QueueRoute[] = [];
+  const crons: CronRoute[] = [];
+  const routes = new Map<string, string>();
+  for (const doc of documents) {
+    if (docs.has(doc.id)) throw new FlowError("FLOW_CONFLICT", `two flows have the id \`${doc.id}\``);
+    docs.set(doc.id, doc);
+    plans.set(doc.id, createPlan(doc, registry ? { registry } : {}));
+    const counts = new Map<string, number>();
+    for (const t of doc.triggers) counts.set(t.type, (counts.get(t.type) ?? 0) + 1);
+    doc.triggers.forEach((trigger, index) => {
+      const id = triggerId(trigger.type, trigger.id, index, counts.get(trigger.type) ?? 1);
+      if (trigger.type === "http") {
+        const shape = routeShape(trigger.method, trigger.path);
+        const other = routes.get(shape);
+        if (other)
+          throw new FlowError("FLOW_CONFLICT", `${trigger.method} ${trigger.path} is served by both ${other} and ${doc.id}`);
+        routes.set(shape, doc.id);
+        http.push({
+          flowId: doc.id,
+          triggerId: id,
+          method: trigger.method,
+          path: trigger.path,
+          response: trigger.response ?? "json",
+          maxBodyBytes: trigger.maxBodySize ? parseByteSize(trigger.maxBodySize) : DEFAULT_MAX_BODY_BYTES,
+        });
+      } else if (trigger.type === "queue") queues.push({ flowId: doc.id, triggerId: id, trigger });
+      else if (trigger.type === "cron") crons.push({ flowId: doc.id, triggerId: id, schedule: (trigger as CronTrigger).schedule });
+    });
+  }
+  return { documents: docs, plans, http, queues, crons };
+}

@@ -1,0 +1,61 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+
+// The example worker (wrangler.toml `main`) served inside workerd: real routing, bodies and envelopes.
+const call = (path: string, init?: RequestInit): Promise<Response> => exports.default.fetch(`http://flows.test${path}`, init);
+
+const postJson = (path: string, body: unknown): Promise<Response> =>
+  call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+describe("Workers host: HTTP triggers", () => {
+  it("runs a flow on its route and answers with its respond node's body and the run id", async () => {
+    const response = await postJson("/echo/ada?x=1", { hello: "world" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-flow-run-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await response.json()).toEqual({ name: "ada", query: { x: "1" }, received: { hello: "world" } });
+  });
+
+  it("joins the branch that ran through a merge", async () => {
+    const morning = await postJson("/greet", { hour: 9, name: "Ada" });
+    expect(await morning.json()).toEqual({ greeting: "Good morning, Ada!" });
+    const evening = await postJson("/greet", { hour: 20 });
+    expect(await evening.json()).toEqual({ greeting: "Good evening, stranger!" });
+  });
+
+  it("answers 400 with the envelope for unparseable JSON", async () => {
+    const response = await call("/echo/x", { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string; runId: string } };
+    expect(error.code).toBe("BODY_INVALID_JSON");
+    expect(error.runId).toBe(response.headers.get("x-flow-run-id"));
+  });
+
+  it("answers 415 for an unsupported content type and 413 over the size limit", async () => {
+    const image = await call("/echo/x", { method: "POST", headers: { "content-type": "image/png" }, body: "x" });
+    expect(image.status).toBe(415);
+    const big = await call("/echo/x", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x".repeat(1024 * 1024 + 1),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("BODY_TOO_LARGE");
+  });
+
+  it("answers 404 for no route and 405 with Allow for the wrong method", async () => {
+    const missing = await call("/nowhere");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("ROUTE_NOT_FOUND");
+    expect(missing.headers.get("x-flow-run-id")).toBeTruthy();
+    const wrong = await call("/echo/x", { method: "GET" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("POST");
+  });
+
+  it("reports the loaded flows on /_flows/health", async () => {
+    const response = await call("/_flows/health");
+    const health = (await response.json()) as { ok: boolean; flows: { id: string }[] };
+    expect(health.ok).toBe(true);
+    expect(health.flows.map((f) => f.id).sort()).toEqual(["echo", "greet"]);
+  });
+});

@@ -1,0 +1,113 @@
+import { ChunkStream, type ErrorEnvelope, FlowError, type RunResult, toEnvelope } from "../../kernel/index.ts";
+
+export const RUN_ID_HEADER = "x-flow-run-id";
+
+const STATUS_BY_RUN_STATUS = { cancelled: 503, deadline_exceeded: 504 } as const;
+
+/** The HTTP status that fits an error: its own for FlowErrors, 500 otherwise. */
+export function statusOf(error: unknown): number {
+  return error instanceof FlowError ? error.status : 500;
+}
+
+/** The JSON error envelope response, with the run id header. */
+export function errorResponse(error: unknown, runId: string, headers?: HeadersInit): Response {
+  const envelope: ErrorEnvelope = toEnvelope(error, runId);
+  const response = Response.json(envelope, { status: statusOf(error), headers });
+  response.headers.set(RUN_ID_HEADER, runId);
+  return response;
+}
+
+/** The error response for a run that did not end `ok`. */
+export function failedRunResponse(result: RunResult): Response {
+  const error =
+    result.error ??
+    new FlowError("INTERNAL", `run ended ${result.status} without an error`, { expose: false });
+  const status =
+    error instanceof FlowError && result.status !== "failed"
+      ? STATUS_BY_RUN_STATUS[result.status as keyof typeof STATUS_BY_RUN_STATUS] ?? error.status
+      : statusOf(error);
+  const response = Response.json(toEnvelope(error, result.runId), { status });
+  response.headers.set(RUN_ID_HEADER, result.runId);
+  return response;
+}
+
+interface RespondOutput {
+  status?: unknown;
+  headers?: unknown;
+  body?: unknown;
+}
+
+const encoder = new TextEncoder();
+
+/** Turns stream chunks into bytes: bytes pass through, strings are UTF-8, anything else one JSON line. */
+export function toByteStream(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<unknown, Uint8Array>({
+      transform(chunk, controller) {
+        if (chunk instanceof Uint8Array) controller.enqueue(chunk);
+        else if (chunk instanceof ArrayBuffer) controller.enqueue(new Uint8Array(chunk));
+        else if (typeof chunk === "string") controller.enqueue(encoder.encode(chunk));
+        else controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
+      },
+    }),
+  );
+}
+
+function headersFrom(value: unknown): Headers {
+  const headers = new Headers();
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [name, v] of Object.entries(value)) {
+      if (v === undefined || v === null) continue;
+      try {
+        headers.set(name, String(v));
+      } catch {
+        throw new FlowError("RESPONSE_INVALID", `response header ${JSON.stringify(name)} is not a valid header`, {
+          status: 500,
+          expose: true,
+        });
+      }
+    }
+  }
+  return headers;
+}
+
+function validStatus(value: unknown): number {
+  if (value === undefined || value === null) return 200;
+  const status = Number(value);
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    throw new FlowError("RESPONSE_INVALID", `response status must be a whole number from 200 to 599, got ${JSON.stringify(value)}`, {
+      status: 500,
+      expose: true,
+    });
+  return status;
+}
+
+/**
+ * The response for a successful run. A `respond` node's `{ status, headers, body }` sets all three; any other
+ * output is the JSON body. Bodies: a stream is passed through without buffering, bytes as
+ * `application/octet-stream`, a string as `text/plain`, anything else JSON.
+ */
+export function outputResponse(result: RunResult, fromRespondNode: boolean): Response {
+  const output = fromRespondNode ? ((result.output ?? {}) as RespondOutput) : { body: result.output };
+  const status = validStatus(output.status);
+  const headers = headersFrom(output.headers);
+  headers.set(RUN_ID_HEADER, result.runId);
+  const body = output.body;
+  const noBody = status === 204 || status === 304;
+  if (noBody) return new Response(null, { status, headers });
+  if (body instanceof ChunkStream || result.stream) {
+    const stream = result.stream ?? (body as ChunkStream).toReadableStream();
+    if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
+    return new Response(toByteStream(stream), { status, headers });
+  }
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
+    if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
+    return new Response(body, { status, headers });
+  }
+  if (typeof body === "string" && !/json/.test(headers.get("content-type") ?? "")) {
+    if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
+    return new Response(body, { status, headers });
+  }
+  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body ?? null), { status, headers });
+}

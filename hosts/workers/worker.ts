@@ -1,0 +1,59 @@
+import type { FlowDocument } from "../../flows/ir/types.ts";
+import type { KindRegistry, RunOptions, RunResult } from "../../kernel/index.ts";
+import { runFlow } from "../../kernel/index.ts";
+import { type Bindings, baseRunOptions, createFlowsApp, type HostOptions } from "./app.ts";
+import { createFlowSet, type FlowSet } from "./flow-set.ts";
+import { handleQueueBatch } from "./queue.ts";
+import { handleScheduled } from "./scheduled.ts";
+
+export interface WorkerOptions extends HostOptions {
+  /** Node kinds (built-ins plus capabilities); the built-ins by default. */
+  registry?: KindRegistry;
+}
+
+/** A Workers module plus the programmatic entry points. */
+export interface FlowsWorker extends ExportedHandler<Bindings> {
+  fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response>;
+  queue(batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext): Promise<void>;
+  scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext): Promise<void>;
+  /** The Hono app, to mount into another app: `app.route("/flows", worker.app)`. */
+  readonly app: ReturnType<typeof createFlowsApp>;
+  readonly flows: FlowSet;
+  /**
+   * Runs a flow directly, bypassing HTTP (tests, embedding). `body` and `headers` become `trigger.body` and
+   * `trigger.headers`.
+   * @example const result = await worker.invoke("echo", { hi: 1 }, {}, AbortSignal.timeout(1000), env)
+   */
+  invoke(
+    flowId: string,
+    body: unknown,
+    headers?: Record<string, string>,
+    signal?: AbortSignal,
+    env?: Bindings,
+  ): Promise<RunResult>;
+}
+
+/**
+ * Builds the Workers module for a set of validated flows: `fetch` (Hono routes from HTTP triggers), `queue`
+ * (one run per message) and `scheduled` (cron triggers).
+ * @example export default createWorker([echoFlow], { registry })
+ */
+export function createWorker(documents: readonly FlowDocument[], options: WorkerOptions = {}): FlowsWorker {
+  const set = createFlowSet(documents, options.registry);
+  const app = createFlowsApp(set, options);
+  const runOptions = (env: Bindings): RunOptions => baseRunOptions(set, env, options);
+  return {
+    app,
+    flows: set,
+    fetch: async (request, env, ctx) => app.fetch(request, env, ctx),
+    queue: (batch, env) =>
+      handleQueueBatch(set, batch, env, { ...(options.log ? { log: options.log } : {}), runOptions: () => runOptions(env) }),
+    scheduled: (controller, env, ctx) => handleScheduled(set, controller, ctx, runOptions(env), options.log),
+    invoke: (flowId, body, headers = {}, signal, env = {}) => {
+      const plan = set.plans.get(flowId);
+      if (!plan) throw new TypeError(`no flow \`${flowId}\` (known: ${[...set.plans.keys()].join(", ")})`);
+      const trigger = { type: "invoke", body, headers };
+      return runFlow(plan, { ...runOptions(env), trigger, ...(signal ? { signal } : {}) });
+    },
+  };
+}
