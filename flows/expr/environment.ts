@@ -9,7 +9,22 @@ export const EXPRESSION_ROOTS = ["trigger", "nodes", "vars", "run", "input", "it
 export type ExpressionRoot = (typeof EXPRESSION_ROOTS)[number];
 
 /** Structural limits applied when an expression is parsed (a flow file is untrusted input too). */
-export const EXPRESSION_LIMITS = { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 1_000, maxMapEntries: 1_000 };
+export const EXPRESSION_LIMITS = {
+  maxAstNodes: 2_000,
+  maxDepth: 64,
+  maxListElements: 1_000,
+  maxMapEntries: 1_000,
+};
+
+/** The longest list `range(n)` builds. */
+export const MAX_RANGE = 10_000;
+
+function range(n: number): bigint[] {
+  if (!Number.isInteger(n) || n < 0 || n > MAX_RANGE) {
+    throw new RangeError(`range(n) needs a whole number from 0 to ${MAX_RANGE}, got ${n}`);
+  }
+  return Array.from({ length: n }, (_, i) => BigInt(i));
+}
 
 type Arith = (a: number, b: number) => number;
 const ARITHMETIC: Record<string, Arith> = {
@@ -31,6 +46,9 @@ function createEnvironment(): Environment {
     limits: EXPRESSION_LIMITS,
   });
   for (const root of EXPRESSION_ROOTS) env.registerVariable(root, "dyn");
+  // `range(n)`: [0, 1, … n-1], for `map` over a count. Bounded, like everything an expression can build.
+  env.registerFunction("range(int): list<int>", (n: bigint) => range(Number(n)));
+  env.registerFunction("range(double): list<int>", (n: number) => range(n));
   for (const [op, fn] of Object.entries(ARITHMETIC)) {
     env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
     env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));

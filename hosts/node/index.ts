@@ -40,3 +40,4 @@ export function serveOnNode(worker: FlowsWorker, options: NodeServeOptions = {})
     server.once("error", reject);
   });
 }
+export { type LocalBindings, localBindings } from "./platform.ts";
