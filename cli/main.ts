@@ -1,1 +1,48 @@
-console.log("flows cli stub")
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import type { CommandIO } from "./commands/io.ts";
+import { registerValidate } from "./commands/validate.ts";
+import { UsageError } from "./files.ts";
+
+/** The project's version, from the root package.json. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * Runs the `flows` command line and returns the exit code: 0 success, 1 invalid flows, 2 usage error.
+ * Each command lives in `cli/commands/<name>.ts` and registers itself here.
+ * @example process.exitCode = await main(process.argv);
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const io: CommandIO = {
+    stdout: process.stdout,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  const program = new Command("flows")
+    .description("Declarative dataflow flows on Cloudflare Workers")
+    .version(version(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .exitOverride()
+    .showHelpAfterError("(run `flows --help` for usage)");
+  registerValidate(program, io);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      io.err(`flows: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  return exitCode;
+}

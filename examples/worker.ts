@@ -1,6 +1,6 @@
 import { validateFlows } from "../flows/validate/index.ts";
-import { BUILTIN_KIND_SPECS } from "../kernel/index.ts";
 import { createWorker } from "../hosts/workers/index.ts";
+import { BUILTIN_KIND_SPECS } from "../kernel/index.ts";
 import { EXAMPLE_SOURCES } from "./sources.ts";
 
 /**

@@ -30,11 +30,21 @@ export const bindingOnly: CompiledValidator = Object.assign(
     const config = data as Record<string, unknown>;
     for (const key of Object.keys(config)) {
       if (key !== "binding") {
-        errors.push({ instancePath: "", schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key } });
+        errors.push({
+          instancePath: "",
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key },
+        });
       }
     }
     if (config.binding !== undefined && typeof config.binding !== "string") {
-      errors.push({ instancePath: "/binding", schemaPath: "#/properties/binding/type", keyword: "type", params: { type: "string" } });
+      errors.push({
+        instancePath: "/binding",
+        schemaPath: "#/properties/binding/type",
+        keyword: "type",
+        params: { type: "string" },
+      });
     }
     bindingOnly.errors = errors.length ? errors : null;
     return errors.length === 0;
@@ -42,7 +52,11 @@ export const bindingOnly: CompiledValidator = Object.assign(
   { errors: null },
 );
 
-const capability = (kind: string, effect: NodeKindSpec["effect"], needs: NodeKindSpec["needs"]): NodeKindSpec => ({
+const capability = (
+  kind: string,
+  effect: NodeKindSpec["effect"],
+  needs: NodeKindSpec["needs"],
+): NodeKindSpec => ({
   kind,
   description: `test kind ${kind}`,
   effect,

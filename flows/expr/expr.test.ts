@@ -4,7 +4,9 @@ import { compileBareExpression, compileExpression, compileValue, ExpressionError
 describe("compileExpression", () => {
   it("adds JSON numbers and CEL integer literals as JSON users expect", () => {
     expect(compileExpression("trigger.body.count + 1").evaluate({ trigger: { body: { count: 2 } } })).toBe(3);
-    expect(compileExpression("trigger.body.price * 2").evaluate({ trigger: { body: { price: 2.5 } } })).toBe(5);
+    expect(compileExpression("trigger.body.price * 2").evaluate({ trigger: { body: { price: 2.5 } } })).toBe(
+      5,
+    );
   });
 
   it("returns integers as plain numbers, not BigInt", () => {
@@ -12,7 +14,9 @@ describe("compileExpression", () => {
   });
 
   it("finds references to other nodes' ports", () => {
-    const e = compileExpression('nodes.fetch.out.items.map(x, x.id) + [nodes.other.status, nodes["third"].body]');
+    const e = compileExpression(
+      'nodes.fetch.out.items.map(x, x.id) + [nodes.other.status, nodes["third"].body]',
+    );
     expect(e.references.map((r) => [r.node, r.port])).toEqual([
       ["fetch", "out"],
       ["other", "status"],
@@ -53,7 +57,9 @@ describe("compileValue", () => {
   });
 
   it("interpolates expressions inside text", () => {
-    expect(compileValue("hi ${{ trigger.body.name }} x${{ trigger.body.n }}").value.evaluate(scope)).toBe("hi Ada x2");
+    expect(compileValue("hi ${{ trigger.body.name }} x${{ trigger.body.n }}").value.evaluate(scope)).toBe(
+      "hi Ada x2",
+    );
   });
 
   it("compiles nested objects and arrays and keeps literals constant", () => {
@@ -70,7 +76,7 @@ describe("compileValue", () => {
   it("locates every bad expression by path and offset", () => {
     const { issues } = compileValue({ a: "ok ${{ trigger.x + }}", b: ["${{ }}"] });
     expect(issues.map((i) => [i.path, i.offset, i.error.code])).toEqual([
-      [["a"], 19, "EXPR_SYNTAX"],
+      [["a"], 18, "EXPR_SYNTAX"],
       [["b", 0], 4, "EXPR_SYNTAX"],
     ]);
   });
@@ -83,5 +89,20 @@ describe("compileBareExpression", () => {
   });
   it("reports the offset inside the field", () => {
     expect(compileBareExpression("${{ trigger.n > }}").issue?.offset).toBe(15);
+  });
+});
+
+describe("range()", () => {
+  it("builds [0 … n-1] from an int or a JSON number", () => {
+    expect(compileExpression("range(3)").evaluate({})).toEqual([0, 1, 2]);
+    expect(compileExpression("range(trigger.n)").evaluate({ trigger: { n: 2 } })).toEqual([0, 1]);
+  });
+
+  it("refuses a negative, fractional or too large count", () => {
+    for (const n of [-1, 1.5, 10_001]) {
+      expect(() => compileExpression("range(trigger.n)").evaluate({ trigger: { n } })).toThrowError(
+        /range\(n\)/,
+      );
+    }
   });
 });

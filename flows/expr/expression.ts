@@ -1,4 +1,4 @@
-import { celEnvironment, EXPRESSION_ROOTS } from "./environment.ts";
+import { celEnvironment, type EXPRESSION_ROOTS } from "./environment.ts";
 import { fromCel } from "./values.ts";
 
 /** A dependency of an expression on another node's output port: `nodes.<node>.<port>`. */
@@ -13,12 +13,12 @@ export interface NodeReference {
 /** Why an expression was rejected; `offset` is relative to the expression source. */
 export class ExpressionError extends Error {
   override name = "ExpressionError";
-  constructor(
-    readonly code: "EXPR_SYNTAX" | "EXPR_TYPE" | "EXPR_EVAL" | "EXPR_LIMIT",
-    message: string,
-    readonly offset: number,
-  ) {
+  readonly code: "EXPR_SYNTAX" | "EXPR_TYPE" | "EXPR_EVAL" | "EXPR_LIMIT";
+  readonly offset: number;
+  constructor(code: ExpressionError["code"], message: string, offset: number) {
     super(message);
+    this.code = code;
+    this.offset = offset;
   }
 }
 
@@ -87,7 +87,8 @@ function toExpressionError(error: unknown, phase: "parse" | "check" | "eval"): E
   const summary = e.summary ?? String(e.message ?? error).split("\n")[0] ?? "invalid expression";
   const offset = e.range?.start ?? 0;
   if (/limit|exceed|maximum/i.test(summary)) return new ExpressionError("EXPR_LIMIT", summary, offset);
-  if (phase === "parse" || e.name === "ParseError") return new ExpressionError("EXPR_SYNTAX", summary, offset);
+  if (phase === "parse" || e.name === "ParseError")
+    return new ExpressionError("EXPR_SYNTAX", summary, offset);
   if (phase === "check" || e.name === "TypeError") return new ExpressionError("EXPR_TYPE", summary, offset);
   return new ExpressionError("EXPR_EVAL", summary, offset);
 }

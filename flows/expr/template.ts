@@ -1,4 +1,10 @@
-import { type CompiledExpression, compileExpression, ExpressionError, type NodeReference, type Scope } from "./expression.ts";
+import {
+  type CompiledExpression,
+  compileExpression,
+  ExpressionError,
+  type NodeReference,
+  type Scope,
+} from "./expression.ts";
 
 /** A JSON value in which strings may hold `${{ }}` expressions, compiled once and evaluated per run. */
 export interface CompiledValue {
@@ -55,7 +61,8 @@ function parseParts(text: string, path: (string | number)[], issues: TemplateIss
       if (raw.trim() === "") throw new ExpressionError("EXPR_SYNTAX", "empty expression `${{ }}`", 0);
       parts.push({ expr: compileExpression(raw.trim()) });
     } catch (error) {
-      const e = error instanceof ExpressionError ? error : new ExpressionError("EXPR_SYNTAX", String(error), 0);
+      const e =
+        error instanceof ExpressionError ? error : new ExpressionError("EXPR_SYNTAX", String(error), 0);
       issues.push({ path, offset: open + OPEN.length + leading + e.offset, error: e });
     }
     i = close + CLOSE.length;
@@ -70,12 +77,18 @@ function stringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const constantValue = (value: unknown): CompiledValue => ({ references: [], constant: true, evaluate: () => value });
+const constantValue = (value: unknown): CompiledValue => ({
+  references: [],
+  constant: true,
+  evaluate: () => value,
+});
 
 function compileString(text: string, path: (string | number)[], issues: TemplateIssue[]): CompiledValue {
   if (!text.includes(OPEN)) return constantValue(text);
   const parts = parseParts(text, path, issues);
-  const exprs = parts.filter((p): p is { expr: CompiledExpression } => typeof p !== "string").map((p) => p.expr);
+  const exprs = parts
+    .filter((p): p is { expr: CompiledExpression } => typeof p !== "string")
+    .map((p) => p.expr);
   const references = exprs.flatMap((e) => e.references);
   if (exprs.length === 0) return constantValue(parts.join(""));
   if (parts.length === 1 && exprs.length === 1) {
@@ -85,7 +98,8 @@ function compileString(text: string, path: (string | number)[], issues: Template
   return {
     references,
     constant: false,
-    evaluate: (scope) => parts.map((p) => (typeof p === "string" ? p : stringify(p.expr.evaluate(scope)))).join(""),
+    evaluate: (scope) =>
+      parts.map((p) => (typeof p === "string" ? p : stringify(p.expr.evaluate(scope)))).join(""),
   };
 }
 

@@ -29,7 +29,11 @@ describe("Node host", () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ a: [1, 2] });
-    expect(lines.at(-1)).toMatchObject({ flowId: "echo", status: "ok", runId: response.headers.get("x-flow-run-id") });
+    expect(lines.at(-1)).toMatchObject({
+      flowId: "echo",
+      status: "ok",
+      runId: response.headers.get("x-flow-run-id"),
+    });
   });
 
   it("answers unknown routes with the error envelope", async () => {

@@ -60,6 +60,7 @@ describe("Node host with wrangler's local bindings", () => {
       }).then((r) => r.json());
     expect(await post()).toEqual({ count: 1 });
     expect(await post()).toEqual({ count: 2 });
-    expect(await (bindings.env.FLOW_KV as KVNamespace).get("node-host-test:a")).toBe("2");
+    const kv = (bindings.env as { FLOW_KV: KVNamespace }).FLOW_KV;
+    expect(await kv.get("node-host-test:a")).toBe("2");
   });
 });

@@ -13,7 +13,10 @@ export interface LocalBindings {
  * `persist: false`.
  * @example const { env, dispose } = await localBindings("wrangler.toml"); serveOnNode(worker, { env })
  */
-export async function localBindings(configPath: string, persist: boolean | { path: string } = true): Promise<LocalBindings> {
+export async function localBindings(
+  configPath: string,
+  persist: boolean | { path: string } = true,
+): Promise<LocalBindings> {
   process.env.WRANGLER_SEND_METRICS ??= "false";
   const proxy = await getPlatformProxy<Bindings>({ configPath, persist, remoteBindings: false });
   return { env: proxy.env, dispose: () => proxy.dispose() };

@@ -11,11 +11,18 @@ import {
 import { readRequestBody } from "./body.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
-import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER, toByteStream } from "./responses.ts";
+import {
+  errorResponse,
+  failedRunResponse,
+  outputResponse,
+  RUN_ID_HEADER,
+  toByteStream,
+} from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { sseStream } from "./sse/stream.ts";
 
-export type Bindings = Record<string, unknown>;
+/** The Workers `env` (bindings, vars, secrets). Any object type: a user's `Env` interface fits. */
+export type Bindings = object;
 
 export interface HostOptions {
   /** Where the per-run log line goes (one JSON line on stdout by default). */
@@ -31,12 +38,13 @@ export interface HostOptions {
 type AppEnv = { Bindings: Bindings; Variables: { runId: string } };
 
 const isRespondOutput = (plan: ExecutionPlan): boolean =>
-  plan.outputCandidates.length > 0 && plan.outputCandidates.every((i) => plan.nodes[i]?.kindName === KIND_RESPOND);
+  plan.outputCandidates.length > 0 &&
+  plan.outputCandidates.every((i) => plan.nodes[i]?.kindName === KIND_RESPOND);
 
 /** Options shared by every run the host starts. */
 export function baseRunOptions(set: FlowSet, bindings: Bindings, options: HostOptions): RunOptions {
   return {
-    env: bindings,
+    env: bindings as Readonly<Record<string, unknown>>,
     subflows: (flowId) => set.plans.get(flowId),
     ...options.runOptions?.(bindings),
   };
@@ -51,7 +59,8 @@ async function serveRoute(
   options: HostOptions,
 ): Promise<Response> {
   const runId = run.runId!;
-  const log = (result: RunResult): void => logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
+  const log = (result: RunResult): void =>
+    logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
   const body = await readRequestBody(request, route.maxBodyBytes, request.signal);
   const trigger = httpTriggerEvent(request, route.triggerId, params, body);
   const runOptions: RunOptions = { ...run, trigger, signal: request.signal };
@@ -59,7 +68,10 @@ async function serveRoute(
   if (route.response === "sse") {
     const handle = startRun(plan, runOptions);
     const heartbeatMs = options.heartbeatMs;
-    const stream = sseStream(handle, heartbeatMs === undefined ? { onDone: log } : { heartbeatMs, onDone: log });
+    const stream = sseStream(
+      handle,
+      heartbeatMs === undefined ? { onDone: log } : { heartbeatMs, onDone: log },
+    );
     return new Response(stream, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
@@ -117,10 +129,17 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;
     app.on(route.method, route.path, (c) =>
-      serveRoute(c.req.raw, route, plan, c.req.param() as Record<string, string>, {
-        ...baseRunOptions(set, c.env ?? {}, options),
-        runId: c.get("runId"),
-      }, options),
+      serveRoute(
+        c.req.raw,
+        route,
+        plan,
+        c.req.param() as Record<string, string>,
+        {
+          ...baseRunOptions(set, c.env ?? {}, options),
+          runId: c.get("runId"),
+        },
+        options,
+      ),
     );
   }
 
@@ -148,10 +167,14 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
 
   app.notFound((c) =>
     errorResponse(
-      new FlowError("ROUTE_NOT_FOUND", `no flow is served at ${c.req.method} ${new URL(c.req.url).pathname}`, {
-        status: 404,
-        expose: true,
-      }),
+      new FlowError(
+        "ROUTE_NOT_FOUND",
+        `no flow is served at ${c.req.method} ${new URL(c.req.url).pathname}`,
+        {
+          status: 404,
+          expose: true,
+        },
+      ),
       c.get("runId") ?? crypto.randomUUID(),
     ),
   );

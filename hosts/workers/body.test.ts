@@ -16,36 +16,52 @@ async function rejection(promise: Promise<unknown>): Promise<FlowError> {
 
 describe("readRequestBody", () => {
   it("parses JSON, including +json media types", async () => {
-    expect(await readRequestBody(post('{"a":1}', { "content-type": "application/json; charset=utf-8" }))).toEqual({
+    expect(
+      await readRequestBody(post('{"a":1}', { "content-type": "application/json; charset=utf-8" })),
+    ).toEqual({
       type: "json",
       value: { a: 1 },
     });
-    expect((await readRequestBody(post("[1]", { "content-type": "application/vnd.api+json" }))).value).toEqual([1]);
+    expect(
+      (await readRequestBody(post("[1]", { "content-type": "application/vnd.api+json" }))).value,
+    ).toEqual([1]);
   });
 
   it("reads text types as text and octet-stream as bytes", async () => {
-    expect(await readRequestBody(post("hi", { "content-type": "text/plain" }))).toEqual({ type: "text", value: "hi" });
-    const bytes = await readRequestBody(post(new Uint8Array([0, 255]), { "content-type": "application/octet-stream" }));
+    expect(await readRequestBody(post("hi", { "content-type": "text/plain" }))).toEqual({
+      type: "text",
+      value: "hi",
+    });
+    const bytes = await readRequestBody(
+      post(new Uint8Array([0, 255]), { "content-type": "application/octet-stream" }),
+    );
     expect(bytes.type).toBe("bytes");
     expect([...(bytes.value as Uint8Array)]).toEqual([0, 255]);
   });
 
   it("treats a missing or empty body as null", async () => {
     expect(await readRequestBody(new Request("http://x/"))).toEqual({ type: "empty", value: null });
-    expect(await readRequestBody(post("", { "content-type": "application/json" }))).toEqual({ type: "empty", value: null });
+    expect(await readRequestBody(post("", { "content-type": "application/json" }))).toEqual({
+      type: "empty",
+      value: null,
+    });
   });
 
   it("answers 400 for unparseable JSON and for invalid UTF-8", async () => {
     const bad = await rejection(readRequestBody(post("{nope", { "content-type": "application/json" })));
     expect([bad.code, bad.status]).toEqual(["BODY_INVALID_JSON", 400]);
-    const utf8 = await rejection(readRequestBody(post(new Uint8Array([0xff, 0xfe]), { "content-type": "text/plain" })));
+    const utf8 = await rejection(
+      readRequestBody(post(new Uint8Array([0xff, 0xfe]), { "content-type": "text/plain" })),
+    );
     expect([utf8.code, utf8.status]).toEqual(["BODY_INVALID_UTF8", 400]);
   });
 
   it("answers 415 for an unsupported or missing content type", async () => {
     const image = await rejection(readRequestBody(post("x", { "content-type": "image/png" })));
     expect([image.code, image.status]).toEqual(["UNSUPPORTED_MEDIA_TYPE", 415]);
-    const none = await rejection(readRequestBody(new Request("http://x/", { method: "POST", body: new Uint8Array([1]) })));
+    const none = await rejection(
+      readRequestBody(new Request("http://x/", { method: "POST", body: new Uint8Array([1]) })),
+    );
     expect(none.status).toBe(415);
   });
 
@@ -54,7 +70,9 @@ describe("readRequestBody", () => {
       readRequestBody(post("x", { "content-type": "text/plain", "content-length": "2000" }), 1000),
     );
     expect([declared.code, declared.status]).toEqual(["BODY_TOO_LARGE", 413]);
-    const streamed = await rejection(readRequestBody(post("x".repeat(1001), { "content-type": "text/plain" }), 1000));
+    const streamed = await rejection(
+      readRequestBody(post("x".repeat(1001), { "content-type": "text/plain" }), 1000),
+    );
     expect(streamed.status).toBe(413);
   });
 });
@@ -84,10 +102,7 @@ describe("readLimited", () => {
 describe("parseByteSize", () => {
   it("reads b, kb and mb", () => {
     expect([parseByteSize("100b"), parseByteSize("2kb"), parseByteSize("1mb"), parseByteSize(7)]).toEqual([
-      100,
-      2048,
-      1048576,
-      7,
+      100, 2048, 1048576, 7,
     ]);
     expect(() => parseByteSize("lots")).toThrow(/invalid size/);
   });

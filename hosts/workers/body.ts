@@ -106,7 +106,10 @@ export async function readRequestBody(
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new FlowError("BODY_INVALID_UTF8", "request body is not valid UTF-8", { status: 400, expose: true });
+    throw new FlowError("BODY_INVALID_UTF8", "request body is not valid UTF-8", {
+      status: 400,
+      expose: true,
+    });
   }
   if (!isJson) return { type: "text", value: text };
   try {

@@ -1,5 +1,5 @@
 import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../../flows/ir/types.ts";
-import { type ExecutionPlan, FlowError, type KindRegistry, createPlan } from "../../kernel/index.ts";
+import { createPlan, type ExecutionPlan, FlowError, type KindRegistry } from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
 
 export interface HttpRoute {
@@ -62,7 +62,10 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
         const shape = routeShape(trigger.method, trigger.path);
         const other = routes.get(shape);
         if (other)
-          throw new FlowError("FLOW_CONFLICT", `${trigger.method} ${trigger.path} is served by both ${other} and ${doc.id}`);
+          throw new FlowError(
+            "FLOW_CONFLICT",
+            `${trigger.method} ${trigger.path} is served by both ${other} and ${doc.id}`,
+          );
         routes.set(shape, doc.id);
         http.push({
           flowId: doc.id,
@@ -73,7 +76,8 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
           maxBodyBytes: trigger.maxBodySize ? parseByteSize(trigger.maxBodySize) : DEFAULT_MAX_BODY_BYTES,
         });
       } else if (trigger.type === "queue") queues.push({ flowId: doc.id, triggerId: id, trigger });
-      else if (trigger.type === "cron") crons.push({ flowId: doc.id, triggerId: id, schedule: (trigger as CronTrigger).schedule });
+      else if (trigger.type === "cron")
+        crons.push({ flowId: doc.id, triggerId: id, schedule: (trigger as CronTrigger).schedule });
     });
   }
   return { documents: docs, plans, http, queues, crons };

@@ -2,7 +2,8 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
 // The example worker (wrangler.toml `main`) served inside workerd: real routing, bodies and envelopes.
-const call = (path: string, init?: RequestInit): Promise<Response> => exports.default.fetch(`http://flows.test${path}`, init);
+const call = (path: string, init?: RequestInit): Promise<Response> =>
+  exports.default.fetch(`http://flows.test${path}`, init);
 
 const postJson = (path: string, body: unknown): Promise<Response> =>
   call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -23,7 +24,11 @@ describe("Workers host: HTTP triggers", () => {
   });
 
   it("answers 400 with the envelope for unparseable JSON", async () => {
-    const response = await call("/echo/x", { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    const response = await call("/echo/x", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
     expect(response.status).toBe(400);
     const { error } = (await response.json()) as { error: { code: string; runId: string } };
     expect(error.code).toBe("BODY_INVALID_JSON");
@@ -31,7 +36,11 @@ describe("Workers host: HTTP triggers", () => {
   });
 
   it("answers 415 for an unsupported content type and 413 over the size limit", async () => {
-    const image = await call("/echo/x", { method: "POST", headers: { "content-type": "image/png" }, body: "x" });
+    const image = await call("/echo/x", {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: "x",
+    });
     expect(image.status).toBe(415);
     const big = await call("/echo/x", {
       method: "POST",

@@ -28,7 +28,9 @@ export function httpTriggerEvent(
   const queryAll: Record<string, string[]> = {};
   for (const [key, value] of url.searchParams) {
     query[key] = value;
-    (queryAll[key] ??= []).push(value);
+    const values = queryAll[key] ?? [];
+    values.push(value);
+    queryAll[key] = values;
   }
   const headers: Record<string, string> = {};
   request.headers.forEach((value, key) => {

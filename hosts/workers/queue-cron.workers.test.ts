@@ -38,7 +38,10 @@ const record: NodeKind = {
     configSchema: { type: "object" },
   },
   run: async (ctx) => {
-    await (ctx.env.FLOW_KV as KVNamespace).put(String(ctx.inputs.key), JSON.stringify(ctx.inputs.value ?? null));
+    await (ctx.env.FLOW_KV as KVNamespace).put(
+      String(ctx.inputs.key),
+      JSON.stringify(ctx.inputs.value ?? null),
+    );
     return { out: true };
   },
 };
@@ -50,13 +53,36 @@ const jobs: FlowDocument = {
   bindings: { DLQ: { type: "queue", queue: "jobs-dlq" } },
   triggers: [{ type: "queue", queue: "jobs", maxRetries: 3, retryDelay: "10s", deadLetterQueue: "jobs-dlq" }],
   nodes: [
-    { id: "route", kind: "switch", inputs: { value: "${{ trigger.message.body.mode }}" }, config: { cases: [
-      { port: "transient", when: "input.value == 'transient'" },
-      { port: "permanent", when: "input.value == 'permanent'" },
-    ], default: "ok" } },
-    { id: "outage", kind: "test.flaky", after: [], inputs: {}, when: "${{ trigger.message.body.mode == 'transient' }}" },
-    { id: "refuse", kind: "fail", config: { code: "JOB_REJECTED" }, inputs: { message: "${{ 'rejected ' + string(nodes.route.permanent) }}" } },
-    { id: "save", kind: "test.record", inputs: { key: "${{ 'job:' + trigger.message.id }}", value: "${{ nodes.route.ok }}" } },
+    {
+      id: "route",
+      kind: "switch",
+      inputs: { value: "${{ trigger.message.body.mode }}" },
+      config: {
+        cases: [
+          { port: "transient", when: "input.value == 'transient'" },
+          { port: "permanent", when: "input.value == 'permanent'" },
+        ],
+        default: "ok",
+      },
+    },
+    {
+      id: "outage",
+      kind: "test.flaky",
+      after: [],
+      inputs: {},
+      when: "${{ trigger.message.body.mode == 'transient' }}",
+    },
+    {
+      id: "refuse",
+      kind: "fail",
+      config: { code: "JOB_REJECTED" },
+      inputs: { message: "${{ 'rejected ' + string(nodes.route.permanent) }}" },
+    },
+    {
+      id: "save",
+      kind: "test.record",
+      inputs: { key: "${{ 'job:' + trigger.message.id }}", value: "${{ nodes.route.ok }}" },
+    },
   ],
 };
 
@@ -65,7 +91,13 @@ const report: FlowDocument = {
   id: "report",
   version: "1.0.0",
   triggers: [{ type: "cron", schedule: "*/5 * * * *" }],
-  nodes: [{ id: "save", kind: "test.record", inputs: { key: "cron:${{ trigger.scheduledTime }}", value: "${{ trigger.cron }}" } }],
+  nodes: [
+    {
+      id: "save",
+      kind: "test.record",
+      inputs: { key: "cron:${{ trigger.scheduledTime }}", value: "${{ trigger.cron }}" },
+    },
+  ],
 };
 
 const silent = { log: () => {} };
@@ -92,13 +124,19 @@ describe("Workers host: queue", () => {
     // (The test harness records which messages were retried, not their delay: see queue.test.ts for backoff.)
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m-transient"]);
     expect(deadLetters).toEqual([
-      expect.objectContaining({ id: "m-permanent", body: { mode: "permanent" }, error: expect.objectContaining({ code: "JOB_REJECTED" }) }),
+      expect.objectContaining({
+        id: "m-permanent",
+        body: { mode: "permanent" },
+        error: expect.objectContaining({ code: "JOB_REJECTED" }),
+      }),
     ]);
     expect(JSON.parse((await env.FLOW_KV.get("job:m-ok"))!)).toBe("fine");
   });
 
   it("retries every message of a queue no flow consumes", async () => {
-    const batch = createMessageBatch("unknown-queue", [{ id: "m1", timestamp: Date.now(), attempts: 1, body: {} }]);
+    const batch = createMessageBatch("unknown-queue", [
+      { id: "m1", timestamp: Date.now(), attempts: 1, body: {} },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).retryBatch.retry).toBe(true);

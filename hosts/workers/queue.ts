@@ -54,13 +54,18 @@ export interface QueueHostOptions {
 export async function handleQueueBatch(
   set: FlowSet,
   batch: MessageBatch<unknown>,
-  env: Record<string, unknown>,
+  env: object,
   options: QueueHostOptions,
 ): Promise<void> {
   const routes = set.queues.filter((r) => r.trigger.queue === batch.queue);
   const sink = options.log ?? consoleSink;
   if (routes.length === 0) {
-    sink({ level: "error", message: "no flow consumes this queue", queue: batch.queue, messages: batch.messages.length });
+    sink({
+      level: "error",
+      message: "no flow consumes this queue",
+      queue: batch.queue,
+      messages: batch.messages.length,
+    });
     batch.retryAll();
     return;
   }
@@ -81,7 +86,10 @@ export async function handleQueueBatch(
             timestamp: message.timestamp.toISOString(),
           },
         };
-        const result = await runFlow(set.plans.get(route.flowId)!, { ...options.runOptions(message, route), trigger });
+        const result = await runFlow(set.plans.get(route.flowId)!, {
+          ...options.runOptions(message, route),
+          trigger,
+        });
         logRun(sink, route.flowId, `queue:${batch.queue}`, result);
         if (result.status !== "ok") {
           allOk = false;
@@ -92,7 +100,7 @@ export async function handleQueueBatch(
       if (allOk) return message.ack();
       if (!retry && lastFailure) {
         const binding = deadLetterBinding(set.documents.get(lastFailure.route.flowId), lastFailure.route);
-        const producer = binding ? (env[binding] as Queue<unknown> | undefined) : undefined;
+        const producer = binding ? ((env as Record<string, unknown>)[binding] as Queue<unknown> | undefined) : undefined;
         if (producer) {
           await producer.send({
             body: message.body,

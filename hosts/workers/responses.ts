@@ -1,4 +1,10 @@
-import { ChunkStream, type ErrorEnvelope, FlowError, type RunResult, toEnvelope } from "../../kernel/index.ts";
+import {
+  ChunkStream,
+  type ErrorEnvelope,
+  FlowError,
+  type RunResult,
+  toEnvelope,
+} from "../../kernel/index.ts";
 
 export const RUN_ID_HEADER = "x-flow-run-id";
 
@@ -24,7 +30,7 @@ export function failedRunResponse(result: RunResult): Response {
     new FlowError("INTERNAL", `run ended ${result.status} without an error`, { expose: false });
   const status =
     error instanceof FlowError && result.status !== "failed"
-      ? STATUS_BY_RUN_STATUS[result.status as keyof typeof STATUS_BY_RUN_STATUS] ?? error.status
+      ? (STATUS_BY_RUN_STATUS[result.status as keyof typeof STATUS_BY_RUN_STATUS] ?? error.status)
       : statusOf(error);
   const response = Response.json(toEnvelope(error, result.runId), { status });
   response.headers.set(RUN_ID_HEADER, result.runId);
@@ -61,10 +67,14 @@ function headersFrom(value: unknown): Headers {
       try {
         headers.set(name, String(v));
       } catch {
-        throw new FlowError("RESPONSE_INVALID", `response header ${JSON.stringify(name)} is not a valid header`, {
-          status: 500,
-          expose: true,
-        });
+        throw new FlowError(
+          "RESPONSE_INVALID",
+          `response header ${JSON.stringify(name)} is not a valid header`,
+          {
+            status: 500,
+            expose: true,
+          },
+        );
       }
     }
   }
@@ -75,10 +85,14 @@ function validStatus(value: unknown): number {
   if (value === undefined || value === null) return 200;
   const status = Number(value);
   if (!Number.isInteger(status) || status < 200 || status > 599)
-    throw new FlowError("RESPONSE_INVALID", `response status must be a whole number from 200 to 599, got ${JSON.stringify(value)}`, {
-      status: 500,
-      expose: true,
-    });
+    throw new FlowError(
+      "RESPONSE_INVALID",
+      `response status must be a whole number from 200 to 599, got ${JSON.stringify(value)}`,
+      {
+        status: 500,
+        expose: true,
+      },
+    );
   return status;
 }
 
@@ -102,7 +116,7 @@ export function outputResponse(result: RunResult, fromRespondNode: boolean): Res
   }
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
     if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
-    return new Response(body, { status, headers });
+    return new Response(body as BodyInit, { status, headers });
   }
   if (typeof body === "string" && !/json/.test(headers.get("content-type") ?? "")) {
     if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");

@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { FlowDocument } from "../../flows/ir/types.ts";
 import { BUILTIN_KINDS, createRegistry, type NodeKind } from "../../kernel/index.ts";
@@ -63,7 +63,11 @@ const flows: FlowDocument[] = [
   },
 ];
 
-const worker = createWorker(flows, { registry: createRegistry(BUILTIN_KINDS, ticks, hang), heartbeatMs: 20, log: () => {} });
+const worker = createWorker(flows, {
+  registry: createRegistry(BUILTIN_KINDS, ticks, hang),
+  heartbeatMs: 20,
+  log: () => {},
+});
 
 interface WireEvent {
   event?: string;
@@ -79,7 +83,8 @@ function parseSse(text: string): WireEvent[] {
       for (const line of block.split("\n")) {
         if (line.startsWith("event: ")) event.event = line.slice(7);
         else if (line.startsWith("id: ")) event.id = line.slice(4);
-        else if (line.startsWith("data: ")) event.data = (event.data === undefined ? "" : `${event.data}\n`) + line.slice(6);
+        else if (line.startsWith("data: "))
+          event.data = (event.data === undefined ? "" : `${event.data}\n`) + line.slice(6);
       }
       return event;
     })
@@ -113,7 +118,11 @@ describe("Workers host: SSE", () => {
 
   it("cancels the run when the request signal aborts (client disconnect with enable_request_signal)", async () => {
     const controller = new AbortController();
-    const response = await worker.fetch(new Request("http://x/hang", { signal: controller.signal }), env, createExecutionContext());
+    const response = await worker.fetch(
+      new Request("http://x/hang", { signal: controller.signal }),
+      env,
+      createExecutionContext(),
+    );
     const runId = response.headers.get("x-flow-run-id")!;
     const reader = response.body!.getReader();
     await reader.read();

@@ -47,7 +47,10 @@ export function createWorker(documents: readonly FlowDocument[], options: Worker
     flows: set,
     fetch: async (request, env, ctx) => app.fetch(request, env, ctx),
     queue: (batch, env) =>
-      handleQueueBatch(set, batch, env, { ...(options.log ? { log: options.log } : {}), runOptions: () => runOptions(env) }),
+      handleQueueBatch(set, batch, env, {
+        ...(options.log ? { log: options.log } : {}),
+        runOptions: () => runOptions(env),
+      }),
     scheduled: (controller, env, ctx) => handleScheduled(set, controller, ctx, runOptions(env), options.log),
     invoke: (flowId, body, headers = {}, signal, env = {}) => {
       const plan = set.plans.get(flowId);

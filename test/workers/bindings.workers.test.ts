@@ -11,7 +11,9 @@ describe("local bindings from wrangler.toml", () => {
   });
 
   it("stores an R2 object and lists it by prefix", async () => {
-    await env.FLOW_BUCKET.put("bindings-test/a.txt", "hello", { httpMetadata: { contentType: "text/plain" } });
+    await env.FLOW_BUCKET.put("bindings-test/a.txt", "hello", {
+      httpMetadata: { contentType: "text/plain" },
+    });
     const object = await env.FLOW_BUCKET.get("bindings-test/a.txt");
     expect(await object?.text()).toBe("hello");
     expect(object?.httpMetadata?.contentType).toBe("text/plain");
@@ -20,7 +22,9 @@ describe("local bindings from wrangler.toml", () => {
   });
 
   it("accepts a message on the queue producer", async () => {
-    const sent = (await env.FLOW_QUEUE.send({ hello: "queue" })) as unknown as { metadata?: unknown } | undefined;
+    const sent = (await env.FLOW_QUEUE.send({ hello: "queue" })) as unknown as
+      | { metadata?: unknown }
+      | undefined;
     // Current workerd answers with the queue's metrics; older ones with undefined. Either way it did not throw.
     expect(sent === undefined || typeof sent.metadata === "object").toBe(true);
   });

@@ -25,7 +25,9 @@ function parse(wire: string): { event?: string; id?: string; data: string }[] {
 
 describe("formatSseEvent", () => {
   it("writes event, id and data fields ending with a blank line", () => {
-    expect(formatSseEvent({ event: "node.end", id: "3", data: "{}" })).toBe("event: node.end\nid: 3\ndata: {}\n\n");
+    expect(formatSseEvent({ event: "node.end", id: "3", data: "{}" })).toBe(
+      "event: node.end\nid: 3\ndata: {}\n\n",
+    );
   });
 
   it("splits multi-line data so that the client reassembles it exactly", () => {
@@ -34,7 +36,9 @@ describe("formatSseEvent", () => {
   });
 
   it("rejects CR or LF in the event name and in the id", () => {
-    expect(() => formatSseEvent({ event: "a\ndata: injected", data: "" })).toThrow(/event must not contain CR or LF/);
+    expect(() => formatSseEvent({ event: "a\ndata: injected", data: "" })).toThrow(
+      /event must not contain CR or LF/,
+    );
     expect(() => formatSseEvent({ id: "1\r2", data: "" })).toThrow(/id must not contain CR or LF/);
     expect(() => formatSseEvent({ id: "1\u00002", data: "" })).toThrow(/NUL/);
   });

@@ -11,7 +11,8 @@ const LINE_BREAK = /\r\n|\r|\n/;
 
 function assertSingleLine(field: "event" | "id", value: string): void {
   // A CR or LF would end the field early and let the rest be read as another field (event injection).
-  if (/[\r\n]/.test(value)) throw new TypeError(`SSE ${field} must not contain CR or LF: ${JSON.stringify(value)}`);
+  if (/[\r\n]/.test(value))
+    throw new TypeError(`SSE ${field} must not contain CR or LF: ${JSON.stringify(value)}`);
   // The spec ignores an id containing NUL; refuse it rather than send an id the client silently drops.
   if (field === "id" && value.includes("\0")) throw new TypeError("SSE id must not contain NUL");
 }
@@ -32,7 +33,8 @@ export function formatSseEvent(event: SseEvent): string {
     out += `id: ${event.id}\n`;
   }
   if (event.retry !== undefined) {
-    if (!Number.isInteger(event.retry) || event.retry < 0) throw new TypeError("SSE retry must be a whole number");
+    if (!Number.isInteger(event.retry) || event.retry < 0)
+      throw new TypeError("SSE retry must be a whole number");
     out += `retry: ${event.retry}\n`;
   }
   for (const line of event.data.split(LINE_BREAK)) out += `data: ${line}\n`;

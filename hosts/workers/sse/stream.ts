@@ -42,10 +42,13 @@ export function sseStream(run: RunHandle, options: SseOptions = {}): ReadableStr
         lastSentAt = Date.now();
         controller.enqueue(encoder.encode(text));
       };
-      heartbeat = setInterval(() => {
-        // Date.now() advances between I/O events in Workers, which is all a heartbeat needs.
-        if (Date.now() - lastSentAt >= heartbeatMs) send(formatSseComment("heartbeat"));
-      }, Math.max(10, Math.floor(heartbeatMs / 2)));
+      heartbeat = setInterval(
+        () => {
+          // Date.now() advances between I/O events in Workers, which is all a heartbeat needs.
+          if (Date.now() - lastSentAt >= heartbeatMs) send(formatSseComment("heartbeat"));
+        },
+        Math.max(10, Math.floor(heartbeatMs / 2)),
+      );
       send(formatSseComment("flow run"));
       void (async () => {
         try {
@@ -53,17 +56,45 @@ export function sseStream(run: RunHandle, options: SseOptions = {}): ReadableStr
             const next = await iterator.next();
             if (next.done) break;
             lastSeq = next.value.seq;
-            send(formatSseEvent({ event: next.value.type, id: String(next.value.seq), data: eventData(next.value) }));
+            send(
+              formatSseEvent({
+                event: next.value.type,
+                id: String(next.value.seq),
+                data: eventData(next.value),
+              }),
+            );
           }
           const result = await run.result;
           if (result.status === "ok") {
-            send(formatSseEvent({ event: "end", id: String(lastSeq + 1), data: JSON.stringify({ runId: result.runId, status: result.status, output: result.output ?? null }) }));
+            send(
+              formatSseEvent({
+                event: "end",
+                id: String(lastSeq + 1),
+                data: JSON.stringify({
+                  runId: result.runId,
+                  status: result.status,
+                  output: result.output ?? null,
+                }),
+              }),
+            );
           } else {
-            send(formatSseEvent({ event: "error", id: String(lastSeq + 1), data: JSON.stringify(toEnvelope(result.error, result.runId)) }));
+            send(
+              formatSseEvent({
+                event: "error",
+                id: String(lastSeq + 1),
+                data: JSON.stringify(toEnvelope(result.error, result.runId)),
+              }),
+            );
           }
           options.onDone?.(result);
         } catch (error) {
-          send(formatSseEvent({ event: "error", id: String(lastSeq + 1), data: JSON.stringify(toEnvelope(error, run.runId)) }));
+          send(
+            formatSseEvent({
+              event: "error",
+              id: String(lastSeq + 1),
+              data: JSON.stringify(toEnvelope(error, run.runId)),
+            }),
+          );
         } finally {
           const wasClosed = closed;
           stop();

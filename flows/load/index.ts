@@ -1,0 +1,3 @@
+export { type LoadedSource, type LocateOptions, loadFlowSource, MAX_ALIAS_COUNT, MAX_DEPTH } from "./load.ts";
+export { offsetInScalar } from "./locate.ts";
+export { childPointer, parsePointer, toPointer } from "./pointer.ts";

@@ -1,0 +1,121 @@
+import { type Document, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
+import { type LoadReport, MAX_ALIAS_COUNT, MAX_DEPTH, type Parsed } from "./load.ts";
+import { offsetOf } from "./locate.ts";
+
+/** Syntax errors reported per file; the rest are usually consequences of the first ones. */
+const MAX_SYNTAX_ERRORS = 10;
+
+const firstLine = (message: string): string =>
+  message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+
+/** Loads YAML 1.2 (core schema) with unique keys, bounded aliases and JSON-compatible values. */
+export function loadYaml(text: string, report: LoadReport): Parsed {
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: "1.2", logLevel: "silent" });
+  } catch (error) {
+    report(
+      "FLOW_SYNTAX",
+      0,
+      `invalid YAML: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+    );
+    return { document: undefined, offsetOf: () => 0 };
+  }
+  const parsed = (document: unknown): Parsed => ({
+    document,
+    offsetOf: (pointer, key, index) => offsetOf(doc, text, pointer, key, index),
+  });
+  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
+    if (e.code === "DUPLICATE_KEY")
+      report("FLOW_DUPLICATE_KEY", e.pos[0], duplicateKeyMessage(text, e.pos[0]));
+    else report("FLOW_SYNTAX", e.pos[0], `invalid YAML: ${firstLine(e.message)}`);
+  }
+  for (const w of doc.warnings) {
+    const tag = w.code === "TAG_RESOLVE_FAILED" ? /Unresolved tag: (\S+)/.exec(w.message)?.[1] : undefined;
+    const message = tag
+      ? `unknown YAML tag \`${tag}\`: it is ignored and the value is read as a plain string`
+      : firstLine(w.message);
+    report("FLOW_YAML_WARNING", w.pos[0], message, tag ? "remove the tag" : undefined);
+  }
+  if (doc.errors.length > 0 || !checkValues(doc, report)) return parsed(undefined);
+  try {
+    return parsed(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/excessive alias/i.test(message)) {
+      report(
+        "FLOW_ALIAS_LIMIT",
+        firstAliasOffset(doc),
+        `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias expansions): the document is rejected to protect the runtime`,
+        "use fewer `*alias` references, or write the repeated values out",
+      );
+    } else report("FLOW_SYNTAX", firstAliasOffset(doc, true), `invalid YAML: ${firstLine(message)}`);
+    return parsed(undefined);
+  }
+}
+
+/** Rejects what JSON cannot hold (`.inf`, `.nan`, keys that are lists or mappings) and too deep nesting. */
+function checkValues(doc: Document, report: LoadReport): boolean {
+  let ok = true;
+  const walk = (node: unknown, depth: number): void => {
+    if (isScalar(node)) {
+      if (typeof node.value === "number" && !Number.isFinite(node.value)) {
+        const source = String(node.source ?? node.value);
+        report(
+          "FLOW_UNSUPPORTED_VALUE",
+          node.range?.[0] ?? 0,
+          `\`${source}\` is not a JSON number`,
+          "quote it to make it a string",
+        );
+        ok = false;
+      }
+      return;
+    }
+    if (!isMap(node) && !isSeq(node)) return;
+    if (depth > MAX_DEPTH) {
+      report(
+        "FLOW_UNSUPPORTED_VALUE",
+        node.range?.[0] ?? 0,
+        `values are nested more than ${MAX_DEPTH} levels deep`,
+      );
+      ok = false;
+      return;
+    }
+    for (const item of node.items) {
+      if (!isPair(item)) {
+        walk(item, depth + 1);
+        continue;
+      }
+      if (item.key !== null && typeof item.key === "object" && !isScalar(item.key)) {
+        const at = (item.key as { range?: number[] }).range?.[0] ?? 0;
+        report("FLOW_UNSUPPORTED_VALUE", at, "a mapping key must be a string, not a list or a mapping");
+        ok = false;
+      }
+      walk(item.value, depth + 1);
+    }
+  };
+  walk(doc.contents, 0);
+  return ok;
+}
+
+function duplicateKeyMessage(text: string, at: number): string {
+  const rest = text.slice(at, at + 1024);
+  const quoted = /^"(?:[^"\\\n]|\\.)*"|^'(?:[^'\n]|'')*'/.exec(rest);
+  const key = quoted ? quoted[0].slice(1, -1) : (/^[^:\n]*/.exec(rest)?.[0].trim() ?? "?");
+  return `duplicate key \`${key}\`: each key may appear once in a mapping; remove or rename one of them`;
+}
+
+/** Offset of the first alias (that names no earlier anchor, with `unresolved`). */
+function firstAliasOffset(doc: Document, unresolved = false): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_, alias) {
+      if (!unresolved || alias.resolve(doc) === undefined) {
+        offset = alias.range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
+}

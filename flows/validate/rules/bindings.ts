@@ -1,0 +1,88 @@
+import type { BindingType, Json } from "../../ir/types.ts";
+import type { NodeKindSpec } from "../../kinds/spec.ts";
+import { childPointer } from "../../load/index.ts";
+import { configOf, type FlowCheck, nodeLabel } from "../context.ts";
+import { list, quote } from "../words.ts";
+import { bindingsOfType } from "./triggers.ts";
+
+const EXAMPLES: Record<BindingType, string> = {
+  kv: "FLOW_KV: { type: kv }",
+  r2: "FLOW_BUCKET: { type: r2, bucket: my-bucket }",
+  queue: "FLOW_QUEUE: { type: queue, queue: my-queue }",
+  durableObject: "FLOW_DO: { type: durableObject, className: MyObject }",
+  var: "MY_VAR: { type: var, value: ... }",
+  secret: "MY_SECRET: { type: secret }",
+};
+
+function checkNeeds(
+  check: FlowCheck,
+  label: string,
+  spec: NodeKindSpec,
+  config: Record<string, Json>,
+  pointer: string,
+): void {
+  const needs = spec.needs ?? [];
+  if (needs.length === 0) return;
+  const bindings = check.doc.bindings ?? {};
+  let remaining = [...needs];
+  if (typeof config.binding === "string") {
+    const name = config.binding;
+    const at = childPointer(pointer, "config", "binding");
+    const decl = Object.hasOwn(bindings, name) ? bindings[name] : undefined;
+    if (!decl) {
+      check.report(
+        "FLOW_BINDING_MISSING",
+        at,
+        `${label} uses binding ${quote(name)}, which the flow does not declare`,
+        {
+          hint: `declare it under bindings, e.g. \`${EXAMPLES[needs[0]!].replace(/^\w+/, name)}\``,
+        },
+      );
+      return;
+    }
+    if (!needs.includes(decl.type)) {
+      check.report(
+        "FLOW_BINDING_WRONG_TYPE",
+        at,
+        `${label} uses binding ${quote(name)}, a \`${decl.type}\` binding; this kind needs ${list(needs)}`,
+        { hint: `name a binding of type ${list(needs)} in config.binding` },
+      );
+      return;
+    }
+    remaining = remaining.filter((t) => t !== decl.type);
+  }
+  for (const type of remaining) {
+    const candidates = bindingsOfType(check, type);
+    if (candidates.length === 1) continue;
+    if (candidates.length === 0) {
+      check.report(
+        type === "queue" ? "FLOW_QUEUE_BINDING_MISSING" : "FLOW_BINDING_MISSING",
+        pointer,
+        `${label} needs a \`${type}\` binding and the flow declares none`,
+        { hint: `declare one under bindings, e.g. \`${EXAMPLES[type]}\`` },
+      );
+    } else {
+      check.report(
+        "FLOW_BINDING_AMBIGUOUS",
+        pointer,
+        `${label} needs a \`${type}\` binding and the flow declares ${candidates.length} (${list(candidates)})`,
+        { hint: "name the one to use in `config.binding`" },
+      );
+    }
+  }
+}
+
+/**
+ * Binding rules: every node (and map template) whose kind needs bindings finds them: the one named in
+ * `config.binding` (declared, of a needed type), else the only binding of each needed type.
+ */
+export function checkBindings(check: FlowCheck): void {
+  check.doc.nodes.forEach((node, i) => {
+    const spec = check.specs[i];
+    if (!spec) return;
+    const pointer = `/nodes/${i}`;
+    const config = configOf(node.config);
+    checkNeeds(check, nodeLabel(node.id, spec.kind), spec, config, pointer);
+    for (const t of check.templates.get(i) ?? []) checkNeeds(check, t.label, t.spec, t.config, t.pointer);
+  });
+}

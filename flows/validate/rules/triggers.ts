@@ -1,0 +1,89 @@
+import type { BindingType, TriggerDecl } from "../../ir/types.ts";
+import type { FlowCheck } from "../context.ts";
+import { checkCron } from "../cron.ts";
+import { quote } from "../words.ts";
+
+/** The secret binding a GitHub trigger reads when it names none. */
+export const DEFAULT_GITHUB_SECRET = "GITHUB_WEBHOOK_SECRET";
+
+/**
+ * A trigger's id: its own, else `<type>` when it is the flow's only trigger of that type, else
+ * `<type>-<index>` (its index in `triggers`), as the hosts name them.
+ */
+export function triggerId(trigger: TriggerDecl, index: number, sameType: number): string {
+  return trigger.id ?? (sameType > 1 ? `${trigger.type}-${index}` : trigger.type);
+}
+
+/** Names of the bindings of one type. */
+export function bindingsOfType(check: FlowCheck, type: BindingType): string[] {
+  return Object.entries(check.doc.bindings ?? {})
+    .filter(([, decl]) => decl.type === type)
+    .map(([name]) => name);
+}
+
+/**
+ * Trigger rules: duplicate trigger ids (explicit or default), cron schedules, the secret binding of GitHub triggers, and the
+ * queue binding of a flow with a queue trigger.
+ */
+export function checkTriggers(check: FlowCheck): void {
+  const seen = new Map<string, number>();
+  const bindings = check.doc.bindings ?? {};
+  const counts = new Map<string, number>();
+  for (const t of check.doc.triggers) counts.set(t.type, (counts.get(t.type) ?? 0) + 1);
+  check.doc.triggers.forEach((trigger, i) => {
+    const pointer = `/triggers/${i}`;
+    const id = triggerId(trigger, i, counts.get(trigger.type) ?? 1);
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, i);
+    else {
+      const implicit = trigger.id === undefined ? " (its default id)" : "";
+      check.report(
+        "FLOW_DUPLICATE_TRIGGER_ID",
+        trigger.id !== undefined ? `${pointer}/id` : pointer,
+        `trigger id ${quote(id)}${implicit} is used twice (first at line ${check.lineOf(`/triggers/${first}`)}): trigger ids must be unique in a flow`,
+        { hint: "give the triggers distinct `id`s" },
+      );
+    }
+    if (trigger.type === "cron") {
+      for (const problem of checkCron(trigger.schedule)) {
+        check.report(
+          "FLOW_CRON_INVALID",
+          `${pointer}/schedule`,
+          `invalid cron schedule: ${problem.message}`,
+          {
+            index: problem.offset,
+            hint: "fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or JAN-DEC) day-of-week (0-7 or SUN-SAT)",
+          },
+        );
+      }
+    }
+    if (trigger.type === "github") {
+      const name = trigger.secret ?? DEFAULT_GITHUB_SECRET;
+      const decl = Object.hasOwn(bindings, name) ? bindings[name] : undefined;
+      const at = trigger.secret !== undefined ? `${pointer}/secret` : pointer;
+      if (!decl) {
+        check.report(
+          "FLOW_BINDING_MISSING",
+          at,
+          `the GitHub trigger verifies deliveries with the secret ${quote(name)}, which the flow does not declare`,
+          { hint: `declare it under bindings: \`${name}: { type: secret }\`` },
+        );
+      } else if (decl.type !== "secret") {
+        check.report(
+          "FLOW_BINDING_WRONG_TYPE",
+          at,
+          `the GitHub trigger's webhook secret ${quote(name)} is declared as a \`${decl.type}\` binding; it must be a \`secret\``,
+          { hint: "secrets are set with `wrangler secret put` and never written in the flow" },
+        );
+      }
+    }
+    if (trigger.type === "queue" && bindingsOfType(check, "queue").length === 0) {
+      check.report(
+        "FLOW_QUEUE_BINDING_MISSING",
+        `${pointer}/queue`,
+        `the flow consumes queue ${quote(trigger.queue)} but declares no \`queue\` binding`,
+        { hint: `declare one under bindings, e.g. \`QUEUE: { type: queue, queue: ${trigger.queue} }\`` },
+      );
+    }
+  });
+}
