@@ -10,7 +10,7 @@ const postJson = (path: string, body: unknown): Promise<Response> =>
 
 describe("Workers host: HTTP triggers", () => {
   it("runs a flow on its route and answers with its respond node's body and the run id", async () => {
-    const response = await postJson("/echo/ada?x=1", { hello: "world" });
+    const response = await postJson("/echo/params/ada?x=1", { hello: "world" });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-flow-run-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(await response.json()).toEqual({ name: "ada", query: { x: "1" }, received: { hello: "world" } });
@@ -24,7 +24,7 @@ describe("Workers host: HTTP triggers", () => {
   });
 
   it("answers 400 with the envelope for unparseable JSON", async () => {
-    const response = await call("/echo/x", {
+    const response = await call("/echo", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{",
@@ -36,13 +36,13 @@ describe("Workers host: HTTP triggers", () => {
   });
 
   it("answers 415 for an unsupported content type and 413 over the size limit", async () => {
-    const image = await call("/echo/x", {
+    const image = await call("/echo", {
       method: "POST",
       headers: { "content-type": "image/png" },
       body: "x",
     });
     expect(image.status).toBe(415);
-    const big = await call("/echo/x", {
+    const big = await call("/echo", {
       method: "POST",
       headers: { "content-type": "text/plain" },
       body: "x".repeat(1024 * 1024 + 1),
@@ -56,7 +56,7 @@ describe("Workers host: HTTP triggers", () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("ROUTE_NOT_FOUND");
     expect(missing.headers.get("x-flow-run-id")).toBeTruthy();
-    const wrong = await call("/echo/x", { method: "GET" });
+    const wrong = await call("/echo", { method: "GET" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("POST");
   });
@@ -65,6 +65,6 @@ describe("Workers host: HTTP triggers", () => {
     const response = await call("/_flows/health");
     const health = (await response.json()) as { ok: boolean; flows: { id: string }[] };
     expect(health.ok).toBe(true);
-    expect(health.flows.map((f) => f.id).sort()).toEqual(["echo", "greet"]);
+    expect(health.flows.map((f) => f.id).sort()).toEqual(["echo", "echo-params", "greet"]);
   });
 });
