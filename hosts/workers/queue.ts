@@ -100,7 +100,9 @@ export async function handleQueueBatch(
       if (allOk) return message.ack();
       if (!retry && lastFailure) {
         const binding = deadLetterBinding(set.documents.get(lastFailure.route.flowId), lastFailure.route);
-        const producer = binding ? ((env as Record<string, unknown>)[binding] as Queue<unknown> | undefined) : undefined;
+        const producer = binding
+          ? ((env as Record<string, unknown>)[binding] as Queue<unknown> | undefined)
+          : undefined;
         if (producer) {
           await producer.send({
             body: message.body,

@@ -36,10 +36,12 @@ const transform: NodeKindSpec = {
 
 const condition: NodeKindSpec = {
   kind: KIND_CONDITION,
-  description: "Evaluates `config.when`; emits input `value` on port `then` when true, on port `else` otherwise.",
+  description:
+    "Evaluates `config.when` (a CEL condition, bare or in `${{ }}`, with `input` in scope); emits input `value` on port `then` when true, on port `else` otherwise.",
   effect: "pure",
   determinism: "strict",
   inputs: { value: {} },
+  // biome-ignore lint/suspicious/noThenProperty: `then` is a port name, and this object is never awaited.
   outputs: { then: {}, else: {} },
   configSchema: {
     type: "object",
@@ -53,7 +55,7 @@ const condition: NodeKindSpec = {
 const switchKind: NodeKindSpec = {
   kind: KIND_SWITCH,
   description:
-    "Emits input `value` on the port of the first case whose `when` is true, else on `config.default` (if set).",
+    "Emits input `value` on the port of the first case whose `when` (a CEL condition with `input` in scope, evaluated in order) is true, else on `config.default` (if set), else on no port.",
   effect: "pure",
   determinism: "strict",
   inputs: { value: {} },
@@ -86,7 +88,7 @@ const switchKind: NodeKindSpec = {
 const map: NodeKindSpec = {
   kind: KIND_MAP,
   description:
-    "Runs `config.node` (a node template, which may use `item` and `index`) once per element of input `items`, at most `concurrency` at a time; `out` is the list of results in order.",
+    "Runs `config.node` (a node template, which may use `item` and `index`) once per element of input `items`, at most `concurrency` (default 6) at a time; `out` is the list of results in order.",
   effect: "pure",
   determinism: "strict",
   inputs: { items: { required: true } },
@@ -115,7 +117,7 @@ const map: NodeKindSpec = {
 const merge: NodeKindSpec = {
   kind: KIND_MERGE,
   description:
-    "Joins branches. Runs once every input's source has ended, even if some were skipped. `mode: first` emits the first input that has a value; `mode: all` (default) emits an object of the inputs that have one.",
+    "Joins branches. Runs once every input's source has ended, even if some were skipped (it is skipped only when none has a value). `mode: first` emits the first input that has a value; `mode: all` (default) emits an object of the inputs that have one.",
   effect: "pure",
   determinism: "strict",
   inputs: {},
@@ -130,7 +132,8 @@ const merge: NodeKindSpec = {
 
 const subflow: NodeKindSpec = {
   kind: KIND_SUBFLOW,
-  description: "Runs another flow of the same deployment with input `input` as its trigger body; `out` is its output.",
+  description:
+    "Runs another flow of the same deployment with input `input` as its trigger body; `out` is its output.",
   // The callee's own nodes are checked where it is defined; as a node, a call is as weak as any flow can be.
   effect: "external",
   determinism: "best_effort",
@@ -162,7 +165,7 @@ const delay: NodeKindSpec = {
 const httpFetch: NodeKindSpec = {
   kind: KIND_HTTP_FETCH,
   description:
-    "Calls an HTTP endpoint with the node's signal. Outputs `status`, `headers` and `body` (parsed per `config.responseType`).",
+    "Calls an HTTP endpoint with the node's signal. Outputs `status`, `headers` and `body` (parsed per `config.responseType`, by default per the content type). With `failOnError` (default true) a non-2xx status fails the node.",
   effect: "external",
   determinism: "nondeterministic",
   inputs: { url: { required: true }, method: {}, headers: {}, body: {} },
@@ -196,7 +199,8 @@ const log: NodeKindSpec = {
 
 const fail: NodeKindSpec = {
   kind: KIND_FAIL,
-  description: "Ends the run with a user error: `config.code` (UPPER_SNAKE), `config.status`, input `message` and `details`.",
+  description:
+    "Ends the run with a user error: `config.code` (UPPER_SNAKE), `config.status`, input `message` and `details`.",
   effect: "pure",
   determinism: "strict",
   inputs: { message: { required: true }, details: {} },
@@ -214,7 +218,8 @@ const fail: NodeKindSpec = {
 
 const respond: NodeKindSpec = {
   kind: KIND_RESPOND,
-  description: "The run's answer: `out` is `{ status, headers, body }` from its inputs (status 200 by default).",
+  description:
+    "The run's answer: `out` is `{ status, headers, body }` from its inputs (status 200 by default).",
   effect: "pure",
   determinism: "strict",
   inputs: { body: {}, status: {}, headers: {} },

@@ -1,0 +1,246 @@
+import {
+  type CompiledExpression,
+  type CompiledValue,
+  ExpressionError,
+  type Scope,
+} from "../flows/expr/index.ts";
+import { FlowError } from "./errors.ts";
+import type { LogLevel, NodeContext } from "./kinds/types.ts";
+import type { CompiledStep } from "./plan-step.ts";
+import type { RunConfig } from "./run-config.ts";
+import { type Clock, sleep, type Timers } from "./time.ts";
+
+/** Anything with a (possibly lazily created) signal. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
+
+/** What a node context needs from its run (implemented by `Run`). */
+export interface ContextHost {
+  readonly runId: string;
+  readonly flowId: string;
+  readonly config: Pick<RunConfig, "clock" | "timers" | "env" | "fetch" | "logger">;
+  emitChunk(nodeId: string, port: string | null, index: number, chunk: unknown): void;
+  runTemplate(ctx: NodeCtx, item: unknown, index: number, signal: AbortSignal | undefined): Promise<unknown>;
+  runSubflow(ctx: NodeCtx, flowId: string, input: unknown): Promise<unknown>;
+}
+
+/** Wraps an expression failure as `EXPRESSION_FAILED`, located by node and field. */
+export function expressionFailed(error: unknown, nodeId: string, path: string): FlowError {
+  if (error instanceof FlowError) return error;
+  const message = error instanceof ExpressionError ? error.message : "expression could not be evaluated";
+  return new FlowError("EXPRESSION_FAILED", `node \`${nodeId}\` ${path}: ${message}`, {
+    nodeId,
+    details: { nodeId, path },
+    cause: error,
+  });
+}
+
+/**
+ * The context of one attempt. Its AbortController is created only when someone asks for `signal` (a
+ * synchronous pure node never does, and costs no controller); `abort()` before that is remembered.
+ */
+export class NodeCtx implements NodeContext {
+  readonly host: ContextHost;
+  readonly step: CompiledStep;
+  readonly stepKey: string;
+  readonly attempt: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly idempotencyKey: string | undefined;
+  /** The scope expressions of this node see (the run's, or a template item's). */
+  readonly scope: Scope;
+  /** The enclosing work (the run, or the node running a template); its signal is created lazily. */
+  readonly parent: SignalSource;
+  #controller: AbortController | undefined = undefined;
+  /** Set once aborted: `{ reason }`. */
+  #abort: { reason: unknown } | undefined = undefined;
+  #chunks = 0;
+
+  constructor(
+    host: ContextHost,
+    step: CompiledStep,
+    stepKey: string,
+    attempt: number,
+    inputs: Readonly<Record<string, unknown>>,
+    config: Readonly<Record<string, unknown>>,
+    idempotencyKey: string | undefined,
+    scope: Scope,
+    parent: SignalSource,
+  ) {
+    this.host = host;
+    this.step = step;
+    this.stepKey = stepKey;
+    this.attempt = attempt;
+    this.inputs = inputs;
+    this.config = config;
+    this.idempotencyKey = idempotencyKey;
+    this.scope = scope;
+    this.parent = parent;
+  }
+
+  get parentSignal(): AbortSignal {
+    return this.parent.signal;
+  }
+
+  get nodeId(): string {
+    return this.step.id;
+  }
+  get runId(): string {
+    return this.host.runId;
+  }
+  get flowId(): string {
+    return this.host.flowId;
+  }
+  get prepared(): unknown {
+    return this.step.prepared;
+  }
+  get clock(): Clock {
+    return this.host.config.clock;
+  }
+  get env(): Readonly<Record<string, unknown>> {
+    return this.host.config.env;
+  }
+  get fetch(): typeof fetch {
+    return this.host.config.fetch;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#abort) this.#controller.abort(this.#abort.reason);
+      else if (this.parentSignal.aborted) this.abort(this.parentSignal.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#abort !== undefined;
+  }
+  get abortReason(): unknown {
+    return this.#abort?.reason;
+  }
+
+  /** Aborts this attempt's work (first reason wins). */
+  abort(reason: unknown): void {
+    if (this.#abort) return;
+    this.#abort = { reason };
+    this.#controller?.abort(reason);
+  }
+
+  log(level: LogLevel, message: string, data?: unknown): void {
+    this.host.config.logger.log(level, message, { runId: this.runId, nodeId: this.nodeId, data });
+  }
+
+  emit(chunk: unknown): void {
+    this.host.emitChunk(this.nodeId, null, this.#chunks++, chunk);
+  }
+
+  evaluate(expression: CompiledExpression | CompiledValue): unknown {
+    const scope = this.scope as Scope & { input?: unknown };
+    const previous = scope.input;
+    scope.input = this.inputs;
+    try {
+      return expression.evaluate(scope);
+    } catch (error) {
+      throw expressionFailed(error, this.nodeId, "config");
+    } finally {
+      scope.input = previous;
+    }
+  }
+
+  sleep(ms: number): Promise<void> {
+    return sleep(ms, this.signal, this.host.config.timers);
+  }
+
+  runTemplate(item: unknown, index: number, options?: { signal?: AbortSignal }): Promise<unknown> {
+    return this.host.runTemplate(this, item, index, options?.signal);
+  }
+
+  runSubflow(flowId: string, input: unknown): Promise<unknown> {
+    return this.host.runSubflow(this, flowId, input);
+  }
+}
+
+/**
+ * Guards one asynchronous attempt: arms the step's timeout, follows the parent signal, and aborts the work
+ * (not just the wait) when either fires. Work that ignores its signal is abandoned after `graceMs`: the
+ * attempt then fails with the abort reason (details `{ abandoned: true }`) so that a run always ends.
+ */
+export class AttemptGuard {
+  readonly #ctx: NodeCtx;
+  readonly #timers: Timers;
+  readonly #graceMs: number;
+  #timer: unknown = undefined;
+  #grace: unknown = undefined;
+  #released = false;
+  #onAbandon: ((reason: unknown) => void) | undefined = undefined;
+  readonly #onParentAbort = (): void => this.abort(this.#ctx.parentSignal.reason);
+
+  constructor(ctx: NodeCtx, timers: Timers, graceMs: number) {
+    this.#ctx = ctx;
+    this.#timers = timers;
+    this.#graceMs = graceMs;
+    const timeoutMs = ctx.step.timeoutMs;
+    if (timeoutMs !== undefined)
+      this.#timer = timers.setTimeout(() => this.abort(nodeTimeout(ctx, timeoutMs)), timeoutMs);
+    if (ctx.parentSignal.aborted) this.abort(ctx.parentSignal.reason);
+    else ctx.parentSignal.addEventListener("abort", this.#onParentAbort, { once: true });
+  }
+
+  abort(reason: unknown): void {
+    if (this.#released || this.#ctx.aborted) return;
+    this.#ctx.abort(reason);
+    this.#grace = this.#timers.setTimeout(() => {
+      if (this.#released) return;
+      const abandoned = this.#onAbandon;
+      this.release();
+      abandoned?.(withAbandoned(reason));
+    }, this.#graceMs);
+  }
+
+  /** Settles with the work, or rejects with the abort reason once aborted (at the latest after the grace). */
+  wait<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#onAbandon = reject;
+      work.then(
+        (value) => (this.#ctx.aborted ? reject(this.#ctx.abortReason) : resolve(value)),
+        (error) => reject(this.#ctx.aborted ? this.#ctx.abortReason : error),
+      );
+    });
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    if (this.#grace !== undefined) this.#timers.clearTimeout(this.#grace);
+    this.#ctx.parentSignal.removeEventListener("abort", this.#onParentAbort);
+  }
+}
+
+function nodeTimeout(ctx: NodeCtx, timeoutMs: number): FlowError {
+  return new FlowError(
+    "NODE_TIMEOUT",
+    `node \`${ctx.nodeId}\` timed out after ${timeoutMs}ms (attempt ${ctx.attempt})`,
+    {
+      nodeId: ctx.nodeId,
+      details: { nodeId: ctx.nodeId, timeoutMs, attempt: ctx.attempt },
+    },
+  );
+}
+
+function withAbandoned(reason: unknown): unknown {
+  if (!(reason instanceof FlowError)) return reason;
+  return new FlowError(
+    reason.code,
+    `${reason.message}; the node ignored its abort signal and was abandoned`,
+    {
+      status: reason.status,
+      expose: reason.expose,
+      retriable: false,
+      nodeId: reason.nodeId,
+      details: { ...(reason.details as object), abandoned: true },
+    },
+  );
+}

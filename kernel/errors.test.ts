@@ -1,0 +1,3 @@
+import { errorsSuite } from "./testing/suites/errors.ts";
+
+errorsSuite();

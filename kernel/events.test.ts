@@ -1,0 +1,3 @@
+import { eventsSuite } from "./testing/suites/events.ts";
+
+eventsSuite();

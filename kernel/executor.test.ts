@@ -1,0 +1,3 @@
+import { cancellationSuite } from "./testing/suites/cancellation.ts";
+
+cancellationSuite();

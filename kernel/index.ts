@@ -1,0 +1,67 @@
+/**
+ * The kernel: runs flow plans. This file is the only public surface of `kernel/`.
+ *
+ * @example
+ * import { createPlan, runFlow } from "flows/kernel";
+ * const plan = createPlan(doc); // once per flow
+ * const result = await runFlow(plan, { trigger: { body }, signal: request.signal, env });
+ */
+
+export {
+  CODE_DEFAULTS,
+  type ErrorBody,
+  type ErrorEnvelope,
+  FlowError,
+  type FlowErrorOptions,
+  isFlowError,
+  isRetriable,
+  NonRetriableError,
+  RetryAfterError,
+  toEnvelope,
+  toFlowError,
+} from "./errors.ts";
+export {
+  type NodeChunkEvent,
+  type NodeEndEvent,
+  type NodeErrorEvent,
+  type NodeOutputEvent,
+  type NodeRetryEvent,
+  type NodeSkippedEvent,
+  type NodeStartEvent,
+  type NodeTiming,
+  type RunEndEvent,
+  type RunEvent,
+  type RunEventType,
+  type RunStartEvent,
+  type RunStatus,
+  type RunTimings,
+  type SkipReason,
+  toEventStream,
+} from "./events.ts";
+export { DEFAULT_GRACE_MS, type RunHandle, type RunOptions, runFlow, startRun } from "./executor.ts";
+export { MemoryJournal, type RunJournal, type StepRecord, stepKey } from "./journal.ts";
+export { BUILTIN_KINDS } from "./kinds/builtins.ts";
+export { DEFAULT_MAP_CONCURRENCY } from "./kinds/map.ts";
+export { catalogOf, createRegistry, lookupKind } from "./kinds/registry.ts";
+export * from "./kinds/specs.ts";
+export type {
+  ConfigCompiler,
+  KindRegistry,
+  Logger,
+  LogLevel,
+  NodeContext,
+  NodeKind,
+  NodeResult,
+} from "./kinds/types.ts";
+export { MAX_SUBFLOW_DEPTH } from "./nested.ts";
+export {
+  createPlan,
+  DEFAULT_DEADLINE_MS,
+  type ExecutionPlan,
+  flowDeterminism,
+  type PlanOptions,
+} from "./plan.ts";
+export type { RunResult } from "./result.ts";
+export { type RetrySettings, resolveRetry, retryDelay } from "./retry.ts";
+export { ChunkStream, isStreamLike } from "./stream.ts";
+export { type Clock, parseDuration, sleep, systemClock, systemTimers, type Timers } from "./time.ts";

@@ -1,0 +1,3 @@
+import { journalSuite } from "./testing/suites/journal.ts";
+
+journalSuite();

@@ -1,0 +1,3 @@
+import { kindsSuite } from "../testing/suites/kinds.ts";
+
+kindsSuite();

@@ -1,0 +1,26 @@
+import { conditionKind, switchKind } from "./branch.ts";
+import { delayKind } from "./delay.ts";
+import { failKind } from "./fail.ts";
+import { httpFetchKind } from "./http-fetch.ts";
+import { logKind } from "./log.ts";
+import { mapKind } from "./map.ts";
+import { mergeKind } from "./merge.ts";
+import { createRegistry } from "./registry.ts";
+import { respondKind } from "./respond.ts";
+import { subflowKind } from "./subflow.ts";
+import { transformKind } from "./transform.ts";
+
+/** The built-in node kinds, keyed by name; their specs are `BUILTIN_KIND_SPECS`. */
+export const BUILTIN_KINDS = createRegistry(
+  transformKind,
+  conditionKind,
+  switchKind,
+  mapKind,
+  mergeKind,
+  subflowKind,
+  delayKind,
+  httpFetchKind,
+  logKind,
+  failKind,
+  respondKind,
+);

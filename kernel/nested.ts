@@ -1,0 +1,136 @@
+import { NodeCtx } from "./context.ts";
+import { FlowError } from "./errors.ts";
+import { evaluateConfig, evaluateInputs, type RunScope } from "./evaluate.ts";
+import { stepKey } from "./journal.ts";
+import { stableKey } from "./memo.ts";
+import type { CompiledTemplate } from "./plan-step.ts";
+import type { Run } from "./run.ts";
+import { pumpStreams, runAttempts, StepFailed, type StepSuccess, streamPorts, withJournal } from "./step.ts";
+
+/**
+ * Work nested inside a node: one item of a node template (`map`), and a subflow call. Both run under the
+ * calling node's signal, share the run's memo table and journal, and use step keys derived from the caller.
+ */
+
+/** Subflow calls nest at most this deep (a flow calling itself would otherwise recurse until the deadline). */
+export const MAX_SUBFLOW_DEPTH = 8;
+
+/**
+ * Runs the caller's node template for one item: inputs and config evaluated with `item` and `index` in
+ * scope; pure templates memoised on kind + config + inputs; effectful ones journaled under
+ * `<node>.<field>#<index + 1>`. Resolves to the template's result port.
+ */
+export function runTemplate(
+  run: Run,
+  caller: NodeCtx,
+  item: unknown,
+  index: number,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  const template = caller.step.template;
+  if (!template) {
+    return Promise.reject(
+      new FlowError("PLAN_INVALID", `node kind \`${caller.step.kindName}\` declares no node template`),
+    );
+  }
+  const scope: RunScope = { ...run.scope, input: undefined, item, index };
+  let inputs: Readonly<Record<string, unknown>>;
+  let config: Readonly<Record<string, unknown>>;
+  try {
+    inputs = evaluateInputs(template, scope);
+    config = evaluateConfig(template, scope, inputs);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const key = stepKey(`${run.config.keyPrefix}${template.id}`, index + 1);
+  const parent = signal ? { signal } : caller;
+  const execute = (): Promise<unknown> => {
+    const newCtx = (attempt: number): NodeCtx =>
+      new NodeCtx(run, template, key, attempt, inputs, config, undefined, scope, parent);
+    const attempts = (): Promise<StepSuccess> => runAttempts(run, newCtx);
+    const journal = run.config.journal;
+    const work =
+      journal && template.journaled
+        ? withJournal(journal, key, () => run.config.clock.now(), attempts)
+        : attempts();
+    return work.then((success) => templateResult(template, success), unwrapFailure);
+  };
+  if (template.memoise) {
+    const memoKey = stableKey([template.kindName, config, inputs]);
+    if (memoKey !== undefined) return run.config.memo.run(`template\u0000${memoKey}`, execute);
+  }
+  return execute();
+}
+
+async function templateResult(template: CompiledTemplate, success: StepSuccess): Promise<unknown> {
+  let outputs = success.outputs;
+  const ports = success.ctx ? streamPorts(outputs) : undefined;
+  try {
+    if (ports && success.ctx) {
+      const pumped = pumpStreams(outputs, ports, success.ctx.signal, () => {});
+      outputs = pumped.outputs;
+      await pumped.done;
+    }
+  } finally {
+    success.guard?.release();
+  }
+  return template.port === undefined ? outputs : outputs[template.port];
+}
+
+const unwrapFailure = (error: unknown): never => {
+  throw error instanceof StepFailed ? error.error : error;
+};
+
+/**
+ * Runs another flow of the deployment with `input` as its trigger, under the calling node's signal.
+ * A call of a pure, deterministic flow is memoised on flow id + input.
+ */
+export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
+  const plan = run.config.subflows?.(flowId);
+  if (!plan) {
+    return Promise.reject(
+      new FlowError(
+        "SUBFLOW_NOT_FOUND",
+        `subflow \`${flowId}\` is not deployed with flow \`${run.flowId}\``,
+        {
+          details: { flowId },
+        },
+      ),
+    );
+  }
+  if (run.config.depth >= MAX_SUBFLOW_DEPTH) {
+    return Promise.reject(
+      new FlowError(
+        "SUBFLOW_DEPTH_EXCEEDED",
+        `subflows nest ${run.config.depth + 1} deep; the limit is ${MAX_SUBFLOW_DEPTH}`,
+        {
+          details: { flowId, limit: MAX_SUBFLOW_DEPTH },
+        },
+      ),
+    );
+  }
+  const execute = async (): Promise<unknown> => {
+    // Imported lazily by reference to avoid a module cycle: Run is the class of `run` itself.
+    const RunClass = run.constructor as new (...args: ConstructorParameters<typeof Run>) => Run;
+    const child = new RunClass(plan, {
+      ...run.config,
+      trigger: input,
+      vars: undefined,
+      signal: caller.signal,
+      deadlineMs: undefined,
+      hub: undefined,
+      keyPrefix: `${caller.stepKey}/`,
+      depth: run.config.depth + 1,
+      onOutput: undefined,
+    });
+    const result = await child.start();
+    if (result.status === "ok") return result.output;
+    throw (
+      result.error ?? new FlowError("INTERNAL", `subflow \`${flowId}\` ended with status ${result.status}`)
+    );
+  };
+  const pure = plan.effect === "pure" && (plan.determinism === "strict" || plan.determinism === "stable");
+  const inputKey = pure ? stableKey(input) : undefined;
+  if (inputKey !== undefined) return run.config.memo.run(`subflow\u0000${flowId}\u0000${inputKey}`, execute);
+  return execute();
+}

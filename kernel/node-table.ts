@@ -1,0 +1,91 @@
+import type { NodeTiming, SkipReason } from "./events.ts";
+import type { ExecutionPlan, PlannedNode } from "./plan.ts";
+import type { Outputs } from "./step.ts";
+
+export const PENDING = 0;
+export const RUNNING = 1;
+export const STREAMING = 2;
+export const DONE = 3;
+export const SKIPPED = 4;
+export const FAILED = 5;
+
+/**
+ * The per-node state of one run, in flat arrays copied from the plan: plain arrays (allocating typed arrays
+ * costs more than the work of a small run), and the timestamps in an array that already holds doubles (so
+ * that storing one does not convert the array on every run).
+ */
+export class NodeTable {
+  readonly plan: ExecutionPlan;
+  readonly state: number[];
+  /** Sources each node still waits for. */
+  readonly remaining: number[];
+  readonly outputs: (Outputs | undefined)[];
+  /** Start of node i at `2i`, end at `2i + 1`. */
+  readonly times: number[];
+  readonly attempts: number[];
+
+  constructor(plan: ExecutionPlan) {
+    this.plan = plan;
+    this.state = plan.zeros.slice();
+    this.remaining = plan.waitCounts.slice();
+    this.outputs = new Array(plan.nodes.length);
+    this.times = plan.timeZeros.slice();
+    this.attempts = plan.zeros.slice();
+  }
+
+  started(i: number, at: number): void {
+    this.times[2 * i] = at;
+  }
+
+  ended(i: number, at: number): void {
+    this.times[2 * i + 1] = at;
+  }
+
+  /** Milliseconds from node i's start to `at`. */
+  since(i: number, at: number): number {
+    return at - this.times[2 * i]!;
+  }
+
+  /** Why a (non-join) node must be skipped: a skipped source, or a port its source did not emit. */
+  skipReason(node: PlannedNode): SkipReason | undefined {
+    const state = this.state;
+    for (const source of node.skipSources) if (state[source] === SKIPPED) return "dependency";
+    for (const ref of node.portChecks) if (!(ref.port! in this.outputs[ref.node]!)) return "port";
+    return undefined;
+  }
+
+  /** Which inputs of a join have all their sources available; undefined when none has. */
+  joinAvailability(node: PlannedNode): boolean[] | undefined {
+    let any = false;
+    const available = node.inputSources.map(({ sources }) => {
+      const ok = sources.every((ref) => {
+        const outputs = this.outputs[ref.node];
+        return outputs !== undefined && (ref.port === undefined || ref.port in outputs);
+      });
+      any ||= ok;
+      return ok;
+    });
+    return any ? available : undefined;
+  }
+
+  /** Timings of the nodes that started or were skipped. */
+  timings(): Record<string, NodeTiming> {
+    const out: Record<string, NodeTiming> = {};
+    const nodes = this.plan.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const state = this.state[i]!;
+      if (state === PENDING) continue;
+      const startedAt = this.times[2 * i]!;
+      const endedAt = state === RUNNING || state === STREAMING ? startedAt : this.times[2 * i + 1]!;
+      const status = state === SKIPPED ? "skipped" : state === FAILED ? "failed" : "ok";
+      out[nodes[i]!.id] = {
+        status,
+        startedAt,
+        endedAt,
+        durationMs: endedAt - startedAt,
+        attempts: this.attempts[i]!,
+      };
+    }
+    return out;
+  }
+}

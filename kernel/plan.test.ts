@@ -1,0 +1,3 @@
+import { planSuite } from "./testing/suites/plan.ts";
+
+planSuite();

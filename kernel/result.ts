@@ -1,0 +1,84 @@
+import type { FlowError } from "./errors.ts";
+import type { NodeTiming, RunStatus, RunTimings } from "./events.ts";
+import { ChunkStream } from "./stream.ts";
+
+/**
+ * The result of a run: a status, the output value or a stream, the error (when not ok), the run id and
+ * timings. `stream` is set when the output is a stream, or is a response whose `body` is one.
+ */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  /** The output node's value (`out` port); streams inside it are ChunkStreams. */
+  output?: unknown;
+  /** The output's stream, readable from its first chunk. */
+  stream?: ReadableStream<unknown>;
+  error?: FlowError;
+  timings: RunTimings;
+}
+
+/**
+ * A run's timings. The per-node part is built on first read (most callers of a fast run never look at it);
+ * `toJSON` includes it.
+ */
+class Timings implements RunTimings {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly durationMs: number;
+  readonly #table: { timings(): Record<string, NodeTiming> };
+  #nodes: Record<string, NodeTiming> | undefined = undefined;
+
+  constructor(table: { timings(): Record<string, NodeTiming> }, startedAt: number, endedAt: number) {
+    this.startedAt = startedAt;
+    this.endedAt = endedAt;
+    this.durationMs = endedAt - startedAt;
+    this.#table = table;
+  }
+
+  get nodes(): Record<string, NodeTiming> {
+    this.#nodes ??= this.#table.timings();
+    return this.#nodes;
+  }
+
+  toJSON(): RunTimings {
+    return {
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      durationMs: this.durationMs,
+      nodes: this.nodes,
+    };
+  }
+}
+
+/** Assembles a RunResult at the end of a run. */
+export function buildResult(
+  runId: string,
+  table: { timings(): Record<string, NodeTiming> },
+  status: RunStatus,
+  error: FlowError | undefined,
+  output: unknown,
+  startedAt: number,
+  endedAt: number,
+): RunResult {
+  const result: RunResult = { runId, status, timings: new Timings(table, startedAt, endedAt) };
+  if (output !== undefined) {
+    result.output = output;
+    const stream = streamOf(output);
+    if (stream) result.stream = stream.toReadableStream();
+  }
+  if (status !== "ok" && error) result.error = error;
+  return result;
+}
+
+/** The ChunkStream of an output: the output itself, or its `body` (a `respond` node's answer). */
+export function streamOf(output: unknown): ChunkStream | undefined {
+  if (output instanceof ChunkStream) return output;
+  if (
+    typeof output === "object" &&
+    output !== null &&
+    (output as { body?: unknown }).body instanceof ChunkStream
+  ) {
+    return (output as { body: ChunkStream }).body;
+  }
+  return undefined;
+}

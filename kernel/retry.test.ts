@@ -1,0 +1,3 @@
+import { retriesSuite } from "./testing/suites/retries.ts";
+
+retriesSuite();

@@ -1,0 +1,5 @@
+import { propertiesSuite } from "./testing/suites/properties.ts";
+import { schedulingSuite } from "./testing/suites/scheduling.ts";
+
+schedulingSuite();
+propertiesSuite();

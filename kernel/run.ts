@@ -1,0 +1,259 @@
+import type { ContextHost, NodeCtx } from "./context.ts";
+import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
+import type { RunScope } from "./evaluate.ts";
+import type { RunEvent, RunStatus } from "./events.ts";
+import { runSubflow, runTemplate } from "./nested.ts";
+import { outputValue, startNode } from "./node-lifecycle.ts";
+import { NodeTable } from "./node-table.ts";
+import type { ExecutionPlan, PlannedNode } from "./plan.ts";
+import { buildResult, type RunResult } from "./result.ts";
+import type { RunConfig } from "./run-config.ts";
+import type { AttemptHost } from "./step.ts";
+
+type EventFields = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, "seq" | "runId" | "at">
+    : never
+  : never;
+
+/**
+ * One execution of a plan: the queue of ready nodes, the stop (cancel, deadline, failure), the end. A node
+ * starts as soon as its sources have settled; synchronous nodes run in a loop (no promise, no recursion),
+ * asynchronous ones concurrently (`node-lifecycle.ts`). The clock is read once per scheduling turn (and
+ * every 64 nodes of a long one), so synchronous nodes of one turn share a reading; on Workers time does not
+ * advance during computation anyway.
+ *
+ * Not public: its non-`#` members serve `node-lifecycle.ts`, `nested.ts` and `step.ts`.
+ */
+export class Run implements ContextHost, AttemptHost {
+  readonly plan: ExecutionPlan;
+  readonly config: RunConfig;
+  readonly runId: string;
+  readonly flowId: string;
+  readonly scope: RunScope;
+  readonly table: NodeTable;
+  readonly deadlineMs: number;
+  /** True once the run is stopping: no node starts any more. */
+  stopping = false;
+  stopReason: FlowError | undefined = undefined;
+  /** The latest clock reading. */
+  now: number;
+  /** The output candidate that produced output first, or -1. */
+  outputIndex = -1;
+  #status: RunStatus = "ok";
+  #error: FlowError | undefined = undefined;
+  #controller: AbortController | undefined = undefined;
+  #queue: number[] = [];
+  #draining = false;
+  #active = 0;
+  #started = false;
+  #finished = false;
+  readonly #startedAt: number;
+  #deadlineTimer: unknown = undefined;
+  #resolve: ((result: RunResult) => void) | undefined = undefined;
+  #result: RunResult | undefined = undefined;
+  readonly #onCallerAbort = (): void => this.cancel("the caller's signal was aborted");
+
+  constructor(plan: ExecutionPlan, config: RunConfig) {
+    this.plan = plan;
+    this.config = config;
+    this.runId = config.runId;
+    this.flowId = plan.flowId;
+    this.deadlineMs = config.deadlineMs ?? plan.deadlineMs;
+    const vars = config.vars ? { ...plan.vars, ...config.vars } : plan.vars;
+    const run = { id: config.runId, flowId: plan.flowId };
+    this.scope = { trigger: config.trigger, nodes: {}, vars, run, input: undefined };
+    this.table = new NodeTable(plan);
+    this.now = this.#startedAt = config.clock.now();
+  }
+
+  /** The run's signal, created on first use; aborted when the run stops. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.stopping) this.#controller.abort(this.stopReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Starts the run; resolves (never rejects) when every started node has ended. */
+  start(): Promise<RunResult> {
+    this.#started = true;
+    this.#queue = this.plan.roots.slice();
+    this.#draining = true;
+    try {
+      if (this.config.hub)
+        this.emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
+      const caller = this.config.signal;
+      if (caller?.aborted) this.cancel("the caller's signal was already aborted");
+      else caller?.addEventListener("abort", this.#onCallerAbort, { once: true });
+    } finally {
+      this.#draining = false;
+    }
+    this.#drain();
+    // A run of synchronous nodes has already ended here: no promise to build around a resolver.
+    if (this.#result) return Promise.resolve(this.#result);
+    return new Promise<RunResult>((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  /** Stops the run with status `cancelled`: no node starts any more; running ones are aborted. */
+  cancel(reason = "cancelled"): void {
+    this.#stop(
+      new FlowError("RUN_CANCELLED", `run cancelled: ${reason}`, { runId: this.runId }),
+      "cancelled",
+    );
+  }
+
+  /** A node failed: the run fails with its error; the others are aborted with `reason`. */
+  fail(error: FlowError, reason: FlowError): void {
+    if (this.stopping) return;
+    this.#error = error;
+    this.#stop(reason, "failed");
+  }
+
+  #stop(reason: FlowError, status: RunStatus): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopReason = reason;
+    this.#status = status;
+    this.#controller?.abort(reason);
+    if (this.#started && !this.#draining && this.#active === 0) {
+      this.now = this.config.clock.now();
+      this.#finish();
+    }
+  }
+
+  #deadlineExceeded(): void {
+    const message = `run exceeded its deadline of ${this.deadlineMs}ms`;
+    const details = { deadlineMs: this.deadlineMs };
+    this.#stop(
+      new FlowError("DEADLINE_EXCEEDED", message, { runId: this.runId, details }),
+      "deadline_exceeded",
+    );
+  }
+
+  /** Counts a piece of asynchronous work; the deadline timer is armed once a run first goes asynchronous. */
+  busy(): void {
+    this.#active++;
+    if (this.#deadlineTimer !== undefined) return;
+    const left = this.deadlineMs - (this.now - this.#startedAt);
+    this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
+  }
+
+  /** Asynchronous work has settled: read the clock, run its bookkeeping, then go on scheduling. */
+  settled(then: () => void): void {
+    this.#active--;
+    this.now = this.config.clock.now();
+    this.#guarded(then);
+  }
+
+  /** Queues the dependants whose last source this was. */
+  release(dependants: readonly number[]): void {
+    const remaining = this.table.remaining;
+    for (const d of dependants) if (--remaining[d]! === 0) this.#queue.push(d);
+  }
+
+  /**
+   * Runs `work` as part of the scheduling loop, then drains the queue. Inside, a stop (a cancel from an event
+   * subscriber, say) cannot end the run half-way through a node's bookkeeping: the run ends after the drain.
+   */
+  #guarded(work: () => void): void {
+    this.#draining = true;
+    try {
+      work();
+    } finally {
+      this.#draining = false;
+    }
+    this.#drain();
+  }
+
+  #drain(): void {
+    if (this.#draining || this.#finished) return;
+    this.#draining = true;
+    const queue = this.#queue;
+    for (let head = 0; head < queue.length && !this.stopping; head++) {
+      // Synchronous nodes share their turn's clock reading; a long turn reads it again every 64 nodes.
+      if ((head & 63) === 63) this.now = this.config.clock.now();
+      if (this.now - this.#startedAt >= this.deadlineMs) this.#deadlineExceeded();
+      else startNode(this, queue[head]!);
+    }
+    queue.length = 0;
+    this.#draining = false;
+    if (this.#active === 0) this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#deadlineTimer !== undefined) this.config.timers.clearTimeout(this.#deadlineTimer);
+    this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
+    // The end time is the last turn's clock reading: a run ends in the turn where its last node settled.
+    const status = this.#status;
+    const error = status === "failed" ? this.#error : this.stopReason;
+    const output = this.outputIndex >= 0 ? outputValue(this.table.outputs[this.outputIndex]!) : undefined;
+    const result = buildResult(this.runId, this.table, status, error, output, this.#startedAt, this.now);
+    if (this.config.hub) {
+      const errorBody = error && { error: toEnvelope(error, this.runId).error };
+      this.emit({
+        type: "run.end",
+        status,
+        durationMs: result.timings.durationMs,
+        timings: result.timings,
+        ...errorBody,
+      });
+    }
+    this.#result = result;
+    this.#resolve?.(result);
+  }
+
+  /** The journal key of a graph node of this run. */
+  stepKey(node: PlannedNode): string {
+    const prefix = this.config.keyPrefix;
+    return prefix === "" ? node.stepKey : prefix + node.stepKey;
+  }
+
+  /** Publishes an event (call only when `config.hub` is set: events are built only when someone listens). */
+  emit(event: EventFields): void {
+    const hub = this.config.hub!;
+    hub.publish({ ...event, seq: ++hub.seq, runId: this.runId, at: this.now } as RunEvent);
+  }
+
+  /** Logs a node's failure with its cause (which never goes to a client). */
+  logFailure(nodeId: string, error: FlowError, raw: unknown): void {
+    const cause = raw instanceof FlowError ? raw.cause : raw;
+    const fields = {
+      runId: this.runId,
+      nodeId,
+      code: error.code,
+      ...(cause !== undefined && { cause: describeCause(cause) }),
+    };
+    this.config.logger.log(
+      error.expose ? "warn" : "error",
+      `node \`${nodeId}\` failed: ${error.message}`,
+      fields,
+    );
+  }
+
+  emitChunk(nodeId: string, port: string | null, index: number, chunk: unknown): void {
+    if (!this.config.hub) return;
+    this.now = this.config.clock.now();
+    this.emit({ type: "node.chunk", nodeId, port, index, chunk });
+  }
+
+  retried(ctx: NodeCtx, delayMs: number, error: unknown): void {
+    if (ctx.parent !== this || !this.config.hub) return;
+    this.now = this.config.clock.now();
+    const body = toEnvelope(toFlowError(error, this.runId, ctx.nodeId), this.runId, ctx.nodeId).error;
+    this.emit({ type: "node.retry", nodeId: ctx.nodeId, attempt: ctx.attempt, delayMs, error: body });
+  }
+
+  runTemplate(ctx: NodeCtx, item: unknown, index: number, signal: AbortSignal | undefined): Promise<unknown> {
+    return runTemplate(this, ctx, item, index, signal);
+  }
+
+  runSubflow(ctx: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
+    return runSubflow(this, ctx, flowId, input);
+  }
+}

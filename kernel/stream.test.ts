@@ -1,0 +1,3 @@
+import { streamingSuite } from "./testing/suites/streaming.ts";
+
+streamingSuite();

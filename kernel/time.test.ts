@@ -1,0 +1,3 @@
+import { unitsSuite } from "./testing/suites/units.ts";
+
+unitsSuite();
