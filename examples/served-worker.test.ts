@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
 
@@ -64,5 +65,49 @@ describe("a served worker (workerd, code generation disallowed)", () => {
     })) as unknown as Response;
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ a: 1 });
+  });
+
+  it("streams POST /echo/stream to a real EventSource client: every event, each with its id", async () => {
+    const url = new URL("/echo/stream", await worker.url);
+    const received: { type: string; id: string; data: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const source = new EventSource(url, {
+        fetch: (input, init) =>
+          fetch(input, {
+            ...init,
+            method: "POST",
+            headers: { ...init.headers, "content-type": "application/json" },
+            body: JSON.stringify({ count: 4 }),
+          }),
+      });
+      const types = [
+        "run.start",
+        "node.start",
+        "node.chunk",
+        "node.output",
+        "node.end",
+        "run.end",
+        "end",
+        "error",
+      ];
+      for (const type of types) {
+        source.addEventListener(type, (event) => {
+          received.push({ type, id: event.lastEventId, data: event.data });
+          if (type === "end" || type === "error") {
+            source.close();
+            resolve();
+          }
+        });
+      }
+      source.onerror = (error) => {
+        source.close();
+        reject(new Error(`EventSource failed: ${String(error.message ?? error)}`));
+      };
+    });
+    expect(received.map((e) => e.id)).toEqual(received.map((_, i) => String(i + 1)));
+    expect(
+      received.filter((e) => e.type === "node.chunk").map((e) => JSON.parse(e.data).chunk.index),
+    ).toEqual([0, 1, 2, 3]);
+    expect(received.at(-1)?.type).toBe("end");
   });
 });

@@ -9,6 +9,18 @@ const postJson = (path: string, body: unknown): Promise<Response> =>
   call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("Workers host: HTTP triggers", () => {
+  it("streams POST /echo/stream as SSE: one chunk event per item, an id on every event, a final end", async () => {
+    const response = await postJson("/echo/stream", { count: 5 });
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const frames = (await response.text()).split("\n\n").filter((f) => f.includes("event: "));
+    const chunks = frames.filter((f) => f.startsWith("event: node.chunk"));
+    expect(chunks.map((f) => JSON.parse(f.split("data: ")[1]!).chunk)).toEqual(
+      [0, 1, 2, 3, 4].map((index) => ({ index, of: 5 })),
+    );
+    expect(frames.map((f) => Number(/^id: (\d+)$/m.exec(f)?.[1]))).toEqual(frames.map((_, i) => i + 1));
+    expect(frames.at(-1)).toMatch(/^event: end\n/);
+  });
+
   it("runs a flow on its route and answers with its respond node's body and the run id", async () => {
     const response = await postJson("/echo/params/ada?x=1", { hello: "world" });
     expect(response.status).toBe(200);
@@ -65,6 +77,6 @@ describe("Workers host: HTTP triggers", () => {
     const response = await call("/_flows/health");
     const health = (await response.json()) as { ok: boolean; flows: { id: string }[] };
     expect(health.ok).toBe(true);
-    expect(health.flows.map((f) => f.id).sort()).toEqual(["echo", "echo-params", "greet"]);
+    expect(health.flows.map((f) => f.id).sort()).toEqual(["echo", "echo-params", "echo-stream", "greet"]);
   });
 });

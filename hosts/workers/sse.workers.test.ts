@@ -106,6 +106,22 @@ describe("Workers host: SSE", () => {
     expect(ids).toEqual(ids.map((_, i) => i + 1));
   });
 
+  it("delivers events while the run is still going (read chunk by chunk, not buffered)", async () => {
+    const response = await worker.fetch(new Request("http://x/ticks?n=4"), env, createExecutionContext());
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    let chunksBeforeRunEnd = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (!text.includes("event: run.end")) chunksBeforeRunEnd = text.split("event: node.chunk").length - 1;
+    }
+    // Each tick is 5 ms apart: the client saw chunk events before the run's end event was even produced.
+    expect(chunksBeforeRunEnd).toBeGreaterThanOrEqual(3);
+  });
+
   it("cancels the run when the client cancels the response stream: the in-flight node sees its signal abort", async () => {
     const response = await worker.fetch(new Request("http://x/hang"), env, createExecutionContext());
     const runId = response.headers.get("x-flow-run-id")!;

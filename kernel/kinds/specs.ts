@@ -88,7 +88,7 @@ const switchKind: NodeKindSpec = {
 const map: NodeKindSpec = {
   kind: KIND_MAP,
   description:
-    "Runs `config.node` (a node template, which may use `item` and `index`) once per element of input `items`, at most `concurrency` (default 6) at a time; `out` is the list of results in order.",
+    "Runs `config.node` (a node template, which may use `item` and `index`) once per element of input `items`, at most `concurrency` (default 6) at a time; `out` is the list of results in order, or with `stream: true` a stream of them, each a chunk as soon as it and the ones before it are done.",
   effect: "pure",
   determinism: "strict",
   inputs: { items: { required: true } },
@@ -99,6 +99,7 @@ const map: NodeKindSpec = {
     required: ["node"],
     properties: {
       concurrency: { type: "integer", minimum: 1, maximum: 100 },
+      stream: { type: "boolean" },
       node: {
         type: "object",
         additionalProperties: false,

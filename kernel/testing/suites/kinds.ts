@@ -23,6 +23,33 @@ export function kindsSuite(): void {
       expect(result.output).toEqual([10, 21, 32]);
     });
 
+    it("streams its results in item order with stream: true, each as a chunk", async () => {
+      const slow = probeKind("slow", { delayMs: 5 });
+      const plan = planOf(
+        [
+          node("each", "map", {
+            inputs: { items: [3, 1, 2] as never },
+            config: {
+              stream: true,
+              concurrency: 3,
+              node: { kind: "slow", inputs: { i: "${{ item }}" } } as never,
+            },
+          }),
+        ],
+        [slow],
+        { output: "each" },
+      );
+      const chunks: unknown[] = [];
+      const result = await runFlow(plan, {
+        onEvent: (e) => {
+          if (e.type === "node.chunk" && e.nodeId === "each") chunks.push(e.chunk);
+        },
+      });
+      expect(result.status).toBe("ok");
+      expect(chunks).toEqual([{ i: 3 }, { i: 1 }, { i: 2 }]);
+      expect(slow.maxRunning).toBe(3);
+    });
+
     it("never runs more items at once than its concurrency limit", async () => {
       const slow = probeKind("slow", { delayMs: 10 });
       const plan = planOf(
