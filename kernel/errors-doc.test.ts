@@ -5,7 +5,9 @@ import { CODE_DEFAULTS } from "./errors.ts";
 // Node only (reads a file): every runtime code has a line in impl-docs/errors.md, with its status and kind.
 describe("impl-docs/errors.md, Runtime codes", () => {
   const doc = readFileSync(new URL("../impl-docs/errors.md", import.meta.url), "utf8");
-  const section = doc.slice(doc.indexOf("## Runtime codes"));
+  const start = doc.indexOf("## Runtime codes");
+  const next = doc.indexOf("\n## ", start + 1);
+  const section = doc.slice(start, next === -1 ? undefined : next);
 
   it("lists every code of CODE_DEFAULTS with its status and user/system kind, and no other code", () => {
     const rows = new Map(

@@ -9,6 +9,7 @@ import {
   startRun,
 } from "../../kernel/index.ts";
 import { readRequestBody } from "./body.ts";
+import { hostError } from "./codes.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
 import {
@@ -154,10 +155,8 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     const allow = [...methods].sort().join(", ");
     app.all(path, (c) =>
       errorResponse(
-        new FlowError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}: use ${allow}`, {
-          status: 405,
-          expose: true,
-          details: { allow: [...methods].sort() },
+        hostError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}: use ${allow}`, {
+          allow: [...methods].sort(),
         }),
         c.get("runId"),
         { allow },
@@ -167,14 +166,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
 
   app.notFound((c) =>
     errorResponse(
-      new FlowError(
-        "ROUTE_NOT_FOUND",
-        `no flow is served at ${c.req.method} ${new URL(c.req.url).pathname}`,
-        {
-          status: 404,
-          expose: true,
-        },
-      ),
+      hostError("ROUTE_NOT_FOUND", `no flow is served at ${c.req.method} ${new URL(c.req.url).pathname}`),
       c.get("runId") ?? crypto.randomUUID(),
     ),
   );

@@ -1,4 +1,5 @@
-import { FlowError } from "../../kernel/errors.ts";
+import type { FlowError } from "../../kernel/errors.ts";
+import { hostError } from "./codes.ts";
 
 /** What a flow sees as `trigger.body`, by content type. */
 export type RequestBody =
@@ -24,10 +25,8 @@ export function parseByteSize(size: string | number): number {
 }
 
 function tooLarge(limit: number): FlowError {
-  return new FlowError("BODY_TOO_LARGE", `request body exceeds the limit of ${limit} bytes`, {
-    status: 413,
-    expose: true,
-    details: { limitBytes: limit },
+  return hostError("BODY_TOO_LARGE", `request body exceeds the limit of ${limit} bytes`, {
+    limitBytes: limit,
   });
 }
 
@@ -93,12 +92,12 @@ export async function readRequestBody(
   const bytes = await readLimited(request.body, limit, signal);
   if (bytes.byteLength === 0) return { type: "empty", value: null };
   if (!isJson && !isText && !isBytes) {
-    throw new FlowError(
+    throw hostError(
       "UNSUPPORTED_MEDIA_TYPE",
       mediaType
         ? `content type ${mediaType} is not supported: send application/json, a text type or application/octet-stream`
         : "a request body needs a content-type header: application/json, a text type or application/octet-stream",
-      { status: 415, expose: true, details: { contentType: mediaType || null } },
+      { contentType: mediaType || null },
     );
   }
   if (isBytes) return { type: "bytes", value: bytes };
@@ -106,18 +105,12 @@ export async function readRequestBody(
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new FlowError("BODY_INVALID_UTF8", "request body is not valid UTF-8", {
-      status: 400,
-      expose: true,
-    });
+    throw hostError("BODY_INVALID_UTF8", "request body is not valid UTF-8");
   }
   if (!isJson) return { type: "text", value: text };
   try {
     return { type: "json", value: JSON.parse(text) };
   } catch (error) {
-    throw new FlowError("BODY_INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`, {
-      status: 400,
-      expose: true,
-    });
+    throw hostError("BODY_INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`);
   }
 }

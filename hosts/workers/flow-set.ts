@@ -1,6 +1,7 @@
 import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../../flows/ir/types.ts";
-import { createPlan, type ExecutionPlan, FlowError, type KindRegistry } from "../../kernel/index.ts";
+import { createPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
+import { hostError } from "./codes.ts";
 
 export interface HttpRoute {
   flowId: string;
@@ -51,7 +52,7 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
   const crons: CronRoute[] = [];
   const routes = new Map<string, string>();
   for (const doc of documents) {
-    if (docs.has(doc.id)) throw new FlowError("FLOW_CONFLICT", `two flows have the id \`${doc.id}\``);
+    if (docs.has(doc.id)) throw hostError("FLOW_CONFLICT", `two flows have the id \`${doc.id}\``);
     docs.set(doc.id, doc);
     plans.set(doc.id, createPlan(doc, registry ? { registry } : {}));
     const counts = new Map<string, number>();
@@ -62,7 +63,7 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
         const shape = routeShape(trigger.method, trigger.path);
         const other = routes.get(shape);
         if (other)
-          throw new FlowError(
+          throw hostError(
             "FLOW_CONFLICT",
             `${trigger.method} ${trigger.path} is served by both ${other} and ${doc.id}`,
           );

@@ -5,6 +5,7 @@ import {
   type RunResult,
   toEnvelope,
 } from "../../kernel/index.ts";
+import { hostError } from "./codes.ts";
 
 export const RUN_ID_HEADER = "x-flow-run-id";
 
@@ -67,14 +68,7 @@ function headersFrom(value: unknown): Headers {
       try {
         headers.set(name, String(v));
       } catch {
-        throw new FlowError(
-          "RESPONSE_INVALID",
-          `response header ${JSON.stringify(name)} is not a valid header`,
-          {
-            status: 500,
-            expose: true,
-          },
-        );
+        throw hostError("RESPONSE_INVALID", `response header ${JSON.stringify(name)} is not a valid header`);
       }
     }
   }
@@ -85,13 +79,9 @@ function validStatus(value: unknown): number {
   if (value === undefined || value === null) return 200;
   const status = Number(value);
   if (!Number.isInteger(status) || status < 200 || status > 599)
-    throw new FlowError(
+    throw hostError(
       "RESPONSE_INVALID",
       `response status must be a whole number from 200 to 599, got ${JSON.stringify(value)}`,
-      {
-        status: 500,
-        expose: true,
-      },
     );
   return status;
 }
