@@ -5,7 +5,14 @@ import {
   compileValue,
   type NodeReference,
 } from "../flows/expr/index.ts";
-import type { Effect, FlowDefaults, Json, RetryPolicyDecl } from "../flows/ir/types.ts";
+import type {
+  BindingDecl,
+  BindingType,
+  Effect,
+  FlowDefaults,
+  Json,
+  RetryPolicyDecl,
+} from "../flows/ir/types.ts";
 import { lookupKind } from "./kinds/registry.ts";
 import type { ConfigCompiler, KindRegistry, NodeKind } from "./kinds/types.ts";
 import { withDirectPath } from "./paths.ts";
@@ -74,6 +81,8 @@ export interface StepSource {
 export interface StepCompileContext {
   registry: KindRegistry;
   defaults: FlowDefaults;
+  /** The flow's declared bindings: a kind that `needs` one gets `config.binding` filled in when it is unique. */
+  bindings: Readonly<Record<string, BindingDecl>>;
   issues: PlanIssue[];
   /** Receives every node reference the step (and its template) makes. */
   references: NodeReference[];
@@ -174,6 +183,7 @@ export function compileStep(source: StepSource, ctx: StepCompileContext): Compil
     ? Object.freeze(Object.fromEntries(inputs.map((e) => [e.name, e.value.evaluate({})])))
     : undefined;
   const staticConfig: Record<string, Json> = structuredClone(source.config ?? {});
+  resolveBinding(kind.spec.needs, staticConfig, ctx.bindings);
   const dynamicConfig: [string, CompiledValue][] = [];
   let prepared: unknown;
   if (kind.prepare) {
@@ -257,4 +267,26 @@ function outputsOf(step: CompiledStep): Readonly<Record<string, unknown>> {
   const outputs = step.kind.spec.outputs;
   if (typeof outputs !== "function") return outputs;
   return Object.fromEntries(outputs(step.staticConfig as Record<string, Json>).map((p) => [p, {}]));
+}
+
+/**
+ * A node of a kind that needs a binding may leave `config.binding` out when the flow declares exactly one
+ * binding of that type: the plan fills it in, so the kind always reads `ctx.config.binding`. (The validator
+ * reports the missing and ambiguous cases: FLOW_BINDING_MISSING, FLOW_BINDING_AMBIGUOUS.)
+ */
+function resolveBinding(
+  needs: readonly BindingType[] | undefined,
+  config: Record<string, Json>,
+  bindings: Readonly<Record<string, BindingDecl>>,
+): void {
+  if (!needs || needs.length === 0 || typeof config.binding === "string") return;
+  for (const type of needs) {
+    const names = Object.entries(bindings)
+      .filter(([, decl]) => decl.type === type)
+      .map(([name]) => name);
+    if (names.length === 1) {
+      config.binding = names[0]!;
+      return;
+    }
+  }
 }

@@ -124,7 +124,7 @@ export function createPlan(doc: FlowDocument, options: PlanOptions = {}): Execut
   const defaults = doc.defaults ?? {};
   const compiled = doc.nodes.map((node) => {
     const references: NodeReference[] = [];
-    const ctx = { registry, defaults, issues, references };
+    const ctx = { registry, defaults, bindings: doc.bindings ?? {}, issues, references };
     const step = compileStep(node, ctx);
     const when = node.when === undefined ? undefined : compileBare(node.when, node.id, "when", ctx);
     return { step, when, references, after: node.after ?? [] };
