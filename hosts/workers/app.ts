@@ -8,7 +8,7 @@ import {
   runFlow,
   startRun,
 } from "../../kernel/index.ts";
-import { readRequestBody } from "./body.ts";
+import { isStreamableBody, type RequestBody, readRequestBody, streamRequestBody } from "./body.ts";
 import { hostError } from "./codes.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
@@ -20,7 +20,7 @@ import {
   toByteStream,
 } from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
-import { sseStream } from "./sse/stream.ts";
+import { sseRunStream } from "./sse/stream.ts";
 
 /** The Workers `env` (bindings, vars, secrets). Any object type: a user's `Env` interface fits. */
 export type Bindings = object;
@@ -62,15 +62,26 @@ async function serveRoute(
   const runId = run.runId!;
   const log = (result: RunResult): void =>
     logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
-  const body = await readRequestBody(request, route.maxBodyBytes, request.signal);
+  let body: RequestBody;
+  let overLimit = (): FlowError | undefined => undefined;
+  if (route.body === "stream" && isStreamableBody(request)) {
+    const streamed = streamRequestBody(request, route.maxBodyBytes);
+    body = streamed.body;
+    overLimit = streamed.overLimit;
+  } else body = await readRequestBody(request, route.maxBodyBytes, request.signal);
   const trigger = httpTriggerEvent(request, route.triggerId, params, body);
   const runOptions: RunOptions = { ...run, trigger, signal: request.signal };
+  // A streamed body that went past its limit fails whichever node read it: the answer is the host's 413.
+  const failed = (result: RunResult): Response => {
+    const tooLarge = overLimit();
+    return tooLarge ? errorResponse(tooLarge, runId) : failedRunResponse(result);
+  };
 
   if (route.response === "sse") {
-    const handle = startRun(plan, runOptions);
     const heartbeatMs = options.heartbeatMs;
-    const stream = sseStream(
-      handle,
+    const stream = sseRunStream(
+      plan,
+      runOptions,
       heartbeatMs === undefined ? { onDone: log } : { heartbeatMs, onDone: log },
     );
     return new Response(stream, {
@@ -92,12 +103,12 @@ async function serveRoute(
       });
     }
     const result = await handle.result;
-    return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failedRunResponse(result);
+    return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failed(result);
   }
 
   const result = await runFlow(plan, runOptions);
   log(result);
-  return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failedRunResponse(result);
+  return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failed(result);
 }
 
 /**

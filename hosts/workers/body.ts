@@ -6,7 +6,8 @@ export type RequestBody =
   | { type: "empty"; value: null }
   | { type: "json"; value: unknown }
   | { type: "text"; value: string }
-  | { type: "bytes"; value: Uint8Array };
+  | { type: "bytes"; value: Uint8Array }
+  | { type: "stream"; value: ReadableStream<Uint8Array> };
 
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -113,4 +114,42 @@ export async function readRequestBody(
   } catch (error) {
     throw hostError("BODY_INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** A request body passed on as a stream, and whether it went past its limit. */
+export interface StreamedBody {
+  body: RequestBody;
+  /** The BODY_TOO_LARGE error once the stream has passed the limit, else undefined. */
+  overLimit(): FlowError | undefined;
+}
+
+/** True for a request whose body a `body: stream` trigger passes on unread. */
+export const isStreamableBody = (request: Request): boolean =>
+  request.body !== null &&
+  BYTES_TYPES.test((request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase());
+
+/**
+ * Passes an `application/octet-stream` body on without reading it: the request's stream piped through a
+ * byte-counting TransformStream that errors with BODY_TOO_LARGE (413) once more than `limit` bytes have passed.
+ * A `content-length` over the limit is refused at once. Nothing is buffered beyond the streams' own queues.
+ * @example const { body, overLimit } = streamRequestBody(request, 100 * 1024 * 1024)
+ */
+export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_BODY_BYTES): StreamedBody {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+  let total = 0;
+  let exceeded: FlowError | undefined;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      total += chunk.byteLength;
+      if (total > limit) {
+        exceeded = tooLarge(limit);
+        controller.error(exceeded);
+        return;
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  const stream = request.body!.pipeThrough(counter, { signal: request.signal });
+  return { body: { type: "stream", value: stream }, overLimit: () => exceeded };
 }

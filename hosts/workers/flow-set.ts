@@ -10,6 +10,8 @@ export interface HttpRoute {
   path: string;
   response: NonNullable<HttpTrigger["response"]>;
   maxBodyBytes: number;
+  /** `stream`: an octet-stream body is passed on unread (see `streamRequestBody`). */
+  body: NonNullable<HttpTrigger["body"]>;
 }
 
 export interface QueueRoute {
@@ -75,6 +77,7 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
           path: trigger.path,
           response: trigger.response ?? "json",
           maxBodyBytes: trigger.maxBodySize ? parseByteSize(trigger.maxBodySize) : DEFAULT_MAX_BODY_BYTES,
+          body: trigger.body ?? "parsed",
         });
       } else if (trigger.type === "queue") queues.push({ flowId: doc.id, triggerId: id, trigger });
       else if (trigger.type === "cron")

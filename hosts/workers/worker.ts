@@ -4,9 +4,10 @@ import { runFlow } from "../../kernel/index.ts";
 import { type Bindings, baseRunOptions, createFlowsApp, type HostOptions } from "./app.ts";
 import { createFlowSet, type FlowSet } from "./flow-set.ts";
 import { handleQueueBatch } from "./queue.ts";
+import { queueJournal, type RuntimeBindingOption, runtimeRunOptions } from "./runtime.ts";
 import { handleScheduled } from "./scheduled.ts";
 
-export interface WorkerOptions extends HostOptions {
+export interface WorkerOptions extends HostOptions, RuntimeBindingOption {
   /** Node kinds (built-ins plus capabilities); the built-ins by default. */
   registry?: KindRegistry;
 }
@@ -35,11 +36,20 @@ export interface FlowsWorker extends ExportedHandler<Bindings> {
 
 /**
  * Builds the Workers module for a set of validated flows: `fetch` (Hono routes from HTTP triggers), `queue`
- * (one run per message) and `scheduled` (cron triggers).
+ * (one run per message) and `scheduled` (cron triggers). When `env` has the `FLOWS_RUNTIME` Durable Object
+ * binding (`options.runtimeBinding`), every run uses its idempotency ledger, and each queue run a journal
+ * keyed by the message id; `options.runOptions` still overrides both.
  * @example export default createWorker([echoFlow], { registry })
  */
-export function createWorker(documents: readonly FlowDocument[], options: WorkerOptions = {}): FlowsWorker {
-  const set = createFlowSet(documents, options.registry);
+export function createWorker(
+  documents: readonly FlowDocument[],
+  userOptions: WorkerOptions = {},
+): FlowsWorker {
+  const set = createFlowSet(documents, userOptions.registry);
+  const options: WorkerOptions = {
+    ...userOptions,
+    runOptions: (env) => ({ ...runtimeRunOptions(env, userOptions), ...userOptions.runOptions?.(env) }),
+  };
   const app = createFlowsApp(set, options);
   const runOptions = (env: Bindings): RunOptions => baseRunOptions(set, env, options);
   return {
@@ -49,7 +59,10 @@ export function createWorker(documents: readonly FlowDocument[], options: Worker
     queue: (batch, env) =>
       handleQueueBatch(set, batch, env, {
         ...(options.log ? { log: options.log } : {}),
-        runOptions: () => runOptions(env),
+        runOptions: (message, route) => {
+          const journal = queueJournal(env, userOptions, batch.queue, route.flowId, message.id);
+          return journal ? { journal, ...runOptions(env) } : runOptions(env);
+        },
       }),
     scheduled: (controller, env, ctx) => handleScheduled(set, controller, ctx, runOptions(env), options.log),
     invoke: (flowId, body, headers = {}, signal, env = {}) => {

@@ -1,117 +1,124 @@
-import { type RunEvent, type RunHandle, type RunResult, toEnvelope } from "../../../kernel/index.ts";
+import {
+  type ExecutionPlan,
+  type RunEvent,
+  type RunOptions,
+  type RunResult,
+  runFlow,
+  toEnvelope,
+} from "../../../kernel/index.ts";
 import { formatSseComment, formatSseEvent } from "./format.ts";
 
 export interface SseOptions {
-  /** A comment is sent after this long without an event, so proxies keep the stream open. Default 15 s. */
+  /** A comment is sent after this long without any write, so proxies keep the stream open. Default 15 s. */
   heartbeatMs?: number;
-  /** Called once when the run has ended and the stream is closed (for logging). */
+  /** Called once when the run has ended (for logging). */
   onDone?: (result: RunResult) => void;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 
+/** Formatted text is encoded and enqueued once this much has gathered (or at the next turn of the event loop). */
+const FLUSH_BYTES = 16 * 1024;
+
 const encoder = new TextEncoder();
 
-/** The `data` of a run event: the whole event as JSON (its `type` and `seq` are also the SSE `event` and `id`). */
-const eventData = (event: RunEvent): string => JSON.stringify(event);
+/**
+ * One run event as an SSE frame. The event type is one of the kernel's fixed names, the id a number and
+ * `JSON.stringify` output holds no raw line break, so this skips the general formatter's checks.
+ */
+const eventFrame = (event: RunEvent): string =>
+  `event: ${event.type}\nid: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
 
 /**
- * Streams a run as Server-Sent Events: every run event (`event: node.start`, … with `id` = its sequence
- * number), then a final `end` event with the output, or `error` with the JSON envelope. Heartbeat comments on
- * long gaps. When the client goes away (the stream is cancelled), the run is cancelled. The stream is closed
- * on every path.
+ * Runs a plan and streams it as Server-Sent Events: every run event (`event: node.start`, … with `id` = its
+ * sequence number, `data` = the event as JSON), then a final `end` event with the output, or `error` with the
+ * JSON envelope. Events are formatted as the kernel publishes them and written in batches; a heartbeat
+ * comment goes out after `heartbeatMs` without a write. When the client goes away (the stream is cancelled,
+ * or `runOptions.signal` aborts) the run is cancelled. The stream is closed on every path.
  */
-export function sseStream(run: RunHandle, options: SseOptions = {}): ReadableStream<Uint8Array> {
+export function sseRunStream(
+  plan: ExecutionPlan,
+  runOptions: RunOptions,
+  options: SseOptions = {},
+): ReadableStream<Uint8Array> {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const iterator = run.events[Symbol.asyncIterator]();
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-  let lastSentAt = Date.now();
-  let lastSeq = 0;
+  const cancel = new AbortController();
+  const signal = runOptions.signal ? AbortSignal.any([runOptions.signal, cancel.signal]) : cancel.signal;
+  let pending = "";
+  let flushScheduled = false;
   let closed = false;
-
-  const stop = (): void => {
-    closed = true;
-    if (heartbeat !== undefined) clearInterval(heartbeat);
-    heartbeat = undefined;
-  };
+  let lastSeq = 0;
+  let heartbeat: ReturnType<typeof setTimeout> | undefined;
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (text: string): void => {
-        if (closed) return;
-        lastSentAt = Date.now();
-        controller.enqueue(encoder.encode(text));
+      const armHeartbeat = (): void => {
+        if (heartbeat !== undefined) clearTimeout(heartbeat);
+        heartbeat = closed
+          ? undefined
+          : setTimeout(() => write(formatSseComment("heartbeat"), true), heartbeatMs);
       };
-      heartbeat = setInterval(
-        () => {
-          // Date.now() advances between I/O events in Workers, which is all a heartbeat needs.
-          if (Date.now() - lastSentAt >= heartbeatMs) send(formatSseComment("heartbeat"));
-        },
-        Math.max(10, Math.floor(heartbeatMs / 2)),
-      );
-      send(formatSseComment("flow run"));
-      void (async () => {
+      const flush = (): void => {
+        flushScheduled = false;
+        if (closed || pending === "") return;
+        controller.enqueue(encoder.encode(pending));
+        pending = "";
+        armHeartbeat();
+      };
+      const write = (text: string, now = false): void => {
+        if (closed) return;
+        pending += text;
+        if (now || pending.length >= FLUSH_BYTES) flush();
+        else if (!flushScheduled) {
+          // The tail goes out at the next turn of the event loop, so a slow run's events are not held back.
+          flushScheduled = true;
+          setTimeout(flush, 0);
+        }
+      };
+      const finish = (): void => {
+        flush();
+        closed = true;
+        if (heartbeat !== undefined) clearTimeout(heartbeat);
         try {
-          for (;;) {
-            const next = await iterator.next();
-            if (next.done) break;
-            lastSeq = next.value.seq;
-            send(
-              formatSseEvent({
-                event: next.value.type,
-                id: String(next.value.seq),
-                data: eventData(next.value),
-              }),
-            );
-          }
-          const result = await run.result;
+          controller.close();
+        } catch {
+          // Already cancelled by the client: nothing to close.
+        }
+      };
+
+      write(formatSseComment("flow run"), true);
+      const onEvent = (event: RunEvent): void => {
+        lastSeq = event.seq;
+        write(eventFrame(event));
+      };
+      void runFlow(plan, { ...runOptions, signal, onEvent })
+        .then((result) => {
+          const id = String(lastSeq + 1);
           if (result.status === "ok") {
-            send(
-              formatSseEvent({
-                event: "end",
-                id: String(lastSeq + 1),
-                data: JSON.stringify({
-                  runId: result.runId,
-                  status: result.status,
-                  output: result.output ?? null,
-                }),
-              }),
-            );
+            const end = { runId: result.runId, status: result.status, output: result.output ?? null };
+            write(formatSseEvent({ event: "end", id, data: JSON.stringify(end) }));
           } else {
-            send(
-              formatSseEvent({
-                event: "error",
-                id: String(lastSeq + 1),
-                data: JSON.stringify(toEnvelope(result.error, result.runId)),
-              }),
-            );
+            const envelope = toEnvelope(result.error, result.runId);
+            write(formatSseEvent({ event: "error", id, data: JSON.stringify(envelope) }));
           }
           options.onDone?.(result);
-        } catch (error) {
-          send(
+        })
+        .catch((error: unknown) => {
+          write(
             formatSseEvent({
               event: "error",
               id: String(lastSeq + 1),
-              data: JSON.stringify(toEnvelope(error, run.runId)),
+              data: JSON.stringify(toEnvelope(error, runOptions.runId)),
             }),
           );
-        } finally {
-          const wasClosed = closed;
-          stop();
-          if (!wasClosed) {
-            try {
-              controller.close();
-            } catch {
-              // Already closed or errored by a cancel: nothing to do.
-            }
-          }
-        }
-      })();
+        })
+        .finally(finish);
     },
     cancel(reason) {
-      // The client went away: stop the run, which ends the event loop above.
-      stop();
-      run.cancel(typeof reason === "string" ? reason : "client disconnected");
+      // The client went away: stop writing and cancel the run (its nodes see their signals abort).
+      closed = true;
+      if (heartbeat !== undefined) clearTimeout(heartbeat);
+      cancel.abort(reason instanceof Error ? reason : new Error("client disconnected"));
     },
   });
 }
