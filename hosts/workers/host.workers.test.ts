@@ -45,6 +45,9 @@ describe("Workers host: HTTP triggers", () => {
     const { error } = (await response.json()) as { error: { code: string; runId: string } };
     expect(error.code).toBe("BODY_INVALID_JSON");
     expect(error.runId).toBe(response.headers.get("x-flow-run-id"));
+    // The envelope's exact shape: one `error` object with code, message, run id (and details when there are any).
+    expect(Object.keys(await (await call("/nowhere")).json())).toEqual(["error"]);
+    expect(Object.keys(error).sort()).toEqual(["code", "message", "runId"]);
   });
 
   it("answers 415 for an unsupported content type and 413 over the size limit", async () => {
