@@ -1,3 +1,4 @@
+import { CAPABILITY_CATALOGS } from "../capabilities/declarations.ts";
 import type { KindCatalog, NodeKindSpec } from "../flows/kinds/spec.ts";
 import { BUILTIN_KIND_SPECS } from "../kernel/kinds/specs.ts";
 
@@ -5,7 +6,7 @@ import { BUILTIN_KIND_SPECS } from "../kernel/kinds/specs.ts";
  * Every catalog of node kinds the CLI knows, in order. Add a capability's catalog here: the build
  * (`cli/build/main.ts`) compiles the config schemas of every kind listed, and `defaultCatalog()` merges them.
  */
-export const CATALOGS: readonly KindCatalog[] = [BUILTIN_KIND_SPECS];
+export const CATALOGS: readonly KindCatalog[] = [BUILTIN_KIND_SPECS, ...CAPABILITY_CATALOGS];
 
 /**
  * The catalog used by `flows validate` and the build: all of `CATALOGS` merged. Throws when two catalogs

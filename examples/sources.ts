@@ -1,4 +1,8 @@
 import type { FlowSource } from "../flows/validate/index.ts";
+import enqueue from "./capabilities/enqueue.yaml";
+import filesDownload from "./capabilities/files-download.yaml";
+import filesUpload from "./capabilities/files-upload.yaml";
+import queueToKv from "./capabilities/queue-to-kv.yaml";
 import echo from "./s3_workers_echo/echo.yaml";
 import echoParams from "./s3_workers_echo/echo-params.yaml";
 import echoStream from "./s3_workers_echo/echo-stream.yaml";
@@ -10,4 +14,8 @@ export const EXAMPLE_SOURCES: readonly FlowSource[] = [
   { file: "examples/s3_workers_echo/echo-params.yaml", text: echoParams },
   { file: "examples/s3_workers_echo/echo-stream.yaml", text: echoStream },
   { file: "examples/s3_workers_echo/greet.yaml", text: greet },
+  { file: "examples/capabilities/files-upload.yaml", text: filesUpload },
+  { file: "examples/capabilities/files-download.yaml", text: filesDownload },
+  { file: "examples/capabilities/enqueue.yaml", text: enqueue },
+  { file: "examples/capabilities/queue-to-kv.yaml", text: queueToKv },
 ];

@@ -58,6 +58,8 @@ export const CODE_DEFAULTS: Readonly<Record<string, CodeDefaults>> = Object.free
   SUBFLOW_NOT_FOUND: { status: 500, expose: false },
   SUBFLOW_DEPTH_EXCEEDED: { status: 508, expose: false },
   JOURNAL_FAILED: { status: 500, expose: false },
+  IDEMPOTENCY_PENDING: { status: 409, expose: true, retriable: true },
+  IDEMPOTENCY_FAILED: { status: 500, expose: false, retriable: true },
 });
 
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]*$/;

@@ -2,6 +2,7 @@ import { describeCause } from "./errors.ts";
 import { EventHub, EventQueue, type RunEvent, toEventStream } from "./events.ts";
 import type { RunJournal } from "./journal.ts";
 import type { Logger, LogLevel } from "./kinds/types.ts";
+import { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyLedger } from "./ledger.ts";
 import { MemoTable } from "./memo.ts";
 import type { ExecutionPlan } from "./plan.ts";
 import type { RunResult } from "./result.ts";
@@ -27,6 +28,13 @@ export interface RunOptions {
   timers?: Timers;
   /** Completed steps to replay, and where to record new ones. */
   journal?: RunJournal;
+  /**
+   * Idempotency ledger: an effectful node with an `idempotencyKey` claims `flowId:nodeId:key` before it
+   * runs; a key already done replays its recorded outputs instead of running the node again.
+   */
+  ledger?: IdempotencyLedger;
+  /** How long the ledger remembers a completed key; 24 h by default (DEFAULT_IDEMPOTENCY_TTL_MS). */
+  ledgerTtlMs?: number;
   /** Run id; by default a new UUID-shaped id (`newRunId`). */
   runId?: string;
   /** Whole-run deadline in ms; the flow's `defaults.deadline`, else 25 s, by default. */
@@ -117,6 +125,8 @@ function newRun(
     logger,
     fetch: options.fetch ?? globalFetch,
     journal: options.journal,
+    ledger: options.ledger,
+    ledgerTtlMs: options.ledgerTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
     random: options.random ?? Math.random,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     deadlineMs: options.deadlineMs,

@@ -53,6 +53,12 @@ export type {
   NodeKind,
   NodeResult,
 } from "./kinds/types.ts";
+export {
+  type ClaimResult,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  type IdempotencyLedger,
+  MemoryLedger,
+} from "./ledger.ts";
 export { MAX_SUBFLOW_DEPTH } from "./nested.ts";
 export {
   createPlan,

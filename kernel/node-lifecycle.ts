@@ -1,7 +1,8 @@
 import { AttemptGuard, NodeCtx } from "./context.ts";
-import { FlowError, toEnvelope, toFlowError } from "./errors.ts";
+import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import { evaluateConfig, evaluateIdempotencyKey, evaluateInputs, evaluateWhen } from "./evaluate.ts";
 import type { SkipReason } from "./events.ts";
+import { type LedgerUse, withLedger } from "./ledger.ts";
 import { DONE, FAILED, RUNNING, SKIPPED, STREAMING } from "./node-table.ts";
 import type { PlannedNode } from "./plan.ts";
 import type { Run } from "./run.ts";
@@ -71,8 +72,9 @@ function execute(
 ): void {
   const step = run.stepKey(node);
   const ctx = new NodeCtx(run, node, step, 1, inputs, config, key, run.scope, run);
-  if (run.config.journal && node.journaled) {
-    runJournaled(run, i, ctx);
+  const ledgered = key !== undefined && run.config.ledger !== undefined && isEffectful(node);
+  if (ledgered || (run.config.journal && node.journaled)) {
+    runGuarded(run, i, ctx, ledgered);
     return;
   }
   let result: unknown;
@@ -110,11 +112,36 @@ function continueAsync(run: Run, i: number, ctx: NodeCtx, result: Promise<never>
   runAsync(run, i, steps.runAttempts(run, contextsLike(run, ctx), { ctx, result }));
 }
 
-/** A journaled step: replayed from the journal, or run (all attempts) and recorded. */
-function runJournaled(run: Run, i: number, ctx: NodeCtx): void {
-  const now = (): number => run.config.clock.now();
-  const attempts = (): Promise<StepSuccess> => steps.runAttempts(run, contextsLike(run, ctx));
-  runAsync(run, i, steps.withJournal(run.config.journal!, ctx.stepKey, now, attempts));
+const isEffectful = (node: PlannedNode): boolean => node.effect === "write" || node.effect === "external";
+
+/**
+ * A journaled or ledgered step: replayed from the journal, else claimed in the idempotency ledger (done:
+ * replayed from it), else run (all attempts) and recorded in both.
+ */
+function runGuarded(run: Run, i: number, ctx: NodeCtx, ledgered: boolean): void {
+  const config = run.config;
+  let work = (): Promise<StepSuccess> => steps.runAttempts(run, contextsLike(run, ctx));
+  if (ledgered) {
+    const attempts = work;
+    const use: LedgerUse = {
+      ledger: config.ledger!,
+      key: `${run.flowId}:${ctx.nodeId}:${ctx.idempotencyKey}`,
+      ttlMs: config.ledgerTtlMs,
+      leaseMs: run.deadlineMs + config.graceMs,
+      onCompleteFailed: (error) =>
+        config.logger.log("warn", "could not complete an idempotency key; it will expire", {
+          runId: run.runId,
+          nodeId: ctx.nodeId,
+          error: describeCause(error),
+        }),
+    };
+    work = () => withLedger(use, attempts);
+  }
+  const journal = config.journal;
+  if (journal && ctx.step.journaled) {
+    const now = (): number => config.clock.now();
+    runAsync(run, i, steps.withJournal(journal, ctx.stepKey, now, work));
+  } else runAsync(run, i, work());
 }
 
 function begin(run: Run, i: number): void {

@@ -1,6 +1,7 @@
 import type { EventHub } from "./events.ts";
 import type { RunJournal } from "./journal.ts";
 import type { Logger } from "./kinds/types.ts";
+import type { IdempotencyLedger } from "./ledger.ts";
 import type { MemoTable } from "./memo.ts";
 import type { ExecutionPlan } from "./plan.ts";
 import type { Clock, Timers } from "./time.ts";
@@ -18,6 +19,8 @@ export interface RunConfig {
   readonly logger: Logger;
   readonly fetch: typeof fetch;
   readonly journal: RunJournal | undefined;
+  readonly ledger: IdempotencyLedger | undefined;
+  readonly ledgerTtlMs: number;
   readonly random: () => number;
   readonly graceMs: number;
   readonly deadlineMs: number | undefined;

@@ -74,7 +74,9 @@ export async function buildValidators(catalog: KindCatalog): Promise<BuildReport
   Object.keys(catalog).forEach((kind, i) => {
     const spec = catalog[kind]!;
     try {
-      ajv.addSchema(spec.configSchema, kindSchemaId(kind));
+      // A copy: ajv caches compiled code by schema object, and its standalone output declares a validator twice
+      // when two kinds share one configSchema object.
+      ajv.addSchema(structuredClone(spec.configSchema), kindSchemaId(kind));
       ajv.getSchema(kindSchemaId(kind));
     } catch (error) {
       throw new Error(`configSchema of kind \`${kind}\` does not compile: ${(error as Error).message}`);

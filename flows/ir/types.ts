@@ -85,6 +85,12 @@ export interface HttpTrigger extends TriggerBase {
   response?: "json" | "sse" | "stream";
   /** Request body size limit, e.g. `"1mb"`; default 1mb. */
   maxBodySize?: string;
+  /**
+   * `parsed` (default): the body is read whole and parsed by content type. `stream`: an
+   * `application/octet-stream` body reaches the flow unread, as a byte stream in `trigger.body` (counted against
+   * `maxBodySize` as it flows), e.g. to pipe an upload into `r2.put` without buffering it.
+   */
+  body?: "parsed" | "stream";
 }
 
 export interface QueueTrigger extends TriggerBase {

@@ -77,7 +77,10 @@ describe("flow.v1.json", () => {
         keys<RetryPolicyDecl>()(["attempts", "backoff", "delay", "maxDelay", "jitter", "idempotent"]),
       ],
       [defs.defaults!, keys<FlowDefaults>()(["timeout", "deadline", "retry"])],
-      [defs.httpTrigger!, keys<HttpTrigger>()(["id", "type", "method", "path", "response", "maxBodySize"])],
+      [
+        defs.httpTrigger!,
+        keys<HttpTrigger>()(["id", "type", "method", "path", "response", "maxBodySize", "body"]),
+      ],
       [
         defs.queueTrigger!,
         keys<QueueTrigger>()([

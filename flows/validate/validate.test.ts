@@ -366,7 +366,8 @@ describe("config validators", () => {
       [
         flow(
           "u",
-          "bindings: { KV: { type: kv } }\ntriggers: []\nnodes:\n  - { id: a, kind: kv.get, inputs: { key: k } }\n",
+          // `queue.send` is a test kind: the build compiles `queues.send`, not it.
+          "bindings: { Q: { type: queue, queue: q } }\ntriggers: []\nnodes:\n  - { id: a, kind: queue.send, inputs: { key: k } }\n",
         ),
       ],
       TEST_CATALOG,

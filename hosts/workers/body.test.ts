@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FlowError } from "../../kernel/errors.ts";
-import { parseByteSize, readLimited, readRequestBody } from "./body.ts";
+import { isStreamableBody, parseByteSize, readLimited, readRequestBody, streamRequestBody } from "./body.ts";
 
 const post = (body: BodyInit | null, headers: Record<string, string> = {}): Request =>
   new Request("http://x/", { method: "POST", body, headers });
@@ -105,5 +105,54 @@ describe("parseByteSize", () => {
       100, 2048, 1048576, 7,
     ]);
     expect(() => parseByteSize("lots")).toThrow(/invalid size/);
+  });
+});
+
+describe("streamRequestBody (triggers with body: stream)", () => {
+  const octets = (chunks: number[], headers: Record<string, string> = {}): Request =>
+    new Request("http://x/", {
+      method: "PUT",
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const size of chunks) controller.enqueue(new Uint8Array(size));
+          controller.close();
+        },
+      }),
+      headers: { "content-type": "application/octet-stream", ...headers },
+      duplex: "half",
+    } as RequestInit);
+
+  it("passes an octet-stream body on unread, as a stream of the same bytes", async () => {
+    const request = octets([10, 20, 30]);
+    expect(isStreamableBody(request)).toBe(true);
+    const { body, overLimit } = streamRequestBody(request, 100);
+    expect(body.type).toBe("stream");
+    let total = 0;
+    for await (const chunk of body.value as ReadableStream<Uint8Array>) total += chunk.byteLength;
+    expect(total).toBe(60);
+    expect(overLimit()).toBeUndefined();
+  });
+
+  it("errors the stream with BODY_TOO_LARGE once the limit is passed, and reports it", async () => {
+    const { body, overLimit } = streamRequestBody(octets([40, 40, 40]), 100);
+    const error = await rejection(
+      (async () => {
+        for await (const _ of body.value as ReadableStream<Uint8Array>);
+      })(),
+    );
+    expect(error.code).toBe("BODY_TOO_LARGE");
+    expect(error.status).toBe(413);
+    expect(overLimit()?.code).toBe("BODY_TOO_LARGE");
+  });
+
+  it("refuses a content-length over the limit at once", () => {
+    expect(() => streamRequestBody(octets([1], { "content-length": "101" }), 100)).toThrow(
+      "request body exceeds the limit of 100 bytes",
+    );
+  });
+
+  it("leaves JSON and text bodies to readRequestBody", () => {
+    expect(isStreamableBody(post("{}", { "content-type": "application/json" }))).toBe(false);
+    expect(isStreamableBody(post(null, { "content-type": "application/octet-stream" }))).toBe(false);
   });
 });

@@ -80,6 +80,15 @@ describe("Workers host: HTTP triggers", () => {
     const response = await call("/_flows/health");
     const health = (await response.json()) as { ok: boolean; flows: { id: string }[] };
     expect(health.ok).toBe(true);
-    expect(health.flows.map((f) => f.id).sort()).toEqual(["echo", "echo-params", "echo-stream", "greet"]);
+    expect(health.flows.map((f) => f.id).sort()).toEqual([
+      "echo",
+      "echo-params",
+      "echo-stream",
+      "enqueue",
+      "files-download",
+      "files-upload",
+      "greet",
+      "queue-to-kv",
+    ]);
   });
 });

@@ -5,8 +5,6 @@
  * export default createWorker(flows, { registry });
  */
 
-/** The runtime's own Durable Object class: a worker module must export it for its `FLOWS_RUNTIME` binding. */
-export { FlowsRuntime } from "../../capabilities/durable-objects/index.ts";
 export { type Bindings, createFlowsApp, type HostOptions } from "./app.ts";
 export {
   DEFAULT_MAX_BODY_BYTES,

@@ -4,6 +4,7 @@ import { eventsSuite } from "./suites/events.ts";
 import { httpFetchSuite } from "./suites/http-fetch.ts";
 import { journalSuite } from "./suites/journal.ts";
 import { kindsSuite } from "./suites/kinds.ts";
+import { ledgerSuite } from "./suites/ledger.ts";
 import { planSuite } from "./suites/plan.ts";
 import { propertiesSuite } from "./suites/properties.ts";
 import { retriesSuite } from "./suites/retries.ts";
@@ -25,6 +26,7 @@ export function kernelSuite(): void {
   cancellationSuite();
   retriesSuite();
   journalSuite();
+  ledgerSuite();
   kindsSuite();
   httpFetchSuite();
   propertiesSuite();

@@ -4,6 +4,10 @@ declare namespace Cloudflare {
     FLOW_KV: KVNamespace;
     FLOW_BUCKET: R2Bucket;
     FLOW_QUEUE: Queue<unknown>;
+    FLOWS_RUNTIME: DurableObjectNamespace<
+      import("../../capabilities/durable-objects/objects.ts").FlowsRuntime
+    >;
+    FLOW_STATE: DurableObjectNamespace<import("../../capabilities/durable-objects/objects.ts").FlowsState>;
   }
   interface Exports {
     default: { fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> };

@@ -1,0 +1,85 @@
+import type { ClaimResult, IdempotencyLedger, RunJournal, StepRecord } from "../../kernel/index.ts";
+
+/**
+ * Kernel adapters over the `FlowsRuntime` object: a run journal and an idempotency ledger. Keys are spread
+ * over `shards` objects by a hash, so each object stays small and one hot key does not hold up the others.
+ * Plain RPC calls: no import of `cloudflare:workers`, so this file loads anywhere.
+ */
+
+/** The RPC surface of FlowsRuntime that the adapters use (a DurableObjectNamespace<FlowsRuntime> fits). */
+export interface RuntimeStub {
+  journalGet(runKey: string, stepKey: string): Promise<StepRecord | null>;
+  journalPut(runKey: string, stepKey: string, record: StepRecord, ttlMs?: number): Promise<void>;
+  claim(key: string, ttlMs: number, leaseMs?: number): Promise<ClaimResult>;
+  complete(key: string, result: Record<string, unknown>): Promise<void>;
+  release(key: string): Promise<void>;
+}
+
+/** What the adapters need of a Durable Object namespace. */
+export interface RuntimeNamespace {
+  idFromName(name: string): DurableObjectId;
+  get(id: DurableObjectId): unknown;
+}
+
+/** Shards by default, for journals and for the ledger. */
+export const DEFAULT_SHARDS = 32;
+
+/** FNV-1a, 32 bits: a stable, cheap hash to pick a shard. */
+export function shardOf(key: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}
+
+const stubFor = (namespace: RuntimeNamespace, name: string): RuntimeStub =>
+  namespace.get(namespace.idFromName(name)) as RuntimeStub;
+
+export interface JournalOptions {
+  /** How long a run's steps are kept after its last write; 7 days by default. */
+  ttlMs?: number;
+  shards?: number;
+}
+
+/**
+ * The run journal of one run (`runKey`, e.g. `queue:jobs:<message id>`), stored in FlowsRuntime: a run with
+ * the same key replays the steps recorded before.
+ * @example runFlow(plan, { journal: durableJournal(env.FLOWS_RUNTIME, `queue:${message.id}`) })
+ */
+export function durableJournal(
+  namespace: RuntimeNamespace,
+  runKey: string,
+  options: JournalOptions = {},
+): RunJournal {
+  const stub = stubFor(namespace, `journal:${shardOf(runKey, options.shards ?? DEFAULT_SHARDS)}`);
+  return {
+    get: async (stepKey) => (await stub.journalGet(runKey, stepKey)) ?? undefined,
+    put: (stepKey, record) => stub.journalPut(runKey, stepKey, record, options.ttlMs),
+  };
+}
+
+/**
+ * The idempotency ledger in FlowsRuntime: each key lives in the object of its shard
+ * (`ledger:<n>`), where claims are atomic.
+ * @example runFlow(plan, { ledger: durableLedger(env.FLOWS_RUNTIME) })
+ */
+export function durableLedger(
+  namespace: RuntimeNamespace,
+  options: { shards?: number } = {},
+): IdempotencyLedger {
+  const shards = options.shards ?? DEFAULT_SHARDS;
+  const stub = (key: string): RuntimeStub => stubFor(namespace, `ledger:${shardOf(key, shards)}`);
+  return {
+    claim: (key, ttlMs, leaseMs) => stub(key).claim(key, ttlMs, leaseMs),
+    complete: (key, result) => stub(key).complete(key, result),
+    release: (key) => stub(key).release(key),
+  };
+}
+
+/** True when `value` looks like a Durable Object namespace (the binding exists and is one). */
+export function isNamespace(value: unknown): value is RuntimeNamespace {
+  const v = value as Partial<RuntimeNamespace> | null | undefined;
+  return typeof v?.idFromName === "function" && typeof v.get === "function";
+}

@@ -1,0 +1,82 @@
+import { ChunkStream, type NodeContext } from "../../kernel/index.ts";
+import { checkAborted } from "../binding.ts";
+import { inputError } from "../inputs.ts";
+import { R2_LIMITS } from "./declaration.ts";
+
+/** A body ready for R2: bytes or text as they are, or a stream (of unknown length unless `size` is set). */
+export type PutBody =
+  | { kind: "value"; value: string | ArrayBuffer | ArrayBufferView; json: boolean }
+  | { kind: "stream"; stream: ReadableStream<Uint8Array> };
+
+const encoder = new TextEncoder();
+
+/** Turns chunks into bytes: strings as UTF-8, other values as JSON lines (a stream from another node). */
+function asBytes(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<unknown, Uint8Array>({
+      transform(chunk, controller) {
+        if (chunk instanceof Uint8Array) controller.enqueue(chunk);
+        else if (chunk instanceof ArrayBuffer) controller.enqueue(new Uint8Array(chunk));
+        else if (typeof chunk === "string") controller.enqueue(encoder.encode(chunk));
+        else controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
+      },
+    }),
+  );
+}
+
+/** Input `body`: a string, bytes, a stream (a request body or another node's stream), else JSON. */
+export function bodyInput(ctx: NodeContext): PutBody {
+  const raw = ctx.inputs.body;
+  if (raw === undefined) throw inputError(ctx, "body", "must be given");
+  if (raw instanceof ReadableStream) return { kind: "stream", stream: raw as ReadableStream<Uint8Array> };
+  if (raw instanceof ChunkStream) return { kind: "stream", stream: asBytes(raw.toReadableStream()) };
+  if (typeof raw === "string" || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw))
+    return { kind: "value", value: raw, json: false };
+  return { kind: "value", value: JSON.stringify(raw), json: true };
+}
+
+/** A stream of exactly `size` bytes that R2 accepts in one request (a stream of unknown length is refused). */
+export function fixedLength(stream: ReadableStream<Uint8Array>, size: number): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(new FixedLengthStream(size));
+}
+
+/**
+ * Reads a stream in parts of exactly `partSize` bytes (the last one shorter), holding at most one part plus one
+ * chunk in memory. Cancels the stream when the node's signal aborts.
+ * @example for await (const part of parts(ctx, body, 5 * 1024 * 1024)) await upload.uploadPart(n++, part)
+ */
+export async function* parts(
+  ctx: NodeContext,
+  stream: ReadableStream<Uint8Array>,
+  partSize: number = R2_LIMITS.minPartBytes,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = stream.getReader();
+  const onAbort = (): void => void reader.cancel(ctx.signal.reason).catch(() => {});
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  let part = new Uint8Array(partSize);
+  let filled = 0;
+  try {
+    for (;;) {
+      checkAborted(ctx);
+      const { done, value } = await reader.read();
+      if (done) break;
+      let offset = 0;
+      while (offset < value.byteLength) {
+        const n = Math.min(partSize - filled, value.byteLength - offset);
+        part.set(value.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === partSize) {
+          yield part;
+          part = new Uint8Array(partSize);
+          filled = 0;
+        }
+      }
+    }
+    checkAborted(ctx);
+    if (filled > 0) yield part.subarray(0, filled);
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,3 @@
+import { ledgerSuite } from "./testing/suites/ledger.ts";
+
+ledgerSuite();
