@@ -69,5 +69,5 @@ export {
 } from "./plan.ts";
 export type { RunResult } from "./result.ts";
 export { type RetrySettings, resolveRetry, retryDelay } from "./retry.ts";
-export { ChunkStream, isStreamLike } from "./stream.ts";
+export { ChunkStream, isStreamLike, toByteStream } from "./stream.ts";
 export { type Clock, parseDuration, sleep, systemClock, systemTimers, type Timers } from "./time.ts";

@@ -153,3 +153,22 @@ export async function pump<T>(
     signal.removeEventListener("abort", onAbort);
   }
 }
+
+const byteEncoder = new TextEncoder();
+
+/**
+ * Turns a stream of chunks into bytes, for an HTTP body or a storage write: bytes pass through, strings are
+ * UTF-8, anything else one JSON line.
+ */
+export function toByteStream(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<unknown, Uint8Array>({
+      transform(chunk, controller) {
+        if (chunk instanceof Uint8Array) controller.enqueue(chunk);
+        else if (chunk instanceof ArrayBuffer) controller.enqueue(new Uint8Array(chunk));
+        else if (typeof chunk === "string") controller.enqueue(byteEncoder.encode(chunk));
+        else controller.enqueue(byteEncoder.encode(`${JSON.stringify(chunk)}\n`));
+      },
+    }),
+  );
+}

@@ -1,4 +1,4 @@
-import { ChunkStream, type NodeContext } from "../../kernel/index.ts";
+import { ChunkStream, type NodeContext, toByteStream } from "../../kernel/index.ts";
 import { checkAborted } from "../binding.ts";
 import { inputError } from "../inputs.ts";
 import { R2_LIMITS } from "./declaration.ts";
@@ -8,28 +8,12 @@ export type PutBody =
   | { kind: "value"; value: string | ArrayBuffer | ArrayBufferView; json: boolean }
   | { kind: "stream"; stream: ReadableStream<Uint8Array> };
 
-const encoder = new TextEncoder();
-
-/** Turns chunks into bytes: strings as UTF-8, other values as JSON lines (a stream from another node). */
-function asBytes(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
-  return stream.pipeThrough(
-    new TransformStream<unknown, Uint8Array>({
-      transform(chunk, controller) {
-        if (chunk instanceof Uint8Array) controller.enqueue(chunk);
-        else if (chunk instanceof ArrayBuffer) controller.enqueue(new Uint8Array(chunk));
-        else if (typeof chunk === "string") controller.enqueue(encoder.encode(chunk));
-        else controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
-      },
-    }),
-  );
-}
-
 /** Input `body`: a string, bytes, a stream (a request body or another node's stream), else JSON. */
 export function bodyInput(ctx: NodeContext): PutBody {
   const raw = ctx.inputs.body;
   if (raw === undefined) throw inputError(ctx, "body", "must be given");
   if (raw instanceof ReadableStream) return { kind: "stream", stream: raw as ReadableStream<Uint8Array> };
-  if (raw instanceof ChunkStream) return { kind: "stream", stream: asBytes(raw.toReadableStream()) };
+  if (raw instanceof ChunkStream) return { kind: "stream", stream: toByteStream(raw.toReadableStream()) };
   if (typeof raw === "string" || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw))
     return { kind: "value", value: raw, json: false };
   return { kind: "value", value: JSON.stringify(raw), json: true };

@@ -7,18 +7,13 @@ import {
   type RunResult,
   runFlow,
   startRun,
+  toByteStream,
 } from "../../kernel/index.ts";
 import { isStreamableBody, type RequestBody, readRequestBody, streamRequestBody } from "./body.ts";
 import { hostError } from "./codes.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
-import {
-  errorResponse,
-  failedRunResponse,
-  outputResponse,
-  RUN_ID_HEADER,
-  toByteStream,
-} from "./responses.ts";
+import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { sseRunStream } from "./sse/stream.ts";
 

@@ -3,6 +3,7 @@ import {
   type ErrorEnvelope,
   FlowError,
   type RunResult,
+  toByteStream,
   toEnvelope,
 } from "../../kernel/index.ts";
 import { hostError } from "./codes.ts";
@@ -42,22 +43,6 @@ interface RespondOutput {
   status?: unknown;
   headers?: unknown;
   body?: unknown;
-}
-
-const encoder = new TextEncoder();
-
-/** Turns stream chunks into bytes: bytes pass through, strings are UTF-8, anything else one JSON line. */
-export function toByteStream(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
-  return stream.pipeThrough(
-    new TransformStream<unknown, Uint8Array>({
-      transform(chunk, controller) {
-        if (chunk instanceof Uint8Array) controller.enqueue(chunk);
-        else if (chunk instanceof ArrayBuffer) controller.enqueue(new Uint8Array(chunk));
-        else if (typeof chunk === "string") controller.enqueue(encoder.encode(chunk));
-        else controller.enqueue(encoder.encode(`${JSON.stringify(chunk)}\n`));
-      },
-    }),
-  );
 }
 
 function headersFrom(value: unknown): Headers {
