@@ -6,7 +6,7 @@ import {
 } from "../diagnostics/index.ts";
 import { loadJson } from "./json.ts";
 import { positionsOf } from "./positions.ts";
-import { loadYaml } from "./yaml.ts";
+import { loadYamlFast } from "./yaml-fast.ts";
 
 /** Aliases (`*name`) a document may expand before it is rejected (YAML "billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
@@ -43,10 +43,22 @@ export interface Parsed {
 /**
  * Parses flow text (`.yaml`, `.yml` or `.json`, chosen by the file name) into a plain document plus a
  * `locate(pointer)` function. Pure: reading the file is the caller's job. JSON is parsed strictly; YAML is
- * YAML 1.2 (core schema) with unique keys and bounded aliases.
+ * YAML 1.2 (core schema) with unique keys and bounded aliases, read by js-yaml when that gives the same result
+ * (positions are then computed on the first `locate`), by the `yaml` package otherwise.
  * @example loadFlowSource("flows: 1\nid: hello\n", "hello.yaml").locate("/id") // { line: 2, column: 5 }
  */
 export function loadFlowSource(text: string, file: string): LoadedSource {
+  return loadSource(text, file, loadYamlFast);
+}
+
+/** Reads YAML text into a `Parsed`: `loadYamlFast` (js-yaml when it can) or `loadYaml` (`yaml` only). */
+export type YamlLoader = (text: string, report: LoadReport) => Parsed;
+
+/**
+ * `loadFlowSource` with a chosen YAML loader (internal: the tests compare the fast and the slow loaders).
+ * @internal
+ */
+export function loadSource(text: string, file: string, loadYaml: YamlLoader): LoadedSource {
   const position = positionsOf(text);
   const diagnostics: Diagnostic[] = [];
   const report: LoadReport = (code, offset, message, hint) => {
