@@ -12,6 +12,9 @@ export interface WranglerFragment {
     producers?: { binding: string; queue: string }[];
     consumers?: QueueConsumerConfig[];
   };
+  durable_objects?: { bindings: { name: string; class_name: string }[] };
+  /** Durable Object migrations; fragments' entries with one tag are merged into one (classes kept once). */
+  migrations?: { tag: string; new_sqlite_classes?: string[] }[];
   [section: string]: unknown;
 }
 
@@ -36,6 +39,13 @@ export interface CapabilityDeclaration {
   readonly bindingType: BindingType;
   /** The kind specs, frozen. */
   readonly kinds: KindCatalog;
+  /**
+   * Where the run-time half is: `module`, a path from the repository root (the `flows` package), and the name
+   * of its `export`, a KindRegistry. `flows package workers` imports it into the generated entry module only
+   * when a flow uses one of `kinds`.
+   * @example { module: "capabilities/kv/kinds.ts", export: "KV_KINDS" }
+   */
+  readonly runtime?: { readonly module: string; readonly export: string };
   /** The wrangler configuration for a flow's bindings (and triggers, for consumers). */
   wrangler(
     bindings: Readonly<Record<string, BindingDecl>>,
@@ -44,7 +54,8 @@ export interface CapabilityDeclaration {
 }
 
 /**
- * Combines fragments: lists are concatenated, entries with the same binding (or consumed queue) kept once.
+ * Combines fragments: lists are concatenated, entries with the same binding (or consumed queue, or Durable
+ * Object binding name) kept once; migrations with the same tag become one, each class in it once.
  * @example mergeWrangler([kv.wrangler(b), r2.wrangler(b)])
  */
 export function mergeWrangler(fragments: readonly WranglerFragment[]): WranglerFragment {
@@ -78,6 +89,24 @@ export function mergeWrangler(fragments: readonly WranglerFragment[]): WranglerF
         ...(producers ? { producers } : {}),
         ...(consumers ? { consumers } : {}),
       };
+    }
+    const objects = add(
+      out.durable_objects?.bindings,
+      fragment.durable_objects?.bindings,
+      (e) => `do:${e.name}`,
+    );
+    if (objects) out.durable_objects = { bindings: objects };
+    for (const migration of fragment.migrations ?? []) {
+      out.migrations ??= [];
+      let target = out.migrations.find((m) => m.tag === migration.tag);
+      if (!target) {
+        target = { tag: migration.tag };
+        out.migrations.push(target);
+      }
+      for (const cls of migration.new_sqlite_classes ?? []) {
+        target.new_sqlite_classes ??= [];
+        if (!target.new_sqlite_classes.includes(cls)) target.new_sqlite_classes.push(cls);
+      }
     }
   }
   return out;

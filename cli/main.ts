@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerDev } from "./commands/dev.ts";
+import { registerGraph } from "./commands/graph.ts";
 import type { CommandIO } from "./commands/io.ts";
+import { registerNew } from "./commands/new.ts";
+import { registerPackage } from "./commands/package.ts";
+import { registerRun } from "./commands/run.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { UsageError } from "./files.ts";
 
@@ -34,6 +39,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError("(run `flows --help` for usage)");
   registerValidate(program, io);
+  registerPackage(program, io);
+  registerDev(program, io);
+  registerRun(program, io);
+  registerGraph(program, io);
+  registerNew(program, io);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

@@ -126,6 +126,7 @@ export function runtimeWrangler(): DurableObjectsFragment {
  */
 export const DO_DECLARATION: CapabilityDeclaration = Object.freeze({
   name: "durable-objects",
+  runtime: { module: "capabilities/durable-objects/kinds.ts", export: "DO_KINDS" },
   bindingType: "durableObject",
   kinds: DO_KIND_SPECS,
   wrangler: (bindings: Readonly<Record<string, BindingDecl>>): DurableObjectsFragment => {

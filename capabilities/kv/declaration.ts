@@ -115,6 +115,7 @@ export const placeholderId = (binding: string): string => binding.toLowerCase().
  */
 export const KV_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
   name: "kv",
+  runtime: { module: "capabilities/kv/kinds.ts", export: "KV_KINDS" },
   bindingType: "kv",
   kinds: KV_KIND_SPECS,
   wrangler: (bindings) => {

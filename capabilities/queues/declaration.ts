@@ -88,6 +88,7 @@ export function consumerConfig(trigger: QueueTrigger): QueueConsumerConfig {
  */
 export const QUEUES_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
   name: "queues",
+  runtime: { module: "capabilities/queues/kinds.ts", export: "QUEUES_KINDS" },
   bindingType: "queue",
   kinds: QUEUES_KIND_SPECS,
   wrangler: (bindings, triggers = []) => {

@@ -191,6 +191,7 @@ export const R2_KIND_SPECS: KindCatalog = Object.freeze({
  */
 export const R2_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
   name: "r2",
+  runtime: { module: "capabilities/r2/kinds.ts", export: "R2_KINDS" },
   bindingType: "r2",
   kinds: R2_KIND_SPECS,
   wrangler: (bindings) => {

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { defaultCatalog } from "../catalog.ts";
+import { buildBuiltinFlows } from "./builtin-flows.ts";
 import { buildValidators } from "./validators.ts";
 
 /** `npm run build`: generates what the runtime imports but must not compute at run time. */
@@ -9,6 +10,8 @@ async function main(): Promise<void> {
   console.log(
     `build: wrote ${relative(process.cwd(), report.file)} (flow schema + ${report.kinds} kind configs, ${size}) in ${Math.round(report.ms)} ms`,
   );
+  const builtins = await buildBuiltinFlows();
+  console.log(`build: embedded ${builtins} built-in flows in flows/generated/builtin-flows.js`);
 }
 
 main().catch((error: unknown) => {

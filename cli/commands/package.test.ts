@@ -1,0 +1,137 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "../files.ts";
+import { type CommandIO, registerPackage, runPackage } from "./package.ts";
+
+const temp = mkdtempSync(join(tmpdir(), "flows-package-cmd-"));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+function capture(
+  isTTY = false,
+): CommandIO & { stdout: { isTTY: boolean }; output: () => string; errors: () => string } {
+  let out = "";
+  let err = "";
+  return {
+    stdout: { isTTY },
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    setExitCode: () => {},
+    output: () => out,
+    errors: () => err,
+  };
+}
+
+const badFlow = (): string => {
+  const dir = join(temp, "bad");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "bad.yaml"),
+    "flows: 1\nid: bad\nversion: 1.0.0\ntriggers: []\nnodes:\n  - id: a\n    kind: nope\n",
+  );
+  return dir;
+};
+
+describe("flows package workers (command)", () => {
+  it("prints what it did, with sizes and timings, and exits 0", async () => {
+    const io = capture();
+    const out = join(temp, "ok");
+    const code = await runPackage(["examples/s3_workers_echo"], { out }, io);
+    expect(code).toBe(0);
+    const text = io.output();
+    expect(text).toMatch(/✓ validated 4 flows: .*echo.*\(\d+(\.\d+)? ms\)/);
+    expect(text).toMatch(/bundled worker\.js: [\d.]+ KiB, [\d.]+ KiB gzipped \(budget 3\.00 MiB\)/);
+    expect(text).toContain("subrequests per run (free plan, at most 50): echo-params 0");
+    expect(text).not.toContain("\u001b[");
+    expect(io.errors()).toBe("");
+    expect(existsSync(join(out, "worker.js"))).toBe(true);
+  });
+
+  it("shows progress and colour only on a terminal", async () => {
+    const io = capture(true);
+    const previous = process.env.NO_COLOR;
+    delete process.env.NO_COLOR;
+    try {
+      expect(await runPackage(["examples/s3_workers_echo"], { out: join(temp, "tty") }, io)).toBe(0);
+    } finally {
+      if (previous !== undefined) process.env.NO_COLOR = previous;
+    }
+    expect(io.output()).toContain("\u001b[32m✓");
+    expect(io.errors()).toContain("bundling with esbuild");
+  });
+
+  it("prints one JSON object with --json", async () => {
+    const io = capture();
+    expect(await runPackage(["examples/capabilities"], { out: join(temp, "json"), json: true }, io)).toBe(0);
+    const report = JSON.parse(io.output()) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      ok: true,
+      name: "capabilities",
+      plan: "free",
+      capabilities: ["kv", "r2", "queues"],
+    });
+    expect(Object.keys(report.timings as object)).toEqual(["read", "validate", "write", "bundle"]);
+  });
+
+  it("exits 1 with the validation report for a bad flow, writing nothing", async () => {
+    const io = capture();
+    const out = join(temp, "bad-out");
+    expect(await runPackage([badFlow()], { out }, io)).toBe(1);
+    expect(io.output()).toContain("error[FLOW_UNKNOWN_KIND]");
+    expect(existsSync(out)).toBe(false);
+    const json = capture();
+    expect(await runPackage([badFlow()], { out, json: true }, json)).toBe(1);
+    expect((JSON.parse(json.output()) as { ok: boolean }).ok).toBe(false);
+  });
+
+  it("throws a usage error (exit 2) for a missing file or a bad option", async () => {
+    await expect(runPackage(["no/such/flow.yaml"], { out: join(temp, "x") }, capture())).rejects.toThrow(
+      UsageError,
+    );
+    await expect(runPackage(["examples"], { out: join(temp, "x"), plan: "gold" }, capture())).rejects.toThrow(
+      UsageError,
+    );
+    await expect(
+      runPackage(["examples"], { out: join(temp, "x"), budget: "big" }, capture()),
+    ).rejects.toThrow(UsageError);
+  });
+
+  it("exits 3 with a coded error when the output directory cannot be written", async () => {
+    const file = join(temp, "plain-file");
+    writeFileSync(file, "");
+    const io = capture();
+    expect(await runPackage(["examples/s3_workers_echo"], { out: join(file, "out") }, io)).toBe(3);
+    expect(io.errors()).toMatch(/^error\[PACKAGE_OUT_DIR\] cannot write the package into .* \(ENOTDIR\)/);
+    const json = capture();
+    expect(await runPackage(["examples/s3_workers_echo"], { out: join(file, "out"), json: true }, json)).toBe(
+      3,
+    );
+    expect(JSON.parse(json.output())).toMatchObject({ ok: false, error: { code: "PACKAGE_OUT_DIR" } });
+  });
+
+  it("exits 3 when the gzipped bundle is over --budget", async () => {
+    const io = capture();
+    expect(await runPackage(["examples/s3_workers_echo"], { out: join(temp, "b"), budget: "10kb" }, io)).toBe(
+      3,
+    );
+    expect(io.errors()).toMatch(
+      /error\[PACKAGE_BUDGET_EXCEEDED\] the bundle is [\d.]+ KiB gzipped, over the budget of 10\.0 KiB/,
+    );
+  });
+
+  it("documents its exit codes in --help", async () => {
+    let help = "";
+    const program = new Command("flows").exitOverride().configureOutput({ writeOut: (t) => (help += t) });
+    registerPackage(program, capture());
+    await program.parseAsync(["node", "flows", "package", "workers", "--help"]).catch(() => {});
+    expect(help).toContain("--budget <size>");
+    expect(help).toMatch(/3 {2}the package could not be made: PACKAGE_OUT_DIR/);
+    expect(help).toContain("4  PACKAGE_DEPLOY_FAILED");
+  });
+});

@@ -1,0 +1,364 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
+import type { FlowDocument } from "../../flows/ir/types.ts";
+import { defaultCatalog } from "../catalog.ts";
+import { analyzeFlows, countSubrequests, staticLength } from "./analyze.ts";
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, renderConfig, wranglerConfig } from "./config.ts";
+import { entryModule } from "./entry.ts";
+import { PACKAGE_CODES, PackageError } from "./errors.ts";
+import { type PackageOptions, type PackageResult, packageWorkers, workerName } from "./index.ts";
+import { parseSize } from "./limits.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url);
+/** Flows using every binding type, trigger type and Durable Object class the packager handles. */
+const ALL_BINDINGS = "cli/package/fixtures/all-bindings/flows";
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+const temp = mkdtempSync(join(tmpdir(), "flows-package-"));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+/** Compares with a golden file (`UPDATE_GOLDEN=1` rewrites it). */
+function golden(name: string, actual: string): void {
+  const file = new URL(name, FIXTURES);
+  if (UPDATE) {
+    mkdirSync(new URL(".", file), { recursive: true });
+    writeFileSync(file, actual);
+  }
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+/** JSONC → value: the packager's comments are whole lines starting with `//`. */
+const parseJsonc = (text: string): Record<string, unknown> =>
+  JSON.parse(text.replace(/^\s*\/\/.*$/gm, "")) as Record<string, unknown>;
+
+describe("flows package workers: the example folders (golden files)", () => {
+  const cases: [name: string, path: string, options: Partial<PackageOptions>][] = [
+    ["s3_workers_echo", "examples/s3_workers_echo", {}],
+    ["capabilities", "examples/capabilities", {}],
+    // Every binding type, a queue consumer, crons, a var, a secret, FlowsState and FlowsRuntime, a route.
+    ["all-bindings", ALL_BINDINGS, { name: "all-bindings", routes: ["example.com/*"] }],
+  ];
+  for (const [name, path, options] of cases) {
+    it(`packages ${path}: wrangler.jsonc, entry.js and the file list as the golden files`, async () => {
+      const out = join(temp, name);
+      const result = (await packageWorkers([path], { out, ...options })) as PackageResult;
+      expect(result.ok).toBe(true);
+      golden(`${name}/wrangler.jsonc`, readFileSync(join(out, "wrangler.jsonc"), "utf8"));
+      golden(`${name}/entry.js`, readFileSync(join(out, "entry.js"), "utf8"));
+      golden(`${name}/files.json`, `${JSON.stringify(result.files, null, 2)}\n`);
+      const flows = JSON.parse(readFileSync(join(out, "flows.json"), "utf8")) as FlowDocument[];
+      expect(flows.map((f) => f.id)).toEqual(result.flows.map((f) => f.id));
+      expect(result.bundle.gzip).toBeGreaterThan(1000);
+      expect(result.bundle.gzip).toBeLessThan(result.bundle.raw);
+      expect(readFileSync(join(out, "worker.js")).byteLength).toBe(result.bundle.raw);
+    });
+  }
+
+  it("bundles only the capabilities used: no R2 code in the echo Worker", () => {
+    const echo = readFileSync(join(temp, "s3_workers_echo", "worker.js"), "utf8");
+    const capabilities = readFileSync(join(temp, "capabilities", "worker.js"), "utf8");
+    expect(capabilities.includes("r2.multipart.create")).toBe(true);
+    expect(echo.includes("r2.multipart.create")).toBe(false);
+  });
+
+  it("uses the root wrangler.toml's compatibility date and enable_request_signal", () => {
+    const root = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8");
+    expect(root).toContain(`compatibility_date = "${COMPATIBILITY_DATE}"`);
+    expect(COMPATIBILITY_FLAGS).toContain("enable_request_signal");
+  });
+});
+
+const flow = (doc: Partial<FlowDocument> & Pick<FlowDocument, "id">): FlowDocument => ({
+  flows: 1,
+  version: "1.0.0",
+  triggers: [{ type: "http", method: "POST", path: `/${doc.id}` }],
+  nodes: [{ id: "reply", kind: "respond", inputs: { body: "ok" } }],
+  ...doc,
+});
+
+describe("the generated configuration", () => {
+  const catalog = defaultCatalog();
+
+  it("has every binding, the consumer, crons, vars, secret names (no values), Durable Objects and their migration", () => {
+    const docs = [
+      flow({
+        id: "a",
+        bindings: {
+          FILES: { type: "r2", bucket: "files" },
+          STATE: { type: "durableObject", className: "FlowsState" },
+          GREETING: { type: "var", value: { text: "hi", n: null } },
+          TOKEN: { type: "secret" },
+        },
+        triggers: [
+          { type: "http", method: "GET", path: "/a" },
+          { type: "cron", schedule: "0 * * * *" },
+        ],
+        nodes: [{ id: "get", kind: "do.get", inputs: { object: "o", key: "k" } }],
+      }),
+      flow({
+        id: "b",
+        bindings: { JOBS: { type: "queue", queue: "jobs" }, KV: { type: "kv" } },
+        triggers: [
+          {
+            type: "queue",
+            queue: "jobs",
+            batchSize: 5,
+            maxRetries: 2,
+            deadLetterQueue: "jobs-dlq",
+            retryDelay: "1m",
+          },
+          { type: "cron", schedule: "0 * * * *" },
+        ],
+        nodes: [{ id: "put", kind: "kv.put", inputs: { key: "k", value: "v" } }],
+      }),
+    ];
+    const analysis = analyzeFlows(docs, catalog, CAPABILITY_DECLARATIONS);
+    expect(analysis.capabilities.map((c) => c.name)).toEqual(["kv", "durable-objects"]);
+    expect(analysis.objectClasses).toEqual(["FlowsRuntime", "FlowsState"]);
+    const options = { name: "demo", files: ["a.yaml", "b.yaml"], routes: ["example.com/*"] };
+    const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, options);
+    expect(config).toEqual({
+      name: "demo",
+      main: "worker.js",
+      no_bundle: true,
+      compatibility_date: COMPATIBILITY_DATE,
+      compatibility_flags: ["enable_request_signal"],
+      routes: ["example.com/*"],
+      vars: { GREETING: { text: "hi", n: null } },
+      kv_namespaces: [{ binding: "KV", id: "kv" }],
+      r2_buckets: [{ binding: "FILES", bucket_name: "files" }],
+      queues: {
+        producers: [{ binding: "JOBS", queue: "jobs" }],
+        consumers: [
+          {
+            queue: "jobs",
+            max_batch_size: 5,
+            max_retries: 2,
+            retry_delay: 60,
+            dead_letter_queue: "jobs-dlq",
+          },
+        ],
+      },
+      durable_objects: {
+        bindings: [
+          { name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" },
+          { name: "STATE", class_name: "FlowsState" },
+        ],
+      },
+      migrations: [{ tag: "v1", new_sqlite_classes: ["FlowsRuntime", "FlowsState"] }],
+      triggers: { crons: ["0 * * * *"] },
+      secrets: { required: ["TOKEN"] },
+    });
+    const text = renderConfig(config, analysis, options);
+    expect(parseJsonc(text)).toEqual(config);
+    expect(text).toMatch(/^\/\/ Secrets, never written here: .*TOKEN$/m);
+    expect(text).toContain("//   GET /a (a)");
+    const entry = entryModule(analysis);
+    expect(entry).toContain('import { KV_KINDS } from "flows/capabilities/kv/kinds.ts";');
+    expect(entry).toContain('import { DO_KINDS } from "flows/capabilities/durable-objects/kinds.ts";');
+    expect(entry).not.toContain("R2_KINDS");
+    expect(entry).toContain(
+      'export { FlowsRuntime, FlowsState } from "flows/capabilities/durable-objects/objects.ts";',
+    );
+  });
+
+  it("leaves the FlowsRuntime object out when no flow has a queue trigger or an idempotency key", () => {
+    const analysis = analyzeFlows([flow({ id: "a" })], catalog, CAPABILITY_DECLARATIONS);
+    const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { name: "a", files: [] });
+    expect(config.durable_objects).toBeUndefined();
+    expect(config.migrations).toBeUndefined();
+    expect(entryModule(analysis)).not.toContain("export {");
+  });
+
+  it("refuses one binding name declared differently by two flows", () => {
+    const docs = [
+      flow({ id: "a", bindings: { FILES: { type: "r2", bucket: "one" } } }),
+      flow({ id: "b", bindings: { FILES: { type: "r2", bucket: "two", description: "x" } } }),
+    ];
+    expect(() => analyzeFlows(docs, catalog, CAPABILITY_DECLARATIONS)).toThrow(
+      expect.objectContaining({ code: "PACKAGE_BINDING_CONFLICT" }),
+    );
+    const same = [
+      docs[0] as FlowDocument,
+      flow({ id: "c", bindings: { FILES: { type: "r2", bucket: "one", description: "y" } } }),
+    ];
+    expect(analyzeFlows(same, catalog, CAPABILITY_DECLARATIONS).bindings.FILES).toEqual({
+      type: "r2",
+      bucket: "one",
+    });
+  });
+
+  it("refuses a Durable Object class the packaged Worker does not export", () => {
+    const docs = [flow({ id: "a", bindings: { ROOMS: { type: "durableObject", className: "Room" } } })];
+    expect(() => analyzeFlows(docs, catalog, CAPABILITY_DECLARATIONS)).toThrow(
+      expect.objectContaining({ code: "PACKAGE_UNKNOWN_DO_CLASS" }),
+    );
+  });
+});
+
+describe("subrequest counting", () => {
+  const catalog = defaultCatalog();
+  const kvGet = { id: "get", kind: "kv.get", inputs: { key: "k" } };
+
+  it("counts each non-pure node once per attempt, and nothing for pure nodes", () => {
+    const docs = [
+      flow({
+        id: "a",
+        nodes: [
+          kvGet,
+          { id: "fetch", kind: "http.fetch", inputs: { url: "https://x.test" }, retry: { attempts: 3 } },
+          { id: "t", kind: "transform", inputs: { x: 1 } },
+        ],
+      }),
+    ];
+    expect(countSubrequests(docs, catalog, false)).toEqual([{ flowId: "a", count: 1 + 1, unbounded: false }]);
+    // http.fetch is external: without an idempotency key its retry is not applied (1 attempt); with one, 3.
+    const keyed = [
+      flow({
+        id: "a",
+        nodes: [
+          {
+            id: "f",
+            kind: "http.fetch",
+            inputs: { url: "https://x.test" },
+            retry: { attempts: 3 },
+            idempotencyKey: "${{ trigger.body.id }}",
+          },
+        ],
+      }),
+    ];
+    expect(countSubrequests(keyed, catalog, false)[0]?.count).toBe(3);
+    // With the runtime bound, an idempotent node also claims and completes its key in the ledger.
+    expect(countSubrequests(keyed, catalog, true)[0]?.count).toBe(9);
+  });
+
+  it("multiplies a map's template by a known item count, and marks an unknown one unbounded", () => {
+    const map = (items: unknown) =>
+      flow({
+        id: "m",
+        nodes: [
+          {
+            id: "each",
+            kind: "map",
+            inputs: { items: items as never },
+            config: { node: { kind: "kv.get", inputs: { key: "${{ item }}" } } },
+          },
+        ],
+      });
+    expect(countSubrequests([map([1, 2, 3])], catalog, false)[0]).toEqual({
+      flowId: "m",
+      count: 3,
+      unbounded: false,
+    });
+    expect(countSubrequests([map("${{ range(60) }}")], catalog, false)[0]).toEqual({
+      flowId: "m",
+      count: 60,
+      unbounded: false,
+    });
+    expect(countSubrequests([map("${{ trigger.body.items }}")], catalog, false)[0]).toEqual({
+      flowId: "m",
+      count: 1,
+      unbounded: true,
+    });
+    expect(staticLength("${{ range( 7 ) }}")).toBe(7);
+    expect(staticLength("${{ range(n) }}")).toBeUndefined();
+  });
+
+  it("counts a subflow as the called flow's run, and a cycle as unbounded", () => {
+    const call = (id: string, target: string) =>
+      flow({ id, nodes: [kvGet, { id: "call", kind: "subflow", config: { flow: target } }] });
+    const docs = [call("a", "b"), flow({ id: "b", nodes: [kvGet, { ...kvGet, id: "get2" }] })];
+    expect(countSubrequests(docs, catalog, false).map((s) => s.count)).toEqual([3, 2]);
+    const cycle = countSubrequests([call("x", "y"), call("y", "x")], catalog, false);
+    expect(cycle.every((s) => s.unbounded)).toBe(true);
+  });
+});
+
+describe("packageWorkers: failures", () => {
+  const write = (name: string, text: string): string => {
+    const dir = join(temp, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "flow.yaml"), text);
+    return dir;
+  };
+
+  it("writes nothing for an invalid flow and returns its diagnostics", async () => {
+    const dir = write(
+      "bad",
+      "flows: 1\nid: bad\nversion: 1.0.0\ntriggers: []\nnodes:\n  - id: a\n    kind: nope\n",
+    );
+    const out = join(temp, "bad-out");
+    const result = await packageWorkers([dir], { out });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.validation.diagnostics.map((d) => d.code)).toContain("FLOW_UNKNOWN_KIND");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("fails with PACKAGE_SUBREQUESTS_EXCEEDED on the free plan and passes on the paid one", async () => {
+    const dir = write(
+      "many",
+      [
+        "flows: 1",
+        "id: many",
+        "version: 1.0.0",
+        "bindings: { KV: { type: kv } }",
+        "triggers: [{ type: http, method: POST, path: /many }]",
+        "nodes:",
+        "  - id: each",
+        "    kind: map",
+        "    inputs: { items: '${{ range(51) }}' }",
+        "    config: { node: { kind: kv.get, inputs: { key: '${{ string(item) }}' } } }",
+      ].join("\n"),
+    );
+    const error = await packageWorkers([dir], { out: join(temp, "many-out") }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PackageError);
+    expect((error as PackageError).code).toBe("PACKAGE_SUBREQUESTS_EXCEEDED");
+    expect((error as PackageError).message).toContain("`many` 51");
+    const paid = await packageWorkers([dir], { out: join(temp, "many-out"), plan: "paid" });
+    expect(paid.ok).toBe(true);
+  });
+
+  it("fails with PACKAGE_BUDGET_EXCEEDED when the gzipped bundle is over the budget", async () => {
+    const error = await packageWorkers(["examples/s3_workers_echo"], {
+      out: join(temp, "budget"),
+      budget: parseSize("10kb") as number,
+    }).catch((e: unknown) => e);
+    expect((error as PackageError).code).toBe("PACKAGE_BUDGET_EXCEEDED");
+    expect((error as PackageError).details.budget).toBe(10 * 1024);
+  });
+
+  it("fails with PACKAGE_OUT_DIR when the output directory cannot be written", async () => {
+    const file = join(temp, "a-file");
+    writeFileSync(file, "not a directory");
+    const error = await packageWorkers(["examples/s3_workers_echo"], { out: join(file, "out") }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as PackageError).code).toBe("PACKAGE_OUT_DIR");
+    expect((error as PackageError).exitCode).toBe(3);
+  });
+});
+
+describe("helpers", () => {
+  it("parses sizes (binary units) and derives Worker names from paths", () => {
+    expect(parseSize("150kb")).toBe(150 * 1024);
+    expect(parseSize("3MB")).toBe(3 * 1024 * 1024);
+    expect(parseSize("2048")).toBe(2048);
+    expect(parseSize("lots")).toBeUndefined();
+    expect(workerName("examples/s3_workers_echo")).toBe("s3-workers-echo");
+    expect(workerName("flows/My Flow.yaml")).toBe("my-flow");
+  });
+
+  it("documents every packaging code in impl-docs/errors.md with its exit code, and no other", () => {
+    const doc = readFileSync(new URL("../../impl-docs/errors.md", import.meta.url), "utf8");
+    const start = doc.indexOf("## CLI codes");
+    expect(start).toBeGreaterThan(-1);
+    const next = doc.indexOf("\n## ", start + 1);
+    const section = doc.slice(start, next === -1 ? undefined : next);
+    const rows = Object.fromEntries(
+      [...section.matchAll(/^\| `(PACKAGE_[A-Z_]+)` \| (\d) \|/gm)].map((m) => [m[1], Number(m[2])]),
+    );
+    expect(rows).toEqual({ ...PACKAGE_CODES });
+  });
+});

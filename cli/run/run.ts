@@ -1,0 +1,189 @@
+import { readFile } from "node:fs/promises";
+import { isDeepStrictEqual } from "node:util";
+import {
+  createPlan,
+  type Logger,
+  parseDuration,
+  type RunEvent,
+  runFlow,
+  toEnvelope,
+} from "../../kernel/index.ts";
+import { colorsFor } from "../color.ts";
+import type { CommandIO } from "../commands/io.ts";
+import { runBindings } from "./bindings.ts";
+import { CliError, EXIT } from "./errors.ts";
+import { jsonLine, materialize, plainJson, prettyLine } from "./format.ts";
+import { allKinds, invalidReport, loadFlow } from "./load.ts";
+import { selectTrigger, triggerEvent } from "./trigger.ts";
+
+export interface RunCommandOptions {
+  trigger?: string;
+  /** A JSON file, or `-` for stdin. */
+  input?: string;
+  json?: boolean;
+  /** Whole-run deadline, a duration (`30s`); the flow's `defaults.deadline` (else 25 s) by default. */
+  timeout?: string;
+  /** A JSON file the output must equal (exit 4 otherwise). */
+  expect?: string;
+  /** Folder for local KV/R2/queue data; ephemeral by default. */
+  persist?: string;
+}
+
+/** What the run command needs of the process besides output: stdin and Ctrl-C (injected for tests). */
+export interface RunProcess {
+  readStdin(): Promise<string>;
+  /** Calls `cancel` on Ctrl-C until the returned function is called. */
+  onInterrupt(cancel: () => void): () => void;
+  environment: NodeJS.ProcessEnv;
+}
+
+/** The real process: stdin and SIGINT. */
+export const nodeProcess: RunProcess = {
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+  onInterrupt: (cancel) => {
+    process.once("SIGINT", cancel);
+    return () => process.off("SIGINT", cancel);
+  },
+  environment: process.env,
+};
+
+async function readJson(path: string, what: string, proc: RunProcess): Promise<unknown> {
+  let text: string;
+  try {
+    text = path === "-" ? await proc.readStdin() : await readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(
+      "CLI_INPUT_INVALID",
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { file: path },
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(
+      "CLI_INPUT_INVALID",
+      `${what} ${path === "-" ? "on stdin" : path} is not valid JSON: ${(error as Error).message}`,
+      { file: path },
+    );
+  }
+}
+
+/** Log lines of `log` nodes, printed among the events. */
+function logger(options: RunCommandOptions, io: CommandIO): Logger {
+  return {
+    log: (level, message, fields) => {
+      if (options.json) io.out(jsonLine({ type: "log", level, message, ...fields }));
+      else {
+        // The run id, node and cause are on the events already; keep the line short.
+        const { runId: _r, nodeId, cause: _c, ...rest } = fields ?? {};
+        const extra = Object.keys(rest).length > 0 ? ` ${jsonLine(rest).trimEnd()}` : "";
+        const node = typeof nodeId === "string" ? `${nodeId} ` : "";
+        io.out(`${"".padStart(7)} ${`log.${level}`.padEnd(13)} ${node}${message}${extra}\n`);
+      }
+    },
+  };
+}
+
+/**
+ * `flows run <file>`: validates the flow, builds the trigger from `--input`, runs it once with local bindings
+ * when it needs them, prints each run event as it happens and the output at the end. Returns the exit code:
+ * 0 ok, 1 invalid flow, 2 usage (CliError), 3 the run failed, 4 the output differs from `--expect`, 130 Ctrl-C.
+ */
+export async function runCommand(
+  file: string,
+  options: RunCommandOptions,
+  io: CommandIO,
+  proc: RunProcess = nodeProcess,
+): Promise<number> {
+  const c = colorsFor(io.stdout, proc.environment);
+  const flow = await loadFlow(file);
+  if (!flow.ok) {
+    io.out(`${invalidReport(flow, options.json === true, c)}\n`);
+    return EXIT.invalid;
+  }
+  const doc = flow.document;
+  const selected = selectTrigger(doc, options.trigger);
+  let deadlineMs: number | undefined;
+  if (options.timeout !== undefined) {
+    deadlineMs = parseDuration(options.timeout);
+    if (deadlineMs === undefined || deadlineMs <= 0) {
+      throw new CliError(
+        "CLI_OPTION_INVALID",
+        `--timeout ${options.timeout} is not a duration like 500ms, 30s or 2m`,
+      );
+    }
+  }
+  const input = options.input === undefined ? {} : await readJson(options.input, "input", proc);
+  const expected =
+    options.expect === undefined ? undefined : await readJson(options.expect, "expected output", proc);
+  const plan = createPlan(doc, { registry: allKinds() });
+  const trigger = triggerEvent(selected, input);
+  // Listen before starting workerd, so that Ctrl-C during its start-up still releases it.
+  const controller = new AbortController();
+  let interrupted = false;
+  const stopListening = proc.onInterrupt(() => {
+    interrupted = true;
+    controller.abort(new Error("interrupted (Ctrl-C)"));
+  });
+  let bindings: Awaited<ReturnType<typeof runBindings>>;
+  try {
+    bindings = await runBindings(doc, plan, { persist: options.persist, environment: proc.environment });
+  } catch (error) {
+    stopListening();
+    throw error;
+  }
+  if (interrupted) {
+    stopListening();
+    await bindings.dispose();
+    return EXIT.interrupted;
+  }
+  const kinds = new Map(plan.nodes.map((n) => [n.id, n.kindName]));
+  let startedAt = 0;
+  const onEvent = (event: RunEvent): void => {
+    if (event.type === "run.start") startedAt = event.at;
+    io.out(options.json ? jsonLine(event) : prettyLine(event, startedAt, kinds, c));
+  };
+  try {
+    const result = await runFlow(plan, {
+      trigger,
+      env: bindings.env,
+      signal: controller.signal,
+      onEvent,
+      logger: logger(options, io),
+      ...(deadlineMs === undefined ? {} : { deadlineMs }),
+    });
+    if (result.status !== "ok") {
+      const envelope = toEnvelope(result.error, result.runId);
+      if (options.json) io.out(jsonLine(envelope));
+      else {
+        io.err(`${c.red(c.bold(`error[${envelope.error.code}]`))} ${envelope.error.message}\n`);
+        if (envelope.error.details !== undefined) io.err(`  details: ${jsonLine(envelope.error.details)}`);
+        // A local run is the developer's own terminal: show the cause the envelope hides from clients.
+        const cause = result.error?.cause;
+        if (envelope.error.code === "INTERNAL" && cause !== undefined) {
+          io.err(`  cause: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`);
+        }
+      }
+      return interrupted ? EXIT.interrupted : EXIT.runFailed;
+    }
+    const output = plainJson(await materialize(result.output));
+    if (options.json) io.out(jsonLine({ output, runId: result.runId }));
+    else io.out(`${c.bold("output:")} ${JSON.stringify(output, null, 2)}\n`);
+    if (expected !== undefined && !isDeepStrictEqual(output, expected)) {
+      throw new CliError(
+        "CLI_OUTPUT_MISMATCH",
+        `the output differs from ${options.expect}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(output)}`,
+        { expected, actual: output },
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    stopListening();
+    await bindings.dispose();
+  }
+}
