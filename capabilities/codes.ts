@@ -17,6 +17,16 @@ export const CAPABILITY_CODES = Object.freeze({
   QUEUE_SEND_FAILED: { status: 502, expose: false, retriable: true },
   /** A Durable Object call failed; retriable unless the object refused the operation. */
   DO_FAILED: { status: 502, expose: false, retriable: true },
+  /** A GitHub webhook delivery without a valid `X-Hub-Signature-256` (missing, malformed or wrong). */
+  GITHUB_WEBHOOK_SIGNATURE_INVALID: { status: 401, expose: true, retriable: false },
+  /** A GitHub webhook delivery without `X-GitHub-Event` or `X-GitHub-Delivery`. */
+  GITHUB_WEBHOOK_HEADERS_MISSING: { status: 400, expose: true, retriable: false },
+  /** GitHub App auth failed (bad key or App id, unknown installation, 401 from GitHub); never shows a secret. */
+  GITHUB_AUTH_FAILED: { status: 502, expose: false, retriable: false },
+  /** A GitHub REST call answered an error status or no response; retriable for 5xx and network errors. */
+  GITHUB_REQUEST_FAILED: { status: 502, expose: false, retriable: false },
+  /** GitHub's rate limit outlasted the node's retries; carries the wait (`retryAfterMs`) for the kernel. */
+  GITHUB_RATE_LIMITED: { status: 429, expose: true, retriable: true },
 } as const);
 
 export type CapabilityCode = keyof typeof CAPABILITY_CODES;

@@ -1,6 +1,8 @@
 import type { KindCatalog } from "../flows/kinds/spec.ts";
 import type { CapabilityDeclaration } from "./declaration.ts";
 import { DO_DECLARATION } from "./durable-objects/declaration.ts";
+import { GITHUB_DECLARATION } from "./github/declaration.ts";
+import { GITHUB_WEBHOOK_DECLARATION } from "./github/webhook/declaration.ts";
 import { KV_DECLARATION } from "./kv/declaration.ts";
 import { QUEUES_DECLARATION } from "./queues/declaration.ts";
 import { R2_DECLARATION } from "./r2/declaration.ts";
@@ -14,6 +16,8 @@ export const CAPABILITY_DECLARATIONS: readonly CapabilityDeclaration[] = [
   R2_DECLARATION,
   QUEUES_DECLARATION,
   DO_DECLARATION,
+  GITHUB_WEBHOOK_DECLARATION,
+  GITHUB_DECLARATION,
 ];
 
 /** Every capability's kind catalog, in order (what `cli/catalog.ts` adds to the built-ins). */

@@ -88,9 +88,10 @@ export interface HttpTrigger extends TriggerBase {
   /**
    * `parsed` (default): the body is read whole and parsed by content type. `stream`: an
    * `application/octet-stream` body reaches the flow unread, as a byte stream in `trigger.body` (counted against
-   * `maxBodySize` as it flows), e.g. to pipe an upload into `r2.put` without buffering it.
+   * `maxBodySize` as it flows), e.g. to pipe an upload into `r2.put` without buffering it. `raw`: the body is
+   * read whole as bytes (a Uint8Array) whatever its content type, e.g. to verify a signature over the exact bytes.
    */
-  body?: "parsed" | "stream";
+  body?: "parsed" | "stream" | "raw";
 }
 
 export interface QueueTrigger extends TriggerBase {
@@ -114,10 +115,21 @@ export interface GithubTrigger extends TriggerBase {
   type: "github";
   /** `issues`, `issues.opened`, `pull_request.*`, `*`. */
   events: string[];
-  /** Webhook path; default `/github/webhook`. */
+  /** Webhook path; default `/api/github/webhooks` (Probot's). */
   path?: string;
-  /** Binding name of the secret holding the webhook secret; default `GITHUB_WEBHOOK_SECRET`. */
+  /**
+   * Binding name of the secret holding the webhook secret; default `GITHUB_WEBHOOK_SECRET`. A secret named
+   * `<secret>_PREVIOUS`, when set, is accepted too (rotation).
+   */
   secret?: string;
+  /**
+   * `sync` (default): the routed flows run before the answer (200). `queue`: the delivery is verified,
+   * de-duplicated and sent to the queue binding `queue`, answered 202 at once; the queue's consumer runs the
+   * routed flows.
+   */
+  ack?: "sync" | "queue";
+  /** With `ack: queue`: the name of a `queue` binding of the flow (its producer; the host consumes it too). */
+  queue?: string;
 }
 
 export interface NodeDecl {

@@ -95,7 +95,10 @@ describe("flow.v1.json", () => {
         ]),
       ],
       [defs.cronTrigger!, keys<CronTrigger>()(["id", "type", "schedule"])],
-      [defs.githubTrigger!, keys<GithubTrigger>()(["id", "type", "events", "path", "secret"])],
+      [
+        defs.githubTrigger!,
+        keys<GithubTrigger>()(["id", "type", "events", "path", "secret", "ack", "queue"]),
+      ],
       [branch("kv"), keys<Extract<BindingDecl, { type: "kv" }>>()(["type", "description"])],
       [branch("r2"), keys<Extract<BindingDecl, { type: "r2" }>>()(["type", "bucket", "description"])],
       [branch("queue"), keys<Extract<BindingDecl, { type: "queue" }>>()(["type", "queue", "description"])],

@@ -137,7 +137,7 @@ describe("rules across flows (one deployment)", () => {
         flow("gh-two", `${github}nodes: [{ id: a, kind: transform }]\n`),
         flow(
           "hook",
-          "triggers: [{ type: http, method: POST, path: /github/webhook }]\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers: [{ type: http, method: POST, path: /api/github/webhooks }]\nnodes: [{ id: a, kind: transform }]\n",
         ),
       ],
       BUILTIN_KIND_SPECS,

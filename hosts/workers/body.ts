@@ -116,6 +116,21 @@ export async function readRequestBody(
   }
 }
 
+/**
+ * Reads a body whole as bytes, whatever its content type (a `body: raw` trigger): the exact bytes a signature
+ * was computed over. 413 past `limit`, from `content-length` first and while reading otherwise.
+ * @example const { value } = await readRawRequestBody(request, 25 * 1024 * 1024)
+ */
+export async function readRawRequestBody(
+  request: Request,
+  limit: number = DEFAULT_MAX_BODY_BYTES,
+  signal?: AbortSignal,
+): Promise<RequestBody> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+  return { type: "bytes", value: await readLimited(request.body, limit, signal) };
+}
+
 /** A request body passed on as a stream, and whether it went past its limit. */
 export interface StreamedBody {
   body: RequestBody;

@@ -2,6 +2,7 @@ import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../..
 import { createPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
 import { hostError } from "./codes.ts";
+import { githubWebhookDocuments, webhookRegistry } from "./github.ts";
 
 export interface HttpRoute {
   flowId: string;
@@ -10,7 +11,7 @@ export interface HttpRoute {
   path: string;
   response: NonNullable<HttpTrigger["response"]>;
   maxBodyBytes: number;
-  /** `stream`: an octet-stream body is passed on unread (see `streamRequestBody`). */
+  /** `stream`: an octet-stream body is passed on unread (see `streamRequestBody`); `raw`: read whole as bytes. */
   body: NonNullable<HttpTrigger["body"]>;
 }
 
@@ -53,10 +54,15 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
   const queues: QueueRoute[] = [];
   const crons: CronRoute[] = [];
   const routes = new Map<string, string>();
-  for (const doc of documents) {
+  // GitHub triggers are served by instances of the built-in webhook flow: ordinary HTTP (and queue) routes.
+  const webhooks = githubWebhookDocuments(documents);
+  const builtin = new Set(webhooks);
+  const hooksRegistry = webhooks.length > 0 ? webhookRegistry(registry) : undefined;
+  for (const doc of [...documents, ...webhooks]) {
     if (docs.has(doc.id)) throw hostError("FLOW_CONFLICT", `two flows have the id \`${doc.id}\``);
     docs.set(doc.id, doc);
-    plans.set(doc.id, createPlan(doc, registry ? { registry } : {}));
+    const kinds = builtin.has(doc) ? hooksRegistry : registry;
+    plans.set(doc.id, createPlan(doc, kinds ? { registry: kinds } : {}));
     const counts = new Map<string, number>();
     for (const t of doc.triggers) counts.set(t.type, (counts.get(t.type) ?? 0) + 1);
     doc.triggers.forEach((trigger, index) => {

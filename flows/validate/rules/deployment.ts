@@ -2,7 +2,7 @@ import type { FlowCheck } from "../context.ts";
 import { quote } from "../words.ts";
 
 /** The path a GitHub trigger listens on when it names none. */
-export const DEFAULT_GITHUB_PATH = "/github/webhook";
+export const DEFAULT_GITHUB_PATH = "/api/github/webhooks";
 
 /**
  * A route key on which two triggers would collide: the method and the path with parameters erased

@@ -76,6 +76,32 @@ export function checkTriggers(check: FlowCheck): void {
           { hint: "secrets are set with `wrangler secret put` and never written in the flow" },
         );
       }
+      if (trigger.ack === "queue" && trigger.queue === undefined) {
+        check.report(
+          "FLOW_BINDING_MISSING",
+          pointer,
+          "a GitHub trigger with `ack: queue` needs `queue`: the name of the queue binding that carries deliveries",
+          {
+            hint: "add e.g. `queue: GITHUB_EVENTS` and declare `GITHUB_EVENTS: { type: queue, queue: github-events }`",
+          },
+        );
+      } else if (trigger.ack === "queue" && trigger.queue !== undefined) {
+        const queue = Object.hasOwn(bindings, trigger.queue) ? bindings[trigger.queue] : undefined;
+        if (!queue) {
+          check.report(
+            "FLOW_BINDING_MISSING",
+            `${pointer}/queue`,
+            `the GitHub trigger hands deliveries to the queue binding ${quote(trigger.queue)}, which the flow does not declare`,
+            { hint: `declare it under bindings: \`${trigger.queue}: { type: queue, queue: <queue name> }\`` },
+          );
+        } else if (queue.type !== "queue") {
+          check.report(
+            "FLOW_BINDING_WRONG_TYPE",
+            `${pointer}/queue`,
+            `the GitHub trigger's queue ${quote(trigger.queue)} is declared as a \`${queue.type}\` binding; it must be a \`queue\``,
+          );
+        }
+      }
     }
     if (trigger.type === "queue" && bindingsOfType(check, "queue").length === 0) {
       check.report(

@@ -1,0 +1,72 @@
+import { type NodeContext, parseDuration } from "../../../kernel/index.ts";
+import { hasMethods } from "../../binding.ts";
+import { GITHUB_DEFAULTS } from "../declaration.ts";
+
+/** A node's GitHub settings: its static config resolved against the defaults and `env`. */
+export interface GitHubSettings {
+  /** Without a trailing slash. */
+  readonly baseUrl: string;
+  readonly userAgent: string;
+  readonly maxRetries: number;
+  readonly maxRetryWaitMs: number;
+  readonly tokenMarginMs: number;
+  readonly etagTtlMs: number;
+  readonly maxPages: number;
+  readonly etag: boolean;
+  /** The KV namespace for tokens and ETags, when `env` has one under the cache binding name. */
+  readonly cache: KVNamespace | undefined;
+  readonly appIdBinding: string;
+  readonly privateKeyBinding: string;
+  readonly tokenBinding: string;
+}
+
+const durationOr = (value: unknown, fallback: string): number =>
+  parseDuration(typeof value === "string" ? value : fallback) ?? parseDuration(fallback)!;
+
+const nameOr = (value: unknown, fallback: string): string =>
+  typeof value === "string" && value !== "" ? value : fallback;
+
+/** True when `value` looks like a KV namespace (has get, put, delete). */
+export const isKv = (value: unknown): value is KVNamespace => hasMethods(value, "get", "put", "delete");
+
+/**
+ * Resolves a node's settings. The base URL is `config.baseUrl`, else a `GITHUB_API_URL` var in `env`, else
+ * https://api.github.com. The cache is `env[config.cache ?? "GITHUB_CACHE"]` when that is a KV namespace.
+ */
+export function githubSettings(
+  ctx: NodeContext,
+  defaultMaxPages: number = GITHUB_DEFAULTS.maxPages,
+): GitHubSettings {
+  const c = ctx.config;
+  const envBase = ctx.env[GITHUB_DEFAULTS.baseUrlBinding];
+  const base =
+    typeof c.baseUrl === "string"
+      ? c.baseUrl
+      : typeof envBase === "string" && /^https?:\/\//.test(envBase)
+        ? envBase
+        : GITHUB_DEFAULTS.baseUrl;
+  const cacheName = nameOr(c.cache, GITHUB_DEFAULTS.cacheBinding);
+  const cache = Object.hasOwn(ctx.env, cacheName) ? ctx.env[cacheName] : undefined;
+  return {
+    baseUrl: base.replace(/\/+$/, ""),
+    userAgent: nameOr(c.userAgent, GITHUB_DEFAULTS.userAgent),
+    maxRetries: typeof c.maxRetries === "number" ? c.maxRetries : GITHUB_DEFAULTS.maxRetries,
+    maxRetryWaitMs: durationOr(c.maxRetryWait, GITHUB_DEFAULTS.maxRetryWait),
+    tokenMarginMs: durationOr(c.tokenMargin, GITHUB_DEFAULTS.tokenMargin),
+    etagTtlMs: durationOr(c.etagTtl, GITHUB_DEFAULTS.etagTtl),
+    maxPages: typeof c.maxPages === "number" ? c.maxPages : defaultMaxPages,
+    etag: c.etag !== false,
+    cache: isKv(cache) ? cache : undefined,
+    appIdBinding: nameOr(c.appId, GITHUB_DEFAULTS.appIdBinding),
+    privateKeyBinding: nameOr(c.privateKey, GITHUB_DEFAULTS.privateKeyBinding),
+    tokenBinding: nameOr(c.token, GITHUB_DEFAULTS.tokenBinding),
+  };
+}
+
+/** Lower-case hex SHA-256 of a string (cache keys never hold a token or an unbounded URL). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  let out = "";
+  for (const byte of digest) out += byte.toString(16).padStart(2, "0");
+  return out;
+}

@@ -1,0 +1,148 @@
+import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../../flows/kinds/spec.ts";
+import type { CapabilityDeclaration } from "../../declaration.ts";
+
+/**
+ * GitHub webhooks: the pure half. The node kinds of the built-in webhook flow (`flows/builtin/github-webhook.yaml`):
+ * verify the signature over the raw bytes, parse, match the delivery to the flows whose GitHub triggers take it,
+ * claim the delivery id in the idempotency ledger, run the matched flows, complete the claim.
+ */
+
+export const KIND_GITHUB_WEBHOOK_VERIFY = "github.webhook.verify";
+export const KIND_GITHUB_WEBHOOK_PARSE = "github.webhook.parse";
+export const KIND_GITHUB_WEBHOOK_MATCH = "github.webhook.match";
+export const KIND_GITHUB_WEBHOOK_CLAIM = "github.webhook.claim";
+export const KIND_GITHUB_WEBHOOK_COMPLETE = "github.webhook.complete";
+export const KIND_GITHUB_WEBHOOK_DISPATCH = "github.webhook.dispatch";
+
+/** The secret binding a webhook is verified with when the trigger names none. */
+export const DEFAULT_WEBHOOK_SECRET = "GITHUB_WEBHOOK_SECRET";
+/** The suffix of the optional second secret accepted during a rotation: `GITHUB_WEBHOOK_SECRET_PREVIOUS`. */
+export const PREVIOUS_SECRET_SUFFIX = "_PREVIOUS";
+/** GitHub caps webhook payloads at 25 MB. */
+export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+/** How long a claimed delivery id stays pending before another delivery may take it over (the run deadline). */
+export const DEFAULT_CLAIM_LEASE_MS = 30_000;
+
+const BINDING_NAME = "^[A-Z][A-Z0-9_]*$";
+const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
+  type: "object",
+  additionalProperties: false,
+  properties,
+});
+const ledgerBinding = (): JsonSchema => ({
+  type: "string",
+  pattern: BINDING_NAME,
+  description:
+    "The FlowsRuntime Durable Object binding whose idempotency ledger remembers delivery ids; may be left out when the flow declares exactly one durableObject binding.",
+});
+
+const verify: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_VERIFY,
+  description:
+    "Checks a webhook delivery before anything reads it: `X-GitHub-Event` and `X-GitHub-Delivery` present (400 GITHUB_WEBHOOK_HEADERS_MISSING, listing the missing ones), a JSON content type (415 UNSUPPORTED_MEDIA_TYPE), and `X-Hub-Signature-256` of the form `sha256=<64 hex>` matching the HMAC of the raw body under the secret `config.secret` or, during a rotation, `<secret>_PREVIOUS` (401 GITHUB_WEBHOOK_SIGNATURE_INVALID). Input `body` is the raw bytes (a `body: raw` trigger) and `headers` the request headers; `out` is the verified body as text.",
+  effect: "read",
+  determinism: "stable",
+  inputs: { body: { required: true }, headers: { required: true } },
+  outputs: { out: { description: "The verified body, as text." } },
+  configSchema: object({
+    secret: {
+      type: "string",
+      pattern: BINDING_NAME,
+      description:
+        "The secret binding (a Worker secret; `.dev.vars` locally); default GITHUB_WEBHOOK_SECRET.",
+    },
+  }),
+};
+
+const parse: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_PARSE,
+  description:
+    "Parses a verified delivery: `out` is `{ name, event, action, deliveryId, hookId, installationId, payload }` (`name` is `issues.opened`, or `push` for an event without action). A body that is not a JSON object is 400 BODY_INVALID_JSON.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { body: { required: true }, headers: { required: true } },
+  outputs: { out: {} },
+  configSchema: object({}),
+};
+
+const match: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_MATCH,
+  description:
+    "Picks the routes (`[{ flow, trigger, events }]`) whose events take the delivery `event`: `*`, `issues` (any action), `issues.*` (any action), `issues.opened`. `out` is `[{ flow, trigger }]`, possibly empty.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: { event: { required: true }, routes: { required: true } },
+  outputs: { out: {} },
+  configSchema: object({}),
+};
+
+const claim: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_CLAIM,
+  description:
+    "Claims the delivery id in the FlowsRuntime idempotency ledger (key `github-delivery:<id>`). A new id: `fresh` is the key (pass it to `github.webhook.complete` once the work is done). An id already completed: `duplicate` is the id (GitHub redelivered it). An id claimed by a run still in progress: 409 IDEMPOTENCY_PENDING. A claim never completed (the run failed) runs out after `leaseMs`.",
+  effect: "write",
+  determinism: "best_effort",
+  inputs: { deliveryId: { required: true } },
+  outputs: { fresh: {}, duplicate: {} },
+  configSchema: object({
+    binding: ledgerBinding(),
+    leaseMs: { type: "integer", minimum: 1000, maximum: 900000, description: "Default 30000." },
+    ttlMs: {
+      type: "integer",
+      minimum: 60000,
+      maximum: 2592000000,
+      description: "How long a completed delivery id is remembered; default 24 hours.",
+    },
+  }),
+  needs: ["durableObject"],
+  defaultTimeout: "10s",
+};
+
+const complete: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_COMPLETE,
+  description:
+    "Marks a claimed delivery (input `key`, the claim's `fresh`) done in the ledger, with input `result` (JSON) recorded. `out` is the key.",
+  effect: "write",
+  determinism: "best_effort",
+  inputs: { key: { required: true }, result: {} },
+  outputs: { out: {} },
+  configSchema: object({ binding: ledgerBinding() }),
+  needs: ["durableObject"],
+  defaultTimeout: "10s",
+};
+
+const dispatch: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_DISPATCH,
+  description:
+    "Runs the flows whose GitHub triggers take the delivery `event` (input `routes`, `[{ flow, trigger, events }]`, matched as by `github.webhook.match`; or input `targets`, `[{ flow, trigger }]`, already matched) as subflows, concurrently, each with the trigger `{ type: github, id, name, event, action, deliveryId, hookId, installationId, payload }`. `out` is `{ flows, outputs }` (outputs by flow id). The first failure fails the node.",
+  effect: "external",
+  determinism: "nondeterministic",
+  inputs: { event: { required: true }, routes: {}, targets: {} },
+  outputs: { out: {} },
+  configSchema: object({}),
+  defaultTimeout: "5m",
+};
+
+/** The webhook kinds' specs, keyed by kind name. */
+export const GITHUB_WEBHOOK_KIND_SPECS: KindCatalog = Object.freeze({
+  [KIND_GITHUB_WEBHOOK_VERIFY]: verify,
+  [KIND_GITHUB_WEBHOOK_PARSE]: parse,
+  [KIND_GITHUB_WEBHOOK_MATCH]: match,
+  [KIND_GITHUB_WEBHOOK_CLAIM]: claim,
+  [KIND_GITHUB_WEBHOOK_COMPLETE]: complete,
+  [KIND_GITHUB_WEBHOOK_DISPATCH]: dispatch,
+});
+
+/**
+ * GitHub webhooks as a capability: the kinds `github.webhook.*`. Their bindings are a secret (set with
+ * `wrangler secret put`, nothing to write in wrangler.toml) and the FlowsRuntime Durable Object, which the
+ * Durable Objects capability declares.
+ * @example GITHUB_WEBHOOK_DECLARATION.wrangler({ GITHUB_WEBHOOK_SECRET: { type: "secret" } }) // {}
+ */
+export const GITHUB_WEBHOOK_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
+  name: "github.webhook",
+  bindingType: "secret",
+  kinds: GITHUB_WEBHOOK_KIND_SPECS,
+  runtime: { module: "capabilities/github/webhook/kinds.ts", export: "GITHUB_WEBHOOK_KINDS" },
+  wrangler: () => ({}),
+});

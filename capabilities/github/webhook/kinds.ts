@@ -1,0 +1,15 @@
+import { createRegistry, type KindRegistry } from "../../../kernel/index.ts";
+import { githubWebhookDispatchKind } from "./dispatch.ts";
+import { githubWebhookMatchKind, githubWebhookParseKind } from "./event.ts";
+import { githubWebhookClaimKind, githubWebhookCompleteKind } from "./ledger.ts";
+import { githubWebhookVerifyKind } from "./verify.ts";
+
+/** The `github.webhook.*` kinds, as a registry. */
+export const GITHUB_WEBHOOK_KINDS: KindRegistry = createRegistry(
+  githubWebhookVerifyKind,
+  githubWebhookParseKind,
+  githubWebhookMatchKind,
+  githubWebhookClaimKind,
+  githubWebhookCompleteKind,
+  githubWebhookDispatchKind,
+);

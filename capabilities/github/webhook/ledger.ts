@@ -1,0 +1,77 @@
+import { FlowError, type NodeContext, type NodeKind } from "../../../kernel/index.ts";
+import { type BindingShape, binding, checkAborted } from "../../binding.ts";
+import { capabilityError } from "../../codes.ts";
+import { durableLedger, isNamespace, type RuntimeNamespace } from "../../durable-objects/runtime-client.ts";
+import { stringInput } from "../../inputs.ts";
+import {
+  DEFAULT_CLAIM_LEASE_MS,
+  GITHUB_WEBHOOK_KIND_SPECS,
+  KIND_GITHUB_WEBHOOK_CLAIM,
+  KIND_GITHUB_WEBHOOK_COMPLETE,
+} from "./declaration.ts";
+
+/** How long a completed delivery id is remembered: 24 hours (GitHub redelivers on request, within days). */
+export const DEFAULT_DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The ledger key of a delivery. */
+export const deliveryKey = (deliveryId: string): string => `github-delivery:${deliveryId}`;
+
+const RUNTIME_SHAPE: BindingShape<RuntimeNamespace> = {
+  label: "Durable Object namespace (FlowsRuntime)",
+  section: "durable_objects.bindings",
+  is: isNamespace,
+};
+
+const ledgerFailed = (key: string, cause: unknown): FlowError =>
+  capabilityError("DO_FAILED", `the idempotency ledger could not record \`${key}\``, {
+    cause,
+    details: { key },
+  });
+
+const ledgerOf = (ctx: NodeContext) => durableLedger(binding(ctx, RUNTIME_SHAPE));
+
+/**
+ * `github.webhook.claim`: `fresh` (the key, now ours), `duplicate` (the delivery id, already done), or 409
+ * IDEMPOTENCY_PENDING when another run holds it.
+ */
+export const githubWebhookClaimKind: NodeKind = {
+  spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_CLAIM]!,
+  run: async (ctx) => {
+    const deliveryId = stringInput(ctx, "deliveryId", 256);
+    const ledger = ledgerOf(ctx);
+    const key = deliveryKey(deliveryId);
+    const ttl = typeof ctx.config.ttlMs === "number" ? ctx.config.ttlMs : DEFAULT_DELIVERY_TTL_MS;
+    const lease = typeof ctx.config.leaseMs === "number" ? ctx.config.leaseMs : DEFAULT_CLAIM_LEASE_MS;
+    checkAborted(ctx);
+    let claim: Awaited<ReturnType<typeof ledger.claim>>;
+    try {
+      claim = await ledger.claim(key, ttl, lease);
+    } catch (error) {
+      throw ledgerFailed(key, error);
+    }
+    if (claim.state === "new") return { fresh: key };
+    if (claim.state === "done") return { duplicate: deliveryId };
+    throw new FlowError(
+      "IDEMPOTENCY_PENDING",
+      `delivery ${deliveryId} is being processed by another run; retry later`,
+      { details: { deliveryId } },
+    );
+  },
+};
+
+/** `github.webhook.complete`. */
+export const githubWebhookCompleteKind: NodeKind = {
+  spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_COMPLETE]!,
+  run: async (ctx) => {
+    const key = stringInput(ctx, "key", 300);
+    const result = ctx.inputs.result;
+    const ledger = ledgerOf(ctx);
+    checkAborted(ctx);
+    try {
+      await ledger.complete(key, { result: result === undefined ? null : result });
+    } catch (error) {
+      throw ledgerFailed(key, error);
+    }
+    return { out: key };
+  },
+};

@@ -1,0 +1,114 @@
+import { verifyWithFallback } from "@octokit/webhooks-methods";
+import { FlowError, type NodeContext, type NodeKind } from "../../../kernel/index.ts";
+import { capabilityError } from "../../codes.ts";
+import {
+  DEFAULT_WEBHOOK_SECRET,
+  GITHUB_WEBHOOK_KIND_SPECS,
+  KIND_GITHUB_WEBHOOK_VERIFY,
+  PREVIOUS_SECRET_SUFFIX,
+} from "./declaration.ts";
+
+/** The headers every delivery carries, besides the signature. */
+export const REQUIRED_WEBHOOK_HEADERS = Object.freeze(["x-github-event", "x-github-delivery"] as const);
+
+/** The only signature shape GitHub sends. The web build of webhooks-methods throws on anything without hex. */
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
+const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
+
+/** Header lookup in a plain record (the trigger's headers, lower-case names) or a Headers object. */
+export function headerOf(headers: unknown, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  if (typeof headers !== "object" || headers === null) return undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The required delivery headers that are missing or empty, in order. */
+export function missingWebhookHeaders(headers: unknown): string[] {
+  return REQUIRED_WEBHOOK_HEADERS.filter((name) => !headerOf(headers, name));
+}
+
+/** True for `application/json` and `+json` types (parameters such as `charset` ignored). */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  return JSON_TYPE.test((contentType ?? "").split(";")[0]!.trim().toLowerCase());
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/** The body as text, byte for byte (a BOM is kept, so the HMAC still covers the exact bytes). */
+export function bodyText(body: unknown): string | undefined {
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return decoder.decode(body);
+  if (body instanceof ArrayBuffer) return decoder.decode(new Uint8Array(body));
+  if (body === null || body === undefined) return "";
+  return undefined;
+}
+
+/**
+ * Verifies `signature` (the `X-Hub-Signature-256` value) over `payload` with `secret`, or any of `previous`
+ * (secret rotation), with `verifyWithFallback` from @octokit/webhooks-methods. The shape is checked first: a
+ * malformed or missing signature is `false`, never a thrown TypeError.
+ * @example await verifyWebhookSignature("It's a Secret to Everybody", [], "Hello, World!", "sha256=7571…3e17") // true
+ */
+export async function verifyWebhookSignature(
+  secret: string,
+  previous: readonly string[],
+  payload: string,
+  signature: string | undefined,
+): Promise<boolean> {
+  if (!signature || !SIGNATURE.test(signature) || payload === "") return false;
+  return (await verifyWithFallback(secret, payload, signature, [...previous])) === true;
+}
+
+function secretOf(ctx: NodeContext, name: string, required: boolean): string | undefined {
+  const value = Object.hasOwn(ctx.env, name) ? ctx.env[name] : undefined;
+  if (typeof value === "string" && value !== "") return value;
+  if (!required) return undefined;
+  throw capabilityError(
+    "BINDING_MISSING",
+    `secret \`${name}\` is missing from env: set it with \`wrangler secret put ${name}\` (locally: a line ${name}=... in .dev.vars)`,
+    { details: { binding: name, section: "secrets", nodeId: ctx.nodeId } },
+  );
+}
+
+/** `github.webhook.verify`: headers (400), content type (415), then the signature over the raw bytes (401). */
+export const githubWebhookVerifyKind: NodeKind = {
+  spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_VERIFY]!,
+  run: async (ctx) => {
+    const headers = ctx.inputs.headers;
+    const missing = missingWebhookHeaders(headers);
+    if (missing.length > 0) {
+      throw capabilityError(
+        "GITHUB_WEBHOOK_HEADERS_MISSING",
+        `webhook delivery is missing the header${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+        { details: { missing } },
+      );
+    }
+    const contentType = headerOf(headers, "content-type");
+    if (!isJsonMediaType(contentType)) {
+      throw new FlowError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        `webhook deliveries must be sent as application/json, got ${contentType ? contentType.split(";")[0] : "no content type"}: set the webhook's content type to application/json on GitHub`,
+        { status: 415, expose: true, details: { contentType: contentType ?? null } },
+      );
+    }
+    const name = typeof ctx.config.secret === "string" ? ctx.config.secret : DEFAULT_WEBHOOK_SECRET;
+    const secret = secretOf(ctx, name, true)!;
+    const previous = secretOf(ctx, `${name}${PREVIOUS_SECRET_SUFFIX}`, false);
+    const text = bodyText(ctx.inputs.body);
+    ctx.signal.throwIfAborted();
+    const signature = headerOf(headers, "x-hub-signature-256");
+    const ok =
+      text !== undefined &&
+      (await verifyWebhookSignature(secret, previous ? [previous] : [], text, signature));
+    if (!ok) {
+      const why = !signature
+        ? "has no X-Hub-Signature-256 header"
+        : SIGNATURE.test(signature)
+          ? "has a signature that does not match the body"
+          : "has a malformed X-Hub-Signature-256 header (expected sha256=<64 hex digits>)";
+      throw capabilityError("GITHUB_WEBHOOK_SIGNATURE_INVALID", `webhook delivery ${why}`);
+    }
+    return { out: text };
+  },
+};

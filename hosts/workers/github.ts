@@ -1,0 +1,149 @@
+import {
+  DEFAULT_WEBHOOK_SECRET,
+  GITHUB_WEBHOOK_KINDS,
+  type WebhookRoute,
+} from "../../capabilities/github/webhook/index.ts";
+import { QUEUES_KINDS } from "../../capabilities/queues/kinds.ts";
+import {
+  builtinFlowDocument,
+  GITHUB_WEBHOOK_FLOW_FILE,
+  GITHUB_WEBHOOK_QUEUE_FLOW_FILE,
+} from "../../flows/builtin/index.ts";
+import type { BindingDecl, FlowDocument, GithubTrigger, Json } from "../../flows/ir/types.ts";
+import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
+import { BUILTIN_KINDS, type KindRegistry } from "../../kernel/index.ts";
+import { hostError } from "./codes.ts";
+
+/**
+ * `type: github` triggers, served as ordinary routes: for every webhook path of the deployed flows, the host adds
+ * an instance of the built-in webhook flow (`flows/builtin/github-webhook.yaml`) with an HTTP trigger on that path,
+ * the path's secret, and the GitHub triggers on it as its `ROUTES` variable. With `ack: queue`, it also adds the
+ * consumer flow (`github-webhook-queue.yaml`) on the trigger's queue. No other code path handles webhooks.
+ */
+
+/** A webhook path and what the GitHub triggers on it ask for. */
+export interface GithubEndpoint {
+  path: string;
+  secret: string;
+  ack: "sync" | "queue";
+  /** With `ack: queue`: the queue binding's name and declaration (from the flow that names it). */
+  queue?: { binding: string; decl: Extract<BindingDecl, { type: "queue" }> };
+  routes: WebhookRoute[];
+}
+
+const triggerIdOf = (trigger: GithubTrigger, index: number, count: number): string =>
+  trigger.id ?? (count > 1 ? `github-${index}` : "github");
+
+function queueOf(doc: FlowDocument, trigger: GithubTrigger): GithubEndpoint["queue"] {
+  if ((trigger.ack ?? "sync") !== "queue") return undefined;
+  const name = trigger.queue ?? "";
+  const decl = doc.bindings?.[name];
+  if (decl?.type !== "queue") {
+    throw hostError(
+      "FLOW_CONFLICT",
+      `flow \`${doc.id}\`: a GitHub trigger with ack: queue needs \`queue\` to name a queue binding of the flow (got ${JSON.stringify(trigger.queue ?? null)})`,
+    );
+  }
+  return { binding: name, decl };
+}
+
+/**
+ * The webhook paths of a deployment, with their routes in flow order. Two GitHub triggers on one path must agree
+ * on the secret and the acknowledgement mode (FLOW_CONFLICT otherwise).
+ * @example githubEndpoints(docs) // [{ path: "/api/github/webhooks", secret: "GITHUB_WEBHOOK_SECRET", ack: "sync", routes }]
+ */
+export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpoint[] {
+  const byPath = new Map<string, GithubEndpoint & { owner: string }>();
+  for (const doc of documents) {
+    const count = doc.triggers.filter((t) => t.type === "github").length;
+    doc.triggers.forEach((trigger, index) => {
+      if (trigger.type !== "github") return;
+      const path = trigger.path ?? DEFAULT_GITHUB_PATH;
+      const secret = trigger.secret ?? DEFAULT_WEBHOOK_SECRET;
+      const ack = trigger.ack ?? "sync";
+      const queue = queueOf(doc, trigger);
+      const route: WebhookRoute = {
+        flow: doc.id,
+        trigger: triggerIdOf(trigger, index, count),
+        events: [...trigger.events],
+      };
+      const known = byPath.get(path);
+      if (!known) {
+        byPath.set(path, { path, secret, ack, ...(queue ? { queue } : {}), routes: [route], owner: doc.id });
+        return;
+      }
+      const same =
+        known.secret === secret && known.ack === ack && known.queue?.decl.queue === queue?.decl.queue;
+      if (!same) {
+        throw hostError(
+          "FLOW_CONFLICT",
+          `GitHub triggers on ${path} disagree: flows \`${known.owner}\` and \`${doc.id}\` must use the same secret, ack and queue`,
+        );
+      }
+      known.routes.push(route);
+    });
+  }
+  return [...byPath.values()].map(({ owner: _, ...endpoint }) => endpoint);
+}
+
+type Node = FlowDocument["nodes"][number];
+const nodeOf = (doc: FlowDocument, id: string): Node => {
+  const node = doc.nodes.find((n) => n.id === id);
+  if (!node) throw new TypeError(`built-in flow ${doc.id} has no node \`${id}\``);
+  return node;
+};
+
+/** The built-in webhook flow for one endpoint, with id `id`; plus its queue consumer with `ack: queue`. */
+function instantiate(endpoint: GithubEndpoint, id: string): FlowDocument[] {
+  const doc = builtinFlowDocument(GITHUB_WEBHOOK_FLOW_FILE);
+  doc.id = id;
+  const trigger = doc.triggers[0];
+  if (trigger?.type === "http") trigger.path = endpoint.path;
+  const bindings: Record<string, BindingDecl> = { ...doc.bindings };
+  delete bindings.GITHUB_WEBHOOK_SECRET;
+  delete bindings.GITHUB_WEBHOOK_QUEUE;
+  bindings[endpoint.secret] = { type: "secret" };
+  bindings.ROUTES = { type: "var", value: endpoint.routes as unknown as Json };
+  bindings.ACK = { type: "var", value: endpoint.ack };
+  nodeOf(doc, "verify").config = { secret: endpoint.secret };
+  const out = [doc];
+  if (endpoint.queue) {
+    bindings[endpoint.queue.binding] = endpoint.queue.decl;
+    nodeOf(doc, "enqueue").config = { binding: endpoint.queue.binding };
+    const consumer = builtinFlowDocument(GITHUB_WEBHOOK_QUEUE_FLOW_FILE);
+    consumer.id = `${id}-queue`;
+    consumer.bindings = { [endpoint.queue.binding]: endpoint.queue.decl };
+    consumer.triggers = [{ type: "queue", queue: endpoint.queue.decl.queue }];
+    out.push(consumer);
+  } else {
+    // The enqueue node never runs in sync mode (its `when` is false); it still needs a queue binding to plan.
+    bindings.GITHUB_WEBHOOK_QUEUE = { type: "queue", queue: "github-webhooks" };
+  }
+  doc.bindings = bindings;
+  return out;
+}
+
+/**
+ * The built-in flow documents that serve the deployment's GitHub triggers: `github-webhook` (then
+ * `github-webhook-2`…) per path, and `github-webhook-queue` (…) per queue with `ack: queue` (one consumer per
+ * queue: the messages carry their targets).
+ */
+export function githubWebhookDocuments(documents: readonly FlowDocument[]): FlowDocument[] {
+  const queues = new Set<string>();
+  return githubEndpoints(documents).flatMap((endpoint, i) => {
+    const docs = instantiate(endpoint, i === 0 ? "github-webhook" : `github-webhook-${i + 1}`);
+    const queue = endpoint.queue?.decl.queue;
+    if (queue === undefined) return docs;
+    if (queues.has(queue)) return docs.slice(0, 1);
+    queues.add(queue);
+    return docs;
+  });
+}
+
+/**
+ * The registry the webhook flows are planned with: the deployment's own, plus the built-in kinds, `queues.*` and
+ * `github.webhook.*` when it lacks them (so `createWorker(flows)` serves GitHub triggers with no extra wiring).
+ */
+export function webhookRegistry(registry: KindRegistry | undefined): KindRegistry {
+  return Object.freeze({ ...BUILTIN_KINDS, ...QUEUES_KINDS, ...GITHUB_WEBHOOK_KINDS, ...registry });
+}
