@@ -6,7 +6,13 @@ export default defineConfig({
     reporters: ["default", "./test/count-reporter.ts"],
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // The webhook secret of the served GitHub example (a Worker secret when deployed, .dev.vars locally).
+            miniflare: { bindings: { GITHUB_WEBHOOK_SECRET: "flows-test-webhook-secret" } },
+          }),
+        ],
         test: { name: "workers", include: ["**/*.workers.test.ts"], exclude: ["**/node_modules/**"] },
       },
       {

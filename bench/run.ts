@@ -1,9 +1,19 @@
+import { benchGithub } from "./github.ts";
 import { benchKernel } from "./kernel.ts";
+import { benchPackage } from "./package.ts";
 import { benchSse } from "./sse.ts";
+import { benchStreaming } from "./streaming.ts";
 import { benchValidate } from "./validate.ts";
 
 /** `npm run bench`: each benchmark module, in order. Add a module by adding a line. */
-const benchmarks: readonly (() => Promise<unknown>)[] = [benchValidate, benchKernel, benchSse];
+const benchmarks: readonly (() => Promise<unknown>)[] = [
+  benchValidate,
+  benchKernel,
+  benchSse,
+  benchPackage,
+  benchGithub,
+  benchStreaming,
+];
 
 for (const bench of benchmarks) {
   await bench();

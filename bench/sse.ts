@@ -1,8 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
+import { fixed, formatSpread, type Spread, spread } from "./stats.ts";
+import { bundleWorkers, ROOT, serveOnWorkerd } from "./workerd.ts";
 
 /**
  * SSE streaming: the flows Workers host against two hand-written workers doing the same wire work (N events
@@ -13,14 +14,6 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
  * client disconnect takes to abort the running node's signal. Warm-up first; servers interleaved so that all see
  * the same machine state. The bench workers are `bench/workers/flows-sse.ts` and `bench/workers/hono-sse.ts`.
  */
-
-/** Median and spread of a series of samples. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  samples: number[];
-}
 
 export interface SseGoal {
   name: string;
@@ -73,7 +66,6 @@ export interface SseBenchResult {
   goals: SseGoal[];
 }
 
-const ROOT = join(import.meta.dirname, "..");
 const N = 20_000;
 const FIRST_EVENT_REPS = 30;
 /** Hono's awaited stream takes seconds per 20,000 events: fewer (still ≥ 5) repetitions of it. */
@@ -87,14 +79,6 @@ const STREAM_TIMEOUT_MS = 60_000;
 const TARGETS: readonly SseTarget[] = ["flows", "hono", "raw"];
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function spread(samples: number[]): Spread {
-  const finite = samples.filter(Number.isFinite).sort((a, b) => a - b);
-  if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, samples };
-  const mid = finite.length >> 1;
-  const median = finite.length % 2 === 1 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
-  return { median, min: finite[0]!, max: finite.at(-1)!, samples };
-}
 
 /** What one SSE response looked like to the client. */
 interface StreamReading {
@@ -256,29 +240,11 @@ async function cancelSeries(
 }
 
 async function serve(scriptPath: string): Promise<{ mf: Miniflare; url: string }> {
-  // Miniflare 5 (beta) moved worker options under `workers[].config`; its converter takes the v4 shape.
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      scriptPath,
-      compatibilityDate: "2026-11-01",
-      compatibilityFlags: ["enable_request_signal"],
-      host: "127.0.0.1",
-      port: 0,
-    }),
-  );
-  try {
-    const url = await mf.ready;
-    return { mf, url: url.href.endsWith("/") ? url.href : `${url.href}/` };
-  } catch (error) {
-    await mf.dispose().catch(() => {});
-    throw error;
-  }
+  const { mf, url } = await serveOnWorkerd(scriptPath);
+  return { mf, url };
 }
 
-const fixed = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
-const cell = (s: Spread, digits: number): string =>
-  `${fixed(s.median, digits)} (${fixed(s.min, digits)}–${fixed(s.max, digits)})`;
+const cell = formatSpread;
 
 /**
  * Runs the SSE benchmark, prints a table, writes bench/results/sse.json and returns the figures. Takes about
@@ -291,25 +257,10 @@ export async function benchSse(print: (line: string) => void = console.log): Pro
   mkdirSync(outdir, { recursive: true });
   const servers: Miniflare[] = [];
   try {
-    await build({
-      entryPoints: {
-        "flows-sse": join(ROOT, "bench", "workers", "flows-sse.ts"),
-        "hono-sse": join(ROOT, "bench", "workers", "hono-sse.ts"),
-      },
-      outdir,
-      outExtension: { ".js": ".mjs" },
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      // Runtime modules (cloudflare:workers for Durable Object classes) are provided by workerd.
-      external: ["cloudflare:*"],
-      target: "es2022",
-      logLevel: "warning",
-    });
-    const flowsServer = await serve(join(outdir, "flows-sse.mjs"));
+    const scripts = await bundleWorkers(["flows-sse", "hono-sse"], outdir);
+    const flowsServer = await serve(scripts["flows-sse"]!);
     servers.push(flowsServer.mf);
-    const handServer = await serve(join(outdir, "hono-sse.mjs"));
+    const handServer = await serve(scripts["hono-sse"]!);
     servers.push(handServer.mf);
     const base: Record<SseTarget, string> = {
       flows: `${flowsServer.url}stream`,

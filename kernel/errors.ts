@@ -60,6 +60,7 @@ export const CODE_DEFAULTS: Readonly<Record<string, CodeDefaults>> = Object.free
   JOURNAL_FAILED: { status: 500, expose: false },
   IDEMPOTENCY_PENDING: { status: 409, expose: true, retriable: true },
   IDEMPOTENCY_FAILED: { status: 500, expose: false, retriable: true },
+  STREAM_REPLAY_EXCEEDED: { status: 500, expose: false },
 });
 
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]*$/;

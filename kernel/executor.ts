@@ -50,6 +50,11 @@ export interface RunOptions {
   random?: () => number;
   /** See DEFAULT_GRACE_MS. */
   graceMs?: number;
+  /**
+   * Called once, synchronously, as soon as the output node's value exists: before the streams in it have
+   * ended (a host answers with a streamed body from here, while the run goes on).
+   */
+  onOutput?: (value: unknown) => void;
 }
 
 /** A started run. */
@@ -106,7 +111,7 @@ function newRun(
   plan: ExecutionPlan,
   options: RunOptions,
   hub: EventHub | undefined,
-  onOutput?: (value: unknown) => void,
+  onOutput = options.onOutput,
 ): Run {
   const runId = options.runId ?? newRunId();
   const logger = options.logger ?? consoleLogger;
@@ -173,6 +178,7 @@ export function startRun(plan: ExecutionPlan, options: RunOptions = {}): RunHand
   const onOutput = (value: unknown): void => {
     const stream = streamOf(value);
     resolveOutput(stream ? { value, stream: stream.toReadableStream() } : { value });
+    options.onOutput?.(value);
   };
   const run = newRun(plan, options, hub, onOutput);
   // Started on the next microtask, so that the handle exists (for `cancel`) before the first event.

@@ -67,7 +67,7 @@ export {
   flowDeterminism,
   type PlanOptions,
 } from "./plan.ts";
-export type { RunResult } from "./result.ts";
+export { type RunResult, streamOf } from "./result.ts";
 export { type RetrySettings, resolveRetry, retryDelay } from "./retry.ts";
 export { ChunkStream, isStreamLike, toByteStream } from "./stream.ts";
 export { type Clock, parseDuration, sleep, systemClock, systemTimers, type Timers } from "./time.ts";

@@ -198,7 +198,7 @@ function streamOutputs(
   const nodeId = run.plan.nodes[i]!.id;
   const onChunk = (port: string, chunk: unknown, index: number): void =>
     run.emitChunk(nodeId, port, index, chunk);
-  const pumped = steps.pumpStreams(outputs, ports, ctx.signal, onChunk);
+  const pumped = steps.pumpStreams(outputs, ports, ctx.signal, onChunk, nodeId);
   run.table.state[i] = STREAMING;
   run.busy();
   outputReady(run, i, pumped.outputs, false);

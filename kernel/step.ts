@@ -50,10 +50,11 @@ export function pumpStreams(
   ports: readonly string[],
   signal: AbortSignal,
   onChunk: (port: string, chunk: unknown, index: number) => void,
+  nodeId = "node",
 ): { outputs: Outputs; done: Promise<void> } {
   const replaced: Record<string, unknown> = { ...outputs };
   const pumps = ports.map((port) => {
-    const target = new ChunkStream();
+    const target = new ChunkStream({ label: `nodes.${nodeId}.${port}` });
     const source = outputs[port] as AsyncIterable<unknown>;
     replaced[port] = target;
     return pump(source, target, signal, (chunk, index) => onChunk(port, chunk, index));

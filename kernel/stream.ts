@@ -1,7 +1,9 @@
+import { FlowError } from "./errors.ts";
+
 /**
  * Streaming outputs. A node may return (or put on a port) an async iterable or a ReadableStream; the kernel
- * pumps it into a ChunkStream, which every consumer (downstream nodes, the run result, the SSE host) can read
- * from the start, as chunks arrive.
+ * pumps it into a ChunkStream, which every consumer (downstream nodes, the run result, the host) reads from the
+ * start, as chunks arrive.
  */
 
 export type StreamSource<T = unknown> = AsyncIterable<T> | ReadableStream<T>;
@@ -15,26 +17,82 @@ export function isStreamLike(value: unknown): value is StreamSource {
   );
 }
 
+/** How much of a stream is kept for readers that start late (see ChunkStream). */
+export const STREAM_REPLAY_BYTES = 1024 * 1024;
+
+/** The size a chunk counts for: bytes and strings by length, any other value as a small record. */
+function sizeOf(chunk: unknown): number {
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  if (chunk instanceof ArrayBuffer) return chunk.byteLength;
+  if (typeof chunk === "string") return chunk.length;
+  return 64;
+}
+
+/** One reader's position: the index of the next chunk it reads. */
+interface Cursor {
+  index: number;
+}
+
 /**
- * A replayable, multi-reader stream of chunks: it buffers every chunk, and each iteration starts from the
- * first one. Chunks are kept for the run's lifetime (a run is short; that is the price of late readers).
+ * A multi-reader stream of chunks with a bounded buffer. Every reader reads from the first chunk, so a reader
+ * that starts late still sees everything, as long as the stream is small: the first `replayBytes` (1 MiB) are
+ * kept. Past that, chunks that every active reader has read are dropped, and the producer waits (`pump`) while
+ * the slowest reader is more than `replayBytes` behind: a 50 MB download passed from `r2.get` to the response
+ * keeps about 1 MiB in memory, and a slow client slows the read instead of filling memory. A reader that starts
+ * after chunks were dropped fails with STREAM_REPLAY_EXCEEDED instead of silently missing them. With no active
+ * reader nothing is dropped (a reader may still come).
  * @example for await (const chunk of result.stream) send(chunk)
  */
 export class ChunkStream<T = unknown> implements AsyncIterable<T> {
-  readonly chunks: T[] = [];
+  readonly replayBytes: number;
+  /** What the stream is, for error messages: `nodes.get.out`. */
+  readonly label: string;
+  #buffer: T[] = [];
+  /** Index (in the whole stream) of `#buffer[0]`: the number of chunks dropped. */
+  #base = 0;
+  #bufferedBytes = 0;
   #closed = false;
   #error: unknown = undefined;
   #failed = false;
+  #readers = new Set<Cursor>();
   #waiters: (() => void)[] = [];
+  #spaceWaiters: (() => void)[] = [];
+
+  constructor(options: { replayBytes?: number; label?: string } = {}) {
+    this.replayBytes = options.replayBytes ?? STREAM_REPLAY_BYTES;
+    this.label = options.label ?? "stream";
+  }
 
   /** True once the source has ended or failed. */
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** Chunks pushed so far. */
+  get count(): number {
+    return this.#base + this.#buffer.length;
+  }
+
+  /** Bytes (string length for text) held right now. */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes;
+  }
+
+  /** True once a chunk was dropped: a reader starting now would fail. */
+  get truncated(): boolean {
+    return this.#base > 0;
+  }
+
+  /** True when the producer should wait: readers are active and the slowest is more than `replayBytes` behind. */
+  get full(): boolean {
+    return this.#readers.size > 0 && this.#bufferedBytes > this.replayBytes;
+  }
+
   push(chunk: T): void {
     if (this.#closed) return;
-    this.chunks.push(chunk);
+    this.#buffer.push(chunk);
+    this.#bufferedBytes += sizeOf(chunk);
+    this.#trim();
     this.#wake();
   }
 
@@ -50,23 +108,116 @@ export class ChunkStream<T = unknown> implements AsyncIterable<T> {
     this.close();
   }
 
+  /** Resolves once the producer may push again (`full` is false), at once if it is not full. */
+  whenNotFull(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.#spaceWaiters.push(resolve));
+  }
+
+  /** Drops the oldest chunks every active reader has read, while more than `replayBytes` are held. */
+  #trim(): void {
+    if (this.#bufferedBytes <= this.replayBytes || this.#readers.size === 0) return;
+    let slowest = Number.POSITIVE_INFINITY;
+    for (const cursor of this.#readers) if (cursor.index < slowest) slowest = cursor.index;
+    let drop = 0;
+    while (
+      this.#bufferedBytes > this.replayBytes &&
+      this.#base + drop < slowest &&
+      drop < this.#buffer.length
+    ) {
+      this.#bufferedBytes -= sizeOf(this.#buffer[drop]);
+      drop++;
+    }
+    if (drop === 0) return;
+    this.#buffer = drop === this.#buffer.length ? [] : this.#buffer.slice(drop);
+    this.#base += drop;
+  }
+
   #wake(): void {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const wake of waiters) wake();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    let index = 0;
-    for (;;) {
-      if (index < this.chunks.length) {
-        yield this.chunks[index++] as T;
-        continue;
+  #readerMoved(): void {
+    this.#trim();
+    if (this.full || this.#spaceWaiters.length === 0) return;
+    const waiters = this.#spaceWaiters;
+    this.#spaceWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** A reader that joins on its first `next()` (an iterator never read holds nothing back) and leaves at the end. */
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return this.#reader(false);
+  }
+
+  /**
+   * A reader. `eager`: it joins now, so no chunk it has not read is dropped from here on, and the producer waits
+   * for it (it must be read or cancelled).
+   */
+  #reader(eager: boolean): AsyncIterator<T, undefined> {
+    let cursor: Cursor | undefined;
+    let finished = false;
+    const leave = (): void => {
+      finished = true;
+      if (cursor && this.#readers.delete(cursor)) this.#readerMoved();
+    };
+    const join = (): Cursor => {
+      if (this.#base > 0) {
+        leave();
+        throw new FlowError(
+          "STREAM_REPLAY_EXCEEDED",
+          `${this.label} was read from the start after its first ${this.replayBytes} bytes were dropped: a stream this large can be read only by consumers that start while it flows`,
+          { details: { stream: this.label, droppedChunks: this.#base } },
+        );
       }
-      if (this.#failed) throw this.#error;
-      if (this.#closed) return;
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      cursor = { index: 0 };
+      this.#readers.add(cursor);
+      return cursor;
+    };
+    let joinError: unknown;
+    if (eager) {
+      try {
+        join();
+      } catch (error) {
+        joinError = error;
+      }
     }
+    const next = async (): Promise<IteratorResult<T, undefined>> => {
+      if (joinError !== undefined) {
+        const error = joinError;
+        joinError = undefined;
+        throw error;
+      }
+      if (finished) return { done: true, value: undefined };
+      const reader = cursor ?? join();
+      for (;;) {
+        const offset = reader.index - this.#base;
+        if (offset < this.#buffer.length) {
+          const value = this.#buffer[offset] as T;
+          reader.index++;
+          this.#readerMoved();
+          return { done: false, value };
+        }
+        if (this.#failed) {
+          leave();
+          throw this.#error;
+        }
+        if (this.#closed) {
+          leave();
+          return { done: true, value: undefined };
+        }
+        await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      }
+    };
+    return {
+      next,
+      return: async () => {
+        leave();
+        return { done: true, value: undefined };
+      },
+    };
   }
 
   /** Every chunk, once the stream has ended. */
@@ -76,24 +227,31 @@ export class ChunkStream<T = unknown> implements AsyncIterable<T> {
     return out;
   }
 
-  /** A new ReadableStream over the chunks (from the first one). */
+  /**
+   * A new ReadableStream over the chunks, from the first one. Its reader joins now (see `#reader`): read it or
+   * cancel it.
+   */
   toReadableStream(): ReadableStream<T> {
-    const iterator = this[Symbol.asyncIterator]();
-    return new ReadableStream<T>({
-      async pull(controller) {
-        const step = await iterator.next();
-        if (step.done) controller.close();
-        else controller.enqueue(step.value);
+    const iterator = this.#reader(true);
+    return new ReadableStream<T>(
+      {
+        async pull(controller) {
+          const step = await iterator.next();
+          if (step.done) controller.close();
+          else controller.enqueue(step.value);
+        },
+        async cancel() {
+          await iterator.return?.();
+        },
       },
-      async cancel() {
-        await iterator.return();
-      },
-    });
+      // Pull one chunk at a time: the ChunkStream is the buffer.
+      { highWaterMark: 0 },
+    );
   }
 
   /** In JSON (events, logs) a stream shows as a marker, not its chunks. */
   toJSON(): { stream: true; chunks: number; closed: boolean } {
-    return { stream: true, chunks: this.chunks.length, closed: this.#closed };
+    return { stream: true, chunks: this.count, closed: this.#closed };
   }
 }
 
@@ -141,7 +299,9 @@ export async function pump<T>(
       const step = await Promise.race([iterator.next(), aborted]);
       if (step.done) break;
       target.push(step.value);
-      onChunk(step.value, target.chunks.length - 1);
+      onChunk(step.value, target.count - 1);
+      // Backpressure: wait while the slowest reader is far behind (see ChunkStream).
+      if (target.full) await Promise.race([target.whenNotFull(), aborted]);
     }
     target.close();
   } catch (error) {

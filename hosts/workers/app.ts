@@ -7,15 +7,24 @@ import {
   type RunResult,
   runFlow,
   startRun,
+  streamOf,
   toByteStream,
 } from "../../kernel/index.ts";
-import { isStreamableBody, type RequestBody, readRequestBody, streamRequestBody } from "./body.ts";
+import {
+  isStreamableBody,
+  type RequestBody,
+  readRawRequestBody,
+  readRequestBody,
+  streamRequestBody,
+} from "./body.ts";
 import { hostError } from "./codes.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
 import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { sseRunStream } from "./sse/stream.ts";
+import { RunRecorder } from "./viewer/recorder.ts";
+import { registerViewer } from "./viewer/routes.ts";
 
 /** The Workers `env` (bindings, vars, secrets). Any object type: a user's `Env` interface fits. */
 export type Bindings = object;
@@ -27,6 +36,12 @@ export interface HostOptions {
   heartbeatMs?: number;
   /** Serve `GET /_flows/health` (default true). */
   health?: boolean;
+  /**
+   * The run viewer at `/_flows/` (see `viewer/routes.ts`): on by default; `false` turns it off (page and API).
+   * `recordAll: true` records every run's events in the isolate, so any run can be followed by its id (for local
+   * development: it costs an event hub per run); by default only the viewer's own runs are recorded.
+   */
+  viewer?: boolean | { recordAll?: boolean };
   /** Extra run options for every run (clock, fetch, journal…), e.g. for tests. */
   runOptions?: (bindings: Bindings) => Partial<RunOptions>;
 }
@@ -63,7 +78,9 @@ async function serveRoute(
     const streamed = streamRequestBody(request, route.maxBodyBytes);
     body = streamed.body;
     overLimit = streamed.overLimit;
-  } else body = await readRequestBody(request, route.maxBodyBytes, request.signal);
+  } else if (route.body === "raw")
+    body = await readRawRequestBody(request, route.maxBodyBytes, request.signal);
+  else body = await readRequestBody(request, route.maxBodyBytes, request.signal);
   const trigger = httpTriggerEvent(request, route.triggerId, params, body);
   const runOptions: RunOptions = { ...run, trigger, signal: request.signal };
   // A streamed body that went past its limit fails whichever node read it: the answer is the host's 413.
@@ -88,6 +105,10 @@ async function serveRoute(
     });
   }
 
+  const fromRespondNode = isRespondOutput(plan);
+  const answer = (result: RunResult): Response =>
+    result.status === "ok" ? outputResponse(runId, result.output, fromRespondNode) : failed(result);
+
   if (route.response === "stream") {
     const handle = startRun(plan, runOptions);
     void handle.result.then(log);
@@ -97,13 +118,24 @@ async function serveRoute(
         headers: { "content-type": "application/octet-stream", [RUN_ID_HEADER]: runId },
       });
     }
-    const result = await handle.result;
-    return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failed(result);
+    return answer(await handle.result);
   }
 
-  const result = await runFlow(plan, runOptions);
-  log(result);
-  return result.status === "ok" ? outputResponse(result, isRespondOutput(plan)) : failed(result);
+  // An output with a stream in it (an `r2.get` body passed to `respond`) is answered as soon as it exists, so the
+  // body flows while the run goes on; its reader joins at once, which keeps the ChunkStream's buffer bounded.
+  let answerEarly: (response: Response) => void = () => {};
+  const early = new Promise<Response>((resolve) => {
+    answerEarly = resolve;
+  });
+  const onOutput = (value: unknown): void => {
+    const stream = streamOf(value);
+    if (stream) answerEarly(outputResponse(runId, value, fromRespondNode, stream.toReadableStream()));
+  };
+  const finished = runFlow(plan, { ...runOptions, onOutput }).then((result) => {
+    log(result);
+    return answer(result);
+  });
+  return Promise.race([early, finished]);
 }
 
 /**
@@ -133,21 +165,32 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     );
   }
 
+  const recorder = options.viewer === false ? undefined : new RunRecorder();
+  const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
+  if (recorder) {
+    registerViewer(app, set, recorder, (bindings, runId) => ({
+      ...baseRunOptions(set, bindings, options),
+      runId,
+    }));
+  }
+
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;
-    app.on(route.method, route.path, (c) =>
-      serveRoute(
+    app.on(route.method, route.path, (c) => {
+      const runId = c.get("runId");
+      return serveRoute(
         c.req.raw,
         route,
         plan,
         c.req.param() as Record<string, string>,
         {
           ...baseRunOptions(set, c.env ?? {}, options),
-          runId: c.get("runId"),
+          runId,
+          ...(recordAll && recorder ? { onEvent: recorder.record(runId, route.flowId) } : {}),
         },
         options,
-      ),
-    );
+      );
+    });
   }
 
   // A path served with other methods: 405 with Allow, registered after every method-specific route.

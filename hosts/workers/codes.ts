@@ -13,6 +13,8 @@ export const HOST_CODES = Object.freeze({
   METHOD_NOT_ALLOWED: 405,
   RESPONSE_INVALID: 500,
   FLOW_CONFLICT: 500,
+  FLOW_NOT_FOUND: 404,
+  RUN_NOT_FOUND: 404,
 } as const);
 
 export type HostCode = keyof typeof HOST_CODES;

@@ -81,14 +81,22 @@ describe("Workers host: HTTP triggers", () => {
     const health = (await response.json()) as { ok: boolean; flows: { id: string }[] };
     expect(health.ok).toBe(true);
     expect(health.flows.map((f) => f.id).sort()).toEqual([
+      "cron-report",
       "echo",
       "echo-params",
       "echo-stream",
       "enqueue",
       "files-download",
       "files-upload",
+      "github-issue-opened",
+      "github-pull-request-size",
+      "github-read",
+      "github-webhook", // the built-in webhook flow serving the GitHub triggers (examples/github-app)
       "greet",
       "queue-to-kv",
+      "upload-pipeline-process",
+      "upload-pipeline-status",
+      "upload-pipeline-upload",
     ]);
   });
 });

@@ -11,11 +11,13 @@ export {
   isStreamableBody,
   parseByteSize,
   type RequestBody,
+  readRawRequestBody,
   readRequestBody,
   type StreamedBody,
   streamRequestBody,
 } from "./body.ts";
 export { type CronRoute, createFlowSet, type FlowSet, type HttpRoute, type QueueRoute } from "./flow-set.ts";
+export { type GithubEndpoint, githubEndpoints, githubWebhookDocuments, webhookRegistry } from "./github.ts";
 export type { HttpTriggerEvent } from "./http-trigger.ts";
 export { handleQueueBatch, type QueueTriggerEvent, retryDelaySeconds } from "./queue.ts";
 export { errorResponse, RUN_ID_HEADER } from "./responses.ts";

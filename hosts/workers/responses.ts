@@ -72,22 +72,31 @@ function validStatus(value: unknown): number {
 }
 
 /**
- * The response for a successful run. A `respond` node's `{ status, headers, body }` sets all three; any other
- * output is the JSON body. Bodies: a stream is passed through without buffering, bytes as
- * `application/octet-stream`, a string as `text/plain`, anything else JSON.
+ * The response for a successful run's output. A `respond` node's `{ status, headers, body }` sets all three; any
+ * other output is the JSON body. Bodies: a stream is passed through without buffering (`stream`: a reader of it
+ * made by the caller, else one is made here), bytes as `application/octet-stream`, a string as `text/plain`,
+ * anything else JSON.
  */
-export function outputResponse(result: RunResult, fromRespondNode: boolean): Response {
-  const output = fromRespondNode ? ((result.output ?? {}) as RespondOutput) : { body: result.output };
+export function outputResponse(
+  runId: string,
+  value: unknown,
+  fromRespondNode: boolean,
+  stream?: ReadableStream<unknown>,
+): Response {
+  const output = fromRespondNode ? ((value ?? {}) as RespondOutput) : { body: value };
   const status = validStatus(output.status);
   const headers = headersFrom(output.headers);
-  headers.set(RUN_ID_HEADER, result.runId);
+  headers.set(RUN_ID_HEADER, runId);
   const body = output.body;
   const noBody = status === 204 || status === 304;
-  if (noBody) return new Response(null, { status, headers });
-  if (body instanceof ChunkStream || result.stream) {
-    const stream = result.stream ?? (body as ChunkStream).toReadableStream();
+  if (noBody) {
+    void stream?.cancel();
+    return new Response(null, { status, headers });
+  }
+  if (body instanceof ChunkStream || stream) {
+    const bytes = toByteStream(stream ?? (body as ChunkStream).toReadableStream());
     if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
-    return new Response(toByteStream(stream), { status, headers });
+    return new Response(bytes, { status, headers });
   }
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
     if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");

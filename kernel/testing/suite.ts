@@ -1,3 +1,4 @@
+import { backpressureSuite } from "./suites/backpressure.ts";
 import { cancellationSuite } from "./suites/cancellation.ts";
 import { errorsSuite } from "./suites/errors.ts";
 import { eventsSuite } from "./suites/events.ts";
@@ -22,6 +23,7 @@ export function kernelSuite(): void {
   planSuite();
   schedulingSuite();
   streamingSuite();
+  backpressureSuite();
   eventsSuite();
   cancellationSuite();
   retriesSuite();

@@ -87,8 +87,10 @@ export function sseRunStream(
       };
 
       write(formatSseComment("flow run"), true);
+      const alsoOnEvent = runOptions.onEvent;
       const onEvent = (event: RunEvent): void => {
         lastSeq = event.seq;
+        alsoOnEvent?.(event);
         write(eventFrame(event));
       };
       void runFlow(plan, { ...runOptions, signal, onEvent })

@@ -1,0 +1,167 @@
+import type { Hono } from "hono";
+import { flowGraph, toSvg, triggerLabel } from "../../../flows/graph/index.ts";
+import type { FlowDocument } from "../../../flows/ir/types.ts";
+import { type RunOptions, runFlow } from "../../../kernel/index.ts";
+import { hostError } from "../codes.ts";
+import type { FlowSet } from "../flow-set.ts";
+import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
+import { formatSseComment, formatSseEvent } from "../sse/format.ts";
+import { viewerPage } from "./page.ts";
+import type { RunRecorder } from "./recorder.ts";
+
+/** The base path of the viewer and its API. */
+export const VIEWER_PATH = "/_flows";
+
+/** A started run's trigger, as the page sends it: merged over an HTTP-like default. */
+interface StartRequest {
+  trigger?: Record<string, unknown>;
+}
+
+const MAX_START_BYTES = 1024 * 1024;
+
+/** What the page lists for a flow. */
+function flowSummary(doc: FlowDocument, set: FlowSet) {
+  const plan = set.plans.get(doc.id);
+  return {
+    id: doc.id,
+    version: doc.version,
+    description: doc.description ?? null,
+    effect: plan?.effect,
+    determinism: plan?.determinism,
+    nodes: doc.nodes.length,
+    triggers: doc.triggers.map((t) => ({ type: t.type, label: triggerLabel(t) })),
+  };
+}
+
+/** The default trigger of a run started from the page: the flow's first HTTP trigger, with an empty request. */
+function defaultTrigger(doc: FlowDocument): Record<string, unknown> {
+  const http = doc.triggers.find((t) => t.type === "http");
+  return {
+    type: "http",
+    method: http?.type === "http" ? http.method : "POST",
+    path: http?.type === "http" ? http.path : "/",
+    params: {},
+    query: {},
+    headers: {},
+    body: null,
+  };
+}
+
+/** Runs' events as an SSE response: every event (`event: <type>`, `id: <seq>`), then a final `end` comment. */
+function eventsResponse(events: AsyncIterable<unknown>, runId: string, signal: AbortSignal): Response {
+  const encoder = new TextEncoder();
+  const iterator = events[Symbol.asyncIterator]();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const step = await iterator.next();
+      if (step.done) {
+        controller.enqueue(encoder.encode(formatSseComment("end")));
+        controller.close();
+        return;
+      }
+      const event = step.value as { type: string; seq: number };
+      controller.enqueue(
+        encoder.encode(
+          formatSseEvent({ event: event.type, id: String(event.seq), data: JSON.stringify(event) }),
+        ),
+      );
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  signal.addEventListener("abort", () => void iterator.return?.(), { once: true });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      [RUN_ID_HEADER]: runId,
+    },
+  });
+}
+
+/**
+ * The run viewer (`/_flows/`): a page listing the flows, each flow's graph, and runs lighting up node by node as
+ * their events arrive. Its API: `GET /_flows/api/flows`, `GET /_flows/api/flows/:id/graph` (the graph and its
+ * SVG), `POST /_flows/api/flows/:id/runs` (starts a run, answers `{ runId }`; the run goes on under `waitUntil`),
+ * `GET /_flows/api/runs` and `GET /_flows/api/runs/:runId/events` (SSE: the recorded events, then live ones).
+ */
+export function registerViewer(
+  // biome-ignore lint/suspicious/noExplicitAny: mounted on the host's app whatever its env type.
+  app: Hono<any>,
+  set: FlowSet,
+  recorder: RunRecorder,
+  runOptions: (bindings: object, runId: string) => RunOptions,
+): void {
+  const page = viewerPage(VIEWER_PATH);
+  const html = () =>
+    new Response(page, {
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy":
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'",
+      },
+    });
+  app.get(VIEWER_PATH, html);
+  app.get(`${VIEWER_PATH}/`, html);
+
+  app.get(`${VIEWER_PATH}/api/flows`, (c) =>
+    c.json({ flows: [...set.documents.values()].map((doc) => flowSummary(doc, set)) }),
+  );
+
+  app.get(`${VIEWER_PATH}/api/flows/:id/graph`, (c) => {
+    const id = c.req.param("id");
+    const doc = set.documents.get(id);
+    const plan = set.plans.get(id);
+    if (!doc || !plan) return errorResponse(hostError("FLOW_NOT_FOUND", `no flow \`${id}\``), c.get("runId"));
+    const graph = flowGraph(doc, plan);
+    return c.json({ graph, svg: toSvg(graph) });
+  });
+
+  app.post(`${VIEWER_PATH}/api/flows/:id/runs`, async (c) => {
+    const id = c.req.param("id");
+    const doc = set.documents.get(id);
+    const plan = set.plans.get(id);
+    const runId: string = c.get("runId");
+    if (!doc || !plan) return errorResponse(hostError("FLOW_NOT_FOUND", `no flow \`${id}\``), runId);
+    const text = await c.req.text();
+    if (text.length > MAX_START_BYTES)
+      return errorResponse(
+        hostError("BODY_TOO_LARGE", `request body exceeds the limit of ${MAX_START_BYTES} bytes`),
+        runId,
+      );
+    let request: StartRequest = {};
+    if (text.trim() !== "") {
+      try {
+        request = JSON.parse(text) as StartRequest;
+      } catch {
+        return errorResponse(hostError("BODY_INVALID_JSON", "the run request is not valid JSON"), runId);
+      }
+    }
+    if (typeof request !== "object" || request === null || Array.isArray(request))
+      return errorResponse(hostError("BODY_INVALID_JSON", "the run request must be a JSON object"), runId);
+    const trigger = { ...defaultTrigger(doc), ...(request.trigger ?? {}) };
+    const onEvent = recorder.record(runId, id);
+    // Not tied to this request: the page follows the run through its events.
+    const run = runFlow(plan, { ...runOptions(c.env ?? {}, runId), runId, trigger, onEvent });
+    try {
+      c.executionCtx.waitUntil(run);
+    } catch {
+      // No execution context (a direct `app.fetch` in tests): the run goes on regardless.
+    }
+    return c.json({ runId, events: `${VIEWER_PATH}/api/runs/${runId}/events` }, 202);
+  });
+
+  app.get(`${VIEWER_PATH}/api/runs`, (c) => c.json({ runs: recorder.list() }));
+
+  app.get(`${VIEWER_PATH}/api/runs/:runId/events`, (c) => {
+    const runId = c.req.param("runId");
+    const events = recorder.follow(runId, c.req.raw.signal);
+    if (!events)
+      return errorResponse(
+        hostError("RUN_NOT_FOUND", `no run \`${runId}\` in this isolate's recent runs`),
+        c.get("runId"),
+      );
+    return eventsResponse(events, runId, c.req.raw.signal);
+  });
+}

@@ -1,0 +1,101 @@
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unstable_startWorker } from "wrangler";
+
+// The run viewer end to end in real headless Chromium (Debian's package, driven by playwright-core; never a browser
+// download), against the example worker served by workerd. `npm test` installs Chromium first where it can
+// (test/ensure-chromium.sh).
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = "test-results/run-viewer.png";
+
+type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+let worker: Worker;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (npm test does it as root)`);
+  process.env.WRANGLER_SEND_METRICS = "false";
+  worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false },
+  });
+  await worker.ready;
+  base = (await worker.url).origin;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.dispose();
+});
+
+describe("the run viewer in a browser", () => {
+  it("loads, runs a flow from the page, lights up every node, and saves a screenshot", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    await page.goto(`${base}/_flows/?flow=greet`);
+    await page.waitForSelector('body[data-flow="greet"]');
+    expect(Number(await page.getAttribute("body", "data-flows"))).toBeGreaterThan(5);
+    const boxes = await page.$$eval("#graph g.node", (nodes) => nodes.map((n) => n.getAttribute("data-id")));
+    expect(boxes.length).toBeGreaterThan(2);
+
+    await page.fill("#trigger", JSON.stringify({ body: { hour: 20, name: "Ada" } }));
+    await page.click("#run");
+    await page.waitForSelector('body[data-run-status="ok"]', { timeout: 15_000 });
+    // Every node ended (done), or was skipped by its branch: none is left running.
+    const states = await page.$$eval("#graph g.node", (nodes) =>
+      nodes.map((n) => [n.getAttribute("data-id"), n.getAttribute("data-state")]),
+    );
+    expect(states.length).toBe(boxes.length);
+    for (const [, state] of states) expect(["done", "skipped"]).toContain(state);
+    expect(states.some(([, state]) => state === "done")).toBe(true);
+    const rows = await page.$$eval("#timings tbody tr", (trs) => trs.length);
+    expect(rows).toBe(states.length);
+    expect(await page.textContent("#status")).toMatch(/^ok in \d+ ms$/);
+
+    mkdirSync("test-results", { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    expect(failures).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("follows a run by its id, and says so when the id is unknown", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/_flows/?flow=echo`);
+    await page.waitForSelector('body[data-flow="echo"]');
+    const started = (await (
+      await fetch(`${base}/_flows/api/flows/echo/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ trigger: { body: { hi: 1 } } }),
+      })
+    ).json()) as { runId: string };
+    await page.fill("#runId", started.runId);
+    await page.click("#follow");
+    await page.waitForSelector('body[data-run-status="ok"]', { timeout: 15_000 });
+    expect(await page.getAttribute("body", "data-run-id")).toBe(started.runId);
+
+    await page.fill("#runId", "no-such-run");
+    await page.click("#follow");
+    await page.waitForSelector('body[data-run-status="lost"]', { timeout: 15_000 });
+    await page.close();
+  }, 60_000);
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import type { FlowDocument } from "../../../flows/ir/types.ts";
+import { createWorker } from "../worker.ts";
+
+// The run viewer's page and API inside workerd: flows and graphs, runs started from the page and followed over
+// SSE, runs followed by id, errors as envelopes, and the switch that turns it off.
+
+const flows: FlowDocument[] = [
+  {
+    flows: 1,
+    id: "double",
+    version: "1.0.0",
+    description: "Doubles a number.",
+    triggers: [{ type: "http", method: "POST", path: "/double" }],
+    nodes: [
+      {
+        id: "twice",
+        kind: "transform",
+        config: { value: "${{ input.n * 2 }}" },
+        inputs: { n: "${{ trigger.body.n }}" },
+      },
+      {
+        id: "wait",
+        kind: "delay",
+        config: { duration: "20ms" },
+        inputs: { value: "${{ nodes.twice.out }}" },
+      },
+      { id: "reply", kind: "respond", inputs: { body: { doubled: "${{ nodes.wait.out }}" } } },
+    ],
+  },
+  {
+    flows: 1,
+    id: "broken",
+    version: "1.0.0",
+    triggers: [{ type: "http", method: "POST", path: "/broken" }],
+    nodes: [
+      { id: "start", kind: "transform", inputs: { a: 1 } },
+      {
+        id: "boom",
+        kind: "fail",
+        after: ["start"],
+        config: { code: "BOOM", status: 418 },
+        inputs: { message: "no" },
+      },
+    ],
+  },
+];
+
+const ctx = {
+  waitUntil: () => {},
+  passThroughOnException: () => {},
+  props: {},
+} as unknown as ExecutionContext;
+const quiet = { log: () => {} };
+
+type Frame = { event: string; data: Record<string, unknown> };
+
+/** Reads an SSE body to its end, as frames. */
+async function frames(response: Response): Promise<Frame[]> {
+  const text = await response.text();
+  const out: Frame[] = [];
+  for (const block of text.split("\n\n")) {
+    const event = /^event: (.+)$/m.exec(block)?.[1];
+    const data = /^data: (.+)$/m.exec(block)?.[1];
+    if (event && data) out.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+  }
+  return out;
+}
+
+describe("run viewer", () => {
+  const worker = createWorker(flows, quiet);
+  const call = (path: string, init?: RequestInit) =>
+    worker.fetch(new Request(`http://flows.test${path}`, init), {}, ctx);
+  const start = (flow: string, trigger: unknown) =>
+    call(`/_flows/api/flows/${flow}/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ trigger }),
+    });
+
+  it("serves a self-contained page at /_flows/ with a strict content security policy", async () => {
+    for (const path of ["/_flows", "/_flows/"]) {
+      const response = await call(path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+      const html = await response.text();
+      expect(html).toContain("<title>flows · run viewer</title>");
+      expect(html).not.toMatch(/<script src|<link /);
+    }
+  });
+
+  it("lists the flows with their triggers, effect and determinism", async () => {
+    const body = (await (await call("/_flows/api/flows")).json()) as { flows: Record<string, unknown>[] };
+    expect(body.flows).toEqual([
+      {
+        id: "double",
+        version: "1.0.0",
+        description: "Doubles a number.",
+        effect: "pure",
+        determinism: "strict",
+        nodes: 3,
+        triggers: [{ type: "http", label: "POST /double" }],
+      },
+      expect.objectContaining({ id: "broken", description: null }),
+    ]);
+  });
+
+  it("gives a flow's graph with an SVG box per node", async () => {
+    const body = (await (await call("/_flows/api/flows/double/graph")).json()) as {
+      graph: { edges: { from: string; to: string; type: string }[] };
+      svg: string;
+    };
+    expect(body.graph.edges).toContainEqual(
+      expect.objectContaining({ from: "node:twice", to: "node:wait", type: "data" }),
+    );
+    for (const id of ["twice", "wait", "reply"]) expect(body.svg).toContain(`data-id="${id}"`);
+  });
+
+  it("starts a run and streams its events: every node starts and ends, then the run ends ok", async () => {
+    const started = await start("double", { body: { n: 21 } });
+    expect(started.status).toBe(202);
+    const { runId, events } = (await started.json()) as { runId: string; events: string };
+    expect(events).toBe(`/_flows/api/runs/${runId}/events`);
+    const response = await call(events);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const list = await frames(response);
+    for (const id of ["twice", "wait", "reply"]) {
+      expect(list).toContainEqual({
+        event: "node.start",
+        data: expect.objectContaining({ nodeId: id, runId }),
+      });
+      expect(list).toContainEqual({ event: "node.end", data: expect.objectContaining({ nodeId: id }) });
+    }
+    const end = list.at(-1)!;
+    expect(end.event).toBe("run.end");
+    expect(end.data).toMatchObject({ status: "ok" });
+    // A second follower of the finished run gets the same recorded events.
+    expect((await frames(await call(events))).map((f) => f.event)).toEqual(list.map((f) => f.event));
+  });
+
+  it("shows a failing node's error in its events", async () => {
+    const { events } = (await (await start("broken", {})).json()) as { events: string };
+    const list = await frames(await call(events));
+    const error = list.find((f) => f.event === "node.error");
+    expect(error?.data).toMatchObject({ nodeId: "boom", error: { code: "BOOM", message: "no" } });
+    expect(list.at(-1)?.data).toMatchObject({ status: "failed" });
+  });
+
+  it("answers unknown flows and runs, and bad run requests, with envelopes", async () => {
+    const noFlow = await call("/_flows/api/flows/nope/graph");
+    expect(noFlow.status).toBe(404);
+    expect(((await noFlow.json()) as { error: { code: string } }).error.code).toBe("FLOW_NOT_FOUND");
+    const noRun = await call("/_flows/api/runs/unknown-run/events");
+    expect(noRun.status).toBe(404);
+    expect(((await noRun.json()) as { error: { code: string } }).error.code).toBe("RUN_NOT_FOUND");
+    const bad = await call("/_flows/api/flows/double/runs", { method: "POST", body: "{nope" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("BODY_INVALID_JSON");
+    const list = await call("/_flows/api/flows/double/runs", { method: "POST", body: "[1]" });
+    expect(list.status).toBe(400);
+  });
+
+  it("does not record ordinary runs unless told to", async () => {
+    const response = await call("/double", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ n: 2 }),
+    });
+    const runId = response.headers.get("x-flow-run-id")!;
+    expect((await call(`/_flows/api/runs/${runId}/events`)).status).toBe(404);
+  });
+
+  it("with recordAll, follows an ordinary HTTP run by its x-flow-run-id", async () => {
+    const recording = createWorker(flows, { ...quiet, viewer: { recordAll: true } });
+    const fetchIt = (path: string, init?: RequestInit) =>
+      recording.fetch(new Request(`http://flows.test${path}`, init), {}, ctx);
+    const response = await fetchIt("/double", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ n: 2 }),
+    });
+    expect(await response.json()).toEqual({ doubled: 4 });
+    const runId = response.headers.get("x-flow-run-id")!;
+    const list = await frames(await fetchIt(`/_flows/api/runs/${runId}/events`));
+    expect(list.at(-1)).toMatchObject({ event: "run.end", data: { status: "ok", runId } });
+    const runs = (await (await fetchIt("/_flows/api/runs")).json()) as { runs: { runId: string }[] };
+    expect(runs.runs[0]?.runId).toBe(runId);
+  });
+
+  it("is off with viewer: false", async () => {
+    const off = createWorker(flows, { ...quiet, viewer: false });
+    const response = await off.fetch(new Request("http://flows.test/_flows/"), {}, ctx);
+    expect(response.status).toBe(404);
+    const api = await off.fetch(new Request("http://flows.test/_flows/api/flows"), {}, ctx);
+    expect(api.status).toBe(404);
+  });
+});
