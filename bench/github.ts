@@ -1,10 +1,18 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
-import { build } from "esbuild";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
+import { type Spread, spread } from "./stats.ts";
+import {
+  bundleWorkers,
+  cpuMs,
+  pin,
+  ROOT,
+  type ServedWorker,
+  serveOnWorkerd,
+  TICKS_PER_SECOND,
+} from "./workerd.ts";
 
 /**
  * GitHub webhooks: signed `issues.opened` deliveries per second through the built-in webhook flow (the flows
@@ -19,13 +27,6 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
  * everything workerd did for them: HTTP parsing, the Worker, the Durable Object, its SQLite storage. Each server
  * is its own workerd process; when `taskset` exists, workerd runs on CPU 1 and this process on CPU 0.
  */
-
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  samples: number[];
-}
 
 export type GithubTarget = "flows" | "hono";
 
@@ -52,7 +53,6 @@ export interface GithubBenchResult {
   goals: { name: string; goal: string; value: string; met: boolean }[];
 }
 
-const ROOT = join(import.meta.dirname, "..");
 const SECRET = "bench-webhook-secret";
 const PATH = "api/github/webhooks";
 const REQUESTS = 2_000;
@@ -61,84 +61,12 @@ const REPS = 5;
 /** A run never takes longer than this, whatever happens. */
 const RUN_BOUND_MS = 60_000;
 const TARGETS: readonly GithubTarget[] = ["flows", "hono"];
-const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 
-function spread(samples: number[]): Spread {
-  const s = samples.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, samples };
-  const mid = s.length >> 1;
-  return {
-    median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2,
-    min: s[0]!,
-    max: s.at(-1)!,
-    samples,
-  };
-}
-
-/** Pids of workerd processes (children, at any depth, of this process). */
-function workerdPids(): Set<number> {
-  const parent = new Map<number, number>();
-  const names = new Map<number, string>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      names.set(Number(entry), stat.slice(stat.indexOf("(") + 1, close));
-      parent.set(Number(entry), Number(stat.slice(close + 2).split(" ")[1]));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const mine = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p))
-      if (p === process.pid) return true;
-    return false;
-  };
-  return new Set(
-    [...names].filter(([pid, name]) => name.startsWith("workerd") && mine(pid)).map(([pid]) => pid),
-  );
-}
-
-/** utime + stime of a process, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / TICKS_PER_SECOND;
-}
-
-function pin(pid: number, cpus: string): boolean {
-  try {
-    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function serve(scriptPath: string): Promise<{ mf: Miniflare; url: string; pid: number }> {
-  const before = workerdPids();
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      scriptPath,
-      compatibilityDate: "2026-11-01",
-      compatibilityFlags: ["enable_request_signal"],
-      bindings: { GITHUB_WEBHOOK_SECRET: SECRET },
-      durableObjects: { FLOWS_RUNTIME: { className: "FlowsRuntime", useSQLite: true } },
-      host: "127.0.0.1",
-      port: 0,
-    }),
-  );
-  try {
-    const url = await mf.ready;
-    const pids = [...workerdPids()].filter((p) => !before.has(p));
-    if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
-    return { mf, url: url.href.endsWith("/") ? url.href : `${url.href}/`, pid: pids[0]! };
-  } catch (error) {
-    await mf.dispose().catch(() => {});
-    throw error;
-  }
+function serve(scriptPath: string): Promise<ServedWorker> {
+  return serveOnWorkerd(scriptPath, {
+    bindings: { GITHUB_WEBHOOK_SECRET: SECRET },
+    durableObjects: { FLOWS_RUNTIME: { className: "FlowsRuntime", useSQLite: true } },
+  });
 }
 
 interface Signed {
@@ -252,24 +180,10 @@ export async function benchGithub(print: (line: string) => void = console.log): 
   const servers: Miniflare[] = [];
   let pinned = false;
   try {
-    await build({
-      entryPoints: {
-        "flows-github": join(ROOT, "bench", "workers", "flows-github.ts"),
-        "hono-github": join(ROOT, "bench", "workers", "hono-github.ts"),
-      },
-      outdir,
-      outExtension: { ".js": ".mjs" },
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      external: ["cloudflare:*"],
-      target: "es2022",
-      logLevel: "warning",
-    });
-    const flows = await serve(join(outdir, "flows-github.mjs"));
+    const scripts = await bundleWorkers(["flows-github", "hono-github"], outdir);
+    const flows = await serve(scripts["flows-github"]!);
     servers.push(flows.mf);
-    const hono = await serve(join(outdir, "hono-github.mjs"));
+    const hono = await serve(scripts["hono-github"]!);
     servers.push(hono.mf);
     const server = { flows, hono };
     pinned = pin(flows.pid, "1") && pin(hono.pid, "1") && pin(process.pid, "0");

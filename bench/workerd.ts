@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -40,14 +40,31 @@ export async function bundleWorkers(
   return Object.fromEntries(names.map((name) => [name, join(outdir, `${name}.mjs`)]));
 }
 
-/** The workerd processes started by this Node process (Miniflare's children). */
+export const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+/** Pids of workerd processes that descend (at any depth) from this process. */
 export function workerdPids(): Set<number> {
-  try {
-    const out = execFileSync("pgrep", ["-P", String(process.pid), "workerd"], { encoding: "utf8" });
-    return new Set(out.split(/\s+/).filter(Boolean).map(Number));
-  } catch {
-    return new Set();
+  const parent = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      names.set(Number(entry), stat.slice(stat.indexOf("(") + 1, close));
+      parent.set(Number(entry), Number(stat.slice(close + 2).split(" ")[1]));
+    } catch {
+      // The process ended while we looked.
+    }
   }
+  const mine = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p))
+      if (p === process.pid) return true;
+    return false;
+  };
+  return new Set(
+    [...names].filter(([pid, name]) => name.startsWith("workerd") && mine(pid)).map(([pid]) => pid),
+  );
 }
 
 /** Resident memory of a process, MiB (VmRSS). */
@@ -56,11 +73,21 @@ export function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
-/** CPU time (user + system) a process has used, ms. */
+/** utime + stime of a process, ms. */
 export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / TICKS_PER_SECOND;
+}
+
+/** Pins a process (all its threads) to `cpus` (`"1"`, `"0-1"`); false when taskset is missing or refuses. */
+export function pin(pid: number, cpus: string): boolean {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface ServedWorker {

@@ -83,7 +83,8 @@ const unwrapFailure = (error: unknown): never => {
 
 /**
  * Runs another flow of the deployment with `input` as its trigger, under the calling node's signal.
- * A call of a pure, deterministic flow is memoised on flow id + input.
+ * A call of a pure, deterministic flow is memoised on flow id + input (keyed only once the flow is called a second
+ * time in the run: most subflows are called once, and keying serialises the whole input, e.g. a webhook payload).
  */
 export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
   const plan = run.config.subflows?.(flowId);
@@ -130,7 +131,6 @@ export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unk
     );
   };
   const pure = plan.effect === "pure" && (plan.determinism === "strict" || plan.determinism === "stable");
-  const inputKey = pure ? stableKey(input) : undefined;
-  if (inputKey !== undefined) return run.config.memo.run(`subflow\u0000${flowId}\u0000${inputKey}`, execute);
-  return execute();
+  if (!pure) return execute();
+  return run.config.memo.runFirstUnkeyed(`subflow\u0000${flowId}`, input, execute);
 }

@@ -1,11 +1,10 @@
-import { BUILTIN_FLOW_SOURCES } from "../generated/builtin-flows.js";
+import { BUILTIN_FLOW_DOCUMENTS } from "../generated/builtin-flows.js";
 import type { FlowDocument } from "../ir/types.ts";
-import { loadFlowSource } from "../load/index.ts";
-import type { FlowSource } from "../validate/types.ts";
 
 /**
- * The built-in flows (`flows/builtin/*.yaml`), embedded as text at build time (`npm run build` writes
- * `flows/generated/builtin-flows.js`), so they load the same way in a Worker and in Node.
+ * The built-in flows (`flows/builtin/*.yaml`), parsed at build time (`npm run build` writes
+ * `flows/generated/builtin-flows.js`), so they load the same way in a Worker and in Node, without a YAML parser.
+ * Their text, for validation with positions, is in `./sources.ts`.
  * @example const doc = builtinFlowDocument(GITHUB_WEBHOOK_FLOW_FILE) // a fresh copy, to adapt and serve
  */
 
@@ -14,31 +13,15 @@ export const GITHUB_WEBHOOK_FLOW_FILE = "flows/builtin/github-webhook.yaml";
 /** Its consumer half with `ack: queue`: runs the routed flows for each queued delivery. */
 export const GITHUB_WEBHOOK_QUEUE_FLOW_FILE = "flows/builtin/github-webhook-queue.yaml";
 
-/** Every built-in flow as a FlowSource (file + text), e.g. to validate them with `validateFlows`. */
-export function builtinFlowSources(): FlowSource[] {
-  return Object.entries(BUILTIN_FLOW_SOURCES).map(([file, text]) => ({ file, text }));
-}
-
-const parsed = new Map<string, FlowDocument>();
-
 /**
- * A fresh copy of a built-in flow's document (parsed once, then cloned: callers may change their copy). Throws
- * a TypeError for an unknown file or one that does not load (a build problem, caught by the tests).
+ * A fresh copy of a built-in flow's document (parsed at build time; callers may change their copy). Throws a
+ * TypeError for an unknown file.
  */
 export function builtinFlowDocument(file: string): FlowDocument {
-  let doc = parsed.get(file);
-  if (!doc) {
-    const text = BUILTIN_FLOW_SOURCES[file];
-    if (text === undefined) {
-      const known = Object.keys(BUILTIN_FLOW_SOURCES).join(", ");
-      throw new TypeError(`no built-in flow ${file} (known: ${known}); run npm run build`);
-    }
-    const loaded = loadFlowSource(text, file);
-    if (loaded.document === undefined) {
-      throw new TypeError(`built-in flow ${file} does not load: ${loaded.diagnostics[0]?.message ?? "?"}`);
-    }
-    doc = loaded.document as FlowDocument;
-    parsed.set(file, doc);
+  const doc = BUILTIN_FLOW_DOCUMENTS[file];
+  if (doc === undefined) {
+    const known = Object.keys(BUILTIN_FLOW_DOCUMENTS).join(", ");
+    throw new TypeError(`no built-in flow ${file} (known: ${known}); run npm run build`);
   }
   return structuredClone(doc);
 }

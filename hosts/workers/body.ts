@@ -83,8 +83,7 @@ export async function readRequestBody(
   limit: number = DEFAULT_MAX_BODY_BYTES,
   signal?: AbortSignal,
 ): Promise<RequestBody> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+  refuseDeclaredLength(request, limit);
   if (request.body === null) return { type: "empty", value: null };
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   const isJson = JSON_TYPE.test(mediaType);
@@ -126,9 +125,14 @@ export async function readRawRequestBody(
   limit: number = DEFAULT_MAX_BODY_BYTES,
   signal?: AbortSignal,
 ): Promise<RequestBody> {
+  refuseDeclaredLength(request, limit);
+  return { type: "bytes", value: await readLimited(request.body, limit, signal) };
+}
+
+/** 413 before reading when the request declares a `content-length` over `limit`. */
+function refuseDeclaredLength(request: Request, limit: number): void {
   const declared = request.headers.get("content-length");
   if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
-  return { type: "bytes", value: await readLimited(request.body, limit, signal) };
 }
 
 /** A request body passed on as a stream, and whether it went past its limit. */
@@ -150,8 +154,7 @@ export const isStreamableBody = (request: Request): boolean =>
  * @example const { body, overLimit } = streamRequestBody(request, 100 * 1024 * 1024)
  */
 export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_BODY_BYTES): StreamedBody {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+  refuseDeclaredLength(request, limit);
   let total = 0;
   let exceeded: FlowError | undefined;
   const counter = new TransformStream<Uint8Array, Uint8Array>({

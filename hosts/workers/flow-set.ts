@@ -1,3 +1,4 @@
+import { namedTriggers } from "../../flows/ir/triggers.ts";
 import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../../flows/ir/types.ts";
 import { createPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
@@ -36,10 +37,6 @@ export interface FlowSet {
   readonly crons: readonly CronRoute[];
 }
 
-function triggerId(type: string, id: string | undefined, index: number, count: number): string {
-  return id ?? (count > 1 ? `${type}-${index}` : type);
-}
-
 /** Normalises a route for conflict checks: parameter names do not matter (`/a/:x` ≡ `/a/:y`). */
 const routeShape = (method: string, path: string): string => `${method} ${path.replace(/:[^/]+/g, ":")}`;
 
@@ -63,10 +60,7 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
     docs.set(doc.id, doc);
     const kinds = builtin.has(doc) ? hooksRegistry : registry;
     plans.set(doc.id, createPlan(doc, kinds ? { registry: kinds } : {}));
-    const counts = new Map<string, number>();
-    for (const t of doc.triggers) counts.set(t.type, (counts.get(t.type) ?? 0) + 1);
-    doc.triggers.forEach((trigger, index) => {
-      const id = triggerId(trigger.type, trigger.id, index, counts.get(trigger.type) ?? 1);
+    for (const { id, trigger } of namedTriggers(doc)) {
       if (trigger.type === "http") {
         const shape = routeShape(trigger.method, trigger.path);
         const other = routes.get(shape);
@@ -88,7 +82,7 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
       } else if (trigger.type === "queue") queues.push({ flowId: doc.id, triggerId: id, trigger });
       else if (trigger.type === "cron")
         crons.push({ flowId: doc.id, triggerId: id, schedule: (trigger as CronTrigger).schedule });
-    });
+    }
   }
   return { documents: docs, plans, http, queues, crons };
 }

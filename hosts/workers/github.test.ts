@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { CAPABILITY_CATALOGS } from "../../capabilities/declarations.ts";
 import {
   builtinFlowDocument,
-  builtinFlowSources,
   GITHUB_WEBHOOK_FLOW_FILE,
   GITHUB_WEBHOOK_QUEUE_FLOW_FILE,
 } from "../../flows/builtin/index.ts";
+import { builtinFlowSources } from "../../flows/builtin/sources.ts";
 import type { FlowDocument, GithubTrigger } from "../../flows/ir/types.ts";
 import { validateFlows } from "../../flows/validate/index.ts";
 import { BUILTIN_KIND_SPECS } from "../../kernel/index.ts";

@@ -134,6 +134,20 @@ export function unitsSuite(): void {
       expect(stableKey(cyclic)).toBeUndefined();
     });
 
+    it("key a scope only from its second call, and then share the first call's execution", async () => {
+      const memo = new MemoTable();
+      let runs = 0;
+      const work = () => Promise.resolve(++runs);
+      // A value stableKey cannot key is fine on a first call: nothing is keyed yet.
+      expect(await memo.runFirstUnkeyed("s", { a: 1, b: [2] }, work)).toBe(1);
+      expect(await memo.runFirstUnkeyed("s", { b: [2], a: 1 }, work)).toBe(1);
+      expect(await memo.runFirstUnkeyed("s", { a: 2 }, work)).toBe(2);
+      expect(await memo.runFirstUnkeyed("other", { a: 1, b: [2] }, work)).toBe(3);
+      const failing = new MemoTable();
+      await expect(failing.runFirstUnkeyed("f", 1, () => Promise.reject(new Error("x")))).rejects.toThrow();
+      expect(await failing.runFirstUnkeyed("f", 1, work)).toBe(4);
+    });
+
     it("share one execution between equal concurrent calls and forget failures", async () => {
       const memo = new MemoTable();
       let runs = 0;
