@@ -13,7 +13,13 @@ import { type PackageResult, packageWorkers } from "../cli/package/index.ts";
  * the flows' plans compiled at startup), median of 5 after one warm-up.
  */
 
-export const EXAMPLE_FOLDERS: readonly string[] = ["examples/s3_workers_echo", "examples/capabilities"];
+export const EXAMPLE_FOLDERS: readonly string[] = [
+  "examples/s3_workers_echo",
+  "examples/capabilities",
+  "examples/upload-pipeline",
+  "examples/cron-report",
+  "examples/github-app",
+];
 const STARTUP_RUNS = 5;
 const GZIP_GOAL_BYTES = 150 * 1024;
 

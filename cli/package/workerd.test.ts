@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sign } from "@octokit/webhooks-methods";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { unstable_startWorker } from "wrangler";
 import { type CommandIO, runPackage } from "../commands/package.ts";
 import type { PackageResult } from "./index.ts";
@@ -9,6 +10,7 @@ import type { PackageResult } from "./index.ts";
 // Wrangler is the judge of the generated configuration (`deploy --dry-run`, offline), and workerd of the bundle.
 process.env.WRANGLER_SEND_METRICS = "false";
 const temp = mkdtempSync(join(tmpdir(), "flows-workerd-"));
+const WEBHOOK_SECRET = "packaged-example-secret";
 
 function capture(): CommandIO & { stdout: { isTTY: boolean }; text: () => string } {
   let text = "";
@@ -27,6 +29,9 @@ describe("wrangler deploy --dry-run on the package of each example folder, and o
   for (const path of [
     "examples/s3_workers_echo",
     "examples/capabilities",
+    "examples/upload-pipeline",
+    "examples/cron-report",
+    "examples/github-app",
     "cli/package/fixtures/all-bindings/flows",
   ]) {
     it(`accepts ${path}`, async () => {
@@ -52,6 +57,8 @@ beforeAll(async () => {
   const out = join(temp, "served");
   const code = await runPackage(["examples"], { out, name: "flows-served-test" }, capture());
   expect(code).toBe(0);
+  // The GitHub example's webhook secret, where `wrangler dev` reads secrets locally.
+  writeFileSync(join(out, ".dev.vars"), `GITHUB_WEBHOOK_SECRET=${WEBHOOK_SECRET}\n`);
   worker = await unstable_startWorker({
     config: join(out, "wrangler.jsonc"),
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false },
@@ -94,6 +101,52 @@ describe("the packaged examples served by workerd", () => {
     expect(job.status).toBe(202);
     expect(await job.json()).toEqual({ queued: 1 });
   });
+
+  it("runs the upload pipeline: upload into R2, queue, consumer flow into KV and a Durable Object", async () => {
+    const put = await call("PUT", "/uploads/report.bin", "x".repeat(4096), "application/octet-stream");
+    expect(put.status).toBe(202);
+    const status = await vi.waitFor(
+      async () => {
+        const answer = await call("GET", "/uploads/report.bin/status");
+        expect(answer.status).toBe(200);
+        return (await answer.json()) as { upload: { size: number }; processed: number };
+      },
+      { timeout: 20_000, interval: 250 },
+    );
+    expect(status.upload.size).toBe(4096);
+    expect(status.processed).toBeGreaterThanOrEqual(1);
+    const report = await call("POST", "/reports");
+    expect(report.status).toBe(200);
+    expect(((await report.json()) as { uploads: number }).uploads).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+
+  it("verifies, routes and de-duplicates a GitHub webhook with the secret from .dev.vars", async () => {
+    const body = JSON.stringify({
+      action: "opened",
+      issue: { number: 7, title: "Packaged", user: { login: "octocat" } },
+      repository: { full_name: "octocat/hello" },
+      installation: { id: 42 },
+    });
+    const deliver = async (signature: string) =>
+      (await worker.fetch("http://127.0.0.1/api/github/webhooks", {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "issues",
+          "x-github-delivery": "packaged-delivery-1",
+          "x-hub-signature-256": signature,
+        },
+      })) as unknown as Response;
+    const signature = await sign(WEBHOOK_SECRET, body);
+    const first = await deliver(signature);
+    expect(first.status).toBe(200);
+    const again = await deliver(signature);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("x-flows-duplicate")).toBe("true");
+    const forged = await deliver(await sign("not-the-secret", body));
+    expect(forged.status).toBe(401);
+  }, 30_000);
 
   it("serves the bundle the packager wrote: the flows compiled to JSON documents", () => {
     const bundle = readFileSync(join(temp, "served", "worker.js"), "utf8");
