@@ -35,8 +35,8 @@ export interface QueueConsumerConfig {
 export interface CapabilityDeclaration {
   /** Folder and kind prefix: `kv`, `r2`, `queues`. */
   readonly name: string;
-  /** The binding type (in a flow's `bindings`) that its kinds need. */
-  readonly bindingType: BindingType;
+  /** The binding type (in a flow's `bindings`) that its kinds need; none for `http` (the Worker's own fetch). */
+  readonly bindingType?: BindingType;
   /** The kind specs, frozen. */
   readonly kinds: KindCatalog;
   /**

@@ -3,6 +3,7 @@ import type { CapabilityDeclaration } from "./declaration.ts";
 import { DO_DECLARATION } from "./durable-objects/declaration.ts";
 import { GITHUB_DECLARATION } from "./github/declaration.ts";
 import { GITHUB_WEBHOOK_DECLARATION } from "./github/webhook/declaration.ts";
+import { HTTP_DECLARATION } from "./http/declaration.ts";
 import { KV_DECLARATION } from "./kv/declaration.ts";
 import { QUEUES_DECLARATION } from "./queues/declaration.ts";
 import { R2_DECLARATION } from "./r2/declaration.ts";
@@ -18,6 +19,7 @@ export const CAPABILITY_DECLARATIONS: readonly CapabilityDeclaration[] = [
   DO_DECLARATION,
   GITHUB_WEBHOOK_DECLARATION,
   GITHUB_DECLARATION,
+  HTTP_DECLARATION,
 ];
 
 /** Every capability's kind catalog, in order (what `cli/catalog.ts` adds to the built-ins). */

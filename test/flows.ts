@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { HTTP_KIND_SPECS } from "../capabilities/http/declaration.ts";
 import type { CompiledValidator, FlowSource } from "../flows/index.ts";
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../flows/kinds/spec.ts";
 import { BUILTIN_KIND_SPECS } from "../kernel/kinds/specs.ts";
@@ -74,7 +75,11 @@ export const TEST_KINDS: KindCatalog = Object.freeze({
   "queue.send": capability("queue.send", "write", ["queue"]),
 });
 
-export const TEST_CATALOG: KindCatalog = Object.freeze({ ...BUILTIN_KIND_SPECS, ...TEST_KINDS });
+export const TEST_CATALOG: KindCatalog = Object.freeze({
+  ...BUILTIN_KIND_SPECS,
+  ...HTTP_KIND_SPECS,
+  ...TEST_KINDS,
+});
 export const TEST_VALIDATORS = { "kv.get": bindingOnly, "kv.put": bindingOnly, "queue.send": bindingOnly };
 
 /** The codes documented under "Validation codes" in impl-docs/errors.md. */

@@ -16,10 +16,11 @@ describe("validation without code generation", () => {
       try { new Function("return 1"); } catch (e) { evalBlocked = e instanceof EvalError; }
       const { validateFlows } = await import(${JSON.stringify(join(ROOT, "flows", "index.ts"))});
       const { BUILTIN_KIND_SPECS } = await import(${JSON.stringify(join(ROOT, "kernel", "kinds", "specs.ts"))});
+      const { HTTP_KIND_SPECS } = await import(${JSON.stringify(join(ROOT, "capabilities", "http", "declaration.ts"))});
       const { readFileSync } = await import("node:fs");
       const files = ["orders.yaml", "notify.json"].map((f) => ({ file: f, text: readFileSync(${JSON.stringify(join(FIXTURES, "valid"))} + "/" + f, "utf8") }));
       files.push({ file: "bad.yaml", text: "flows: 1\\nid: Bad\\nversion: x\\ntriggers: []\\nnodes: [{ id: a, kind: nope }]\\n" });
-      const result = validateFlows(files, BUILTIN_KIND_SPECS);
+      const result = validateFlows(files, { ...BUILTIN_KIND_SPECS, ...HTTP_KIND_SPECS });
       console.log(JSON.stringify({ evalBlocked, codes: result.diagnostics.map((d) => d.code), flows: result.flows.map((f) => f.ok) }));
     `;
     const run = spawnSync(

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { BUILTIN_KIND_SPECS } from "../../kernel/kinds/specs.ts";
+import { HTTP_KIND_SPECS } from "../../capabilities/http/declaration.ts";
+import { BUILTIN_KIND_SPECS as BUILTINS } from "../../kernel/kinds/specs.ts";
+
+/** The built-in kinds plus `http.fetch` (the HTTP capability), which the fixtures use as their external kind. */
+const BUILTIN_KIND_SPECS = { ...BUILTINS, ...HTTP_KIND_SPECS };
+
 import { TEST_CATALOG, TEST_KINDS, TEST_VALIDATORS } from "../../test/flows.ts";
 import type { KindCatalog } from "../kinds/spec.ts";
 import { MAX_NODES, validateFlows } from "./index.ts";

@@ -1,7 +1,6 @@
 import { conditionKind, switchKind } from "./branch.ts";
 import { delayKind } from "./delay.ts";
 import { failKind } from "./fail.ts";
-import { httpFetchKind } from "./http-fetch.ts";
 import { logKind } from "./log.ts";
 import { mapKind } from "./map.ts";
 import { mergeKind } from "./merge.ts";
@@ -19,7 +18,6 @@ export const BUILTIN_KINDS = createRegistry(
   mergeKind,
   subflowKind,
   delayKind,
-  httpFetchKind,
   logKind,
   failKind,
   respondKind,

@@ -16,7 +16,6 @@ export const KIND_MAP = "map";
 export const KIND_MERGE = "merge";
 export const KIND_SUBFLOW = "subflow";
 export const KIND_DELAY = "delay";
-export const KIND_HTTP_FETCH = "http.fetch";
 export const KIND_LOG = "log";
 export const KIND_FAIL = "fail";
 export const KIND_RESPOND = "respond";
@@ -163,26 +162,6 @@ const delay: NodeKindSpec = {
   },
 };
 
-const httpFetch: NodeKindSpec = {
-  kind: KIND_HTTP_FETCH,
-  description:
-    "Calls an HTTP endpoint with the node's signal. Outputs `status`, `headers` and `body` (parsed per `config.responseType`, by default per the content type). With `failOnError` (default true) a non-2xx status fails the node.",
-  effect: "external",
-  determinism: "nondeterministic",
-  inputs: { url: { required: true }, method: {}, headers: {}, body: {} },
-  outputs: { status: {}, headers: {}, body: {} },
-  configSchema: {
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      responseType: { enum: ["json", "text", "stream", "bytes"] },
-      /** Fail (retryably for 5xx and 429) unless the status is 2xx. */
-      failOnError: { type: "boolean" },
-    },
-  },
-  defaultTimeout: "10s",
-};
-
 const log: NodeKindSpec = {
   kind: KIND_LOG,
   description:
@@ -237,7 +216,6 @@ export const BUILTIN_KIND_SPECS: KindCatalog = Object.freeze({
   [KIND_MERGE]: merge,
   [KIND_SUBFLOW]: subflow,
   [KIND_DELAY]: delay,
-  [KIND_HTTP_FETCH]: httpFetch,
   [KIND_LOG]: log,
   [KIND_FAIL]: fail,
   [KIND_RESPOND]: respond,

@@ -1,3 +1,4 @@
+import { HTTP_KINDS } from "../../capabilities/http/kinds.ts";
 import type { FlowDocument, Json, NodeDecl } from "../../flows/ir/types.ts";
 import type { NodeKindSpec } from "../../flows/kinds/spec.ts";
 import type { RunEvent } from "../events.ts";
@@ -120,7 +121,9 @@ export function probeKind(
 
 /** The built-in kinds plus these. */
 export function registryWith(...kinds: NodeKind[]): KindRegistry {
-  return createRegistry(BUILTIN_KINDS, ...kinds);
+  // http.fetch (a capability) is the kernel suites' external kind: timeouts, retries and idempotency keys on a
+  // real request.
+  return createRegistry(BUILTIN_KINDS, HTTP_KINDS, ...kinds);
 }
 
 /** A plan of these nodes, with these extra kinds. */

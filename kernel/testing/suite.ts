@@ -2,7 +2,6 @@ import { backpressureSuite } from "./suites/backpressure.ts";
 import { cancellationSuite } from "./suites/cancellation.ts";
 import { errorsSuite } from "./suites/errors.ts";
 import { eventsSuite } from "./suites/events.ts";
-import { httpFetchSuite } from "./suites/http-fetch.ts";
 import { journalSuite } from "./suites/journal.ts";
 import { kindsSuite } from "./suites/kinds.ts";
 import { ledgerSuite } from "./suites/ledger.ts";
@@ -30,6 +29,5 @@ export function kernelSuite(): void {
   journalSuite();
   ledgerSuite();
   kindsSuite();
-  httpFetchSuite();
   propertiesSuite();
 }

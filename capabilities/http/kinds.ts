@@ -1,6 +1,13 @@
-import { FlowError, NonRetriableError, RetryAfterError } from "../errors.ts";
-import { BUILTIN_KIND_SPECS, KIND_HTTP_FETCH } from "./specs.ts";
-import type { NodeContext, NodeKind } from "./types.ts";
+import {
+  createRegistry,
+  FlowError,
+  type KindRegistry,
+  type NodeContext,
+  type NodeKind,
+  NonRetriableError,
+  RetryAfterError,
+} from "../../kernel/index.ts";
+import { HTTP_KIND_SPECS, KIND_HTTP_FETCH } from "./declaration.ts";
 
 /**
  * `http.fetch`: calls an HTTP endpoint with the node's signal, so a timeout or cancel aborts the request
@@ -16,7 +23,7 @@ import type { NodeContext, NodeKind } from "./types.ts";
  * Messages and details name the URL without its query string (which may hold credentials).
  */
 export const httpFetchKind: NodeKind = {
-  spec: BUILTIN_KIND_SPECS[KIND_HTTP_FETCH]!,
+  spec: HTTP_KIND_SPECS[KIND_HTTP_FETCH]!,
   run: async (ctx) => {
     const url = parseUrl(ctx);
     const where = `${url.origin}${url.pathname}`;
@@ -141,3 +148,6 @@ const emptyStream = (): ReadableStream<Uint8Array> =>
       controller.close();
     },
   });
+
+/** The HTTP capability's kinds. */
+export const HTTP_KINDS: KindRegistry = createRegistry(httpFetchKind);

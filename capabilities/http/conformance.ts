@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { runFlow } from "../../executor.ts";
-import { retryAfterMs } from "../../kinds/http-fetch.ts";
-import { ChunkStream } from "../../stream.ts";
-import { memoryLogger, mockFetch, node, planOf, ref } from "../helpers.ts";
+import { ChunkStream, runFlow } from "../../kernel/index.ts";
+import { memoryLogger, mockFetch, node, planOf, ref } from "../../kernel/testing/helpers.ts";
+import { retryAfterMs } from "./kinds.ts";
 
 /** `http.fetch` against a mock fetch that honours the request's signal (both runtimes). */
 export function httpFetchSuite(): void {

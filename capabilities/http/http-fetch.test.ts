@@ -2,9 +2,9 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runFlow } from "../executor.ts";
-import { memoryLogger, node, planOf, ref } from "../testing/helpers.ts";
-import { httpFetchSuite } from "../testing/suites/http-fetch.ts";
+import { runFlow } from "../../kernel/index.ts";
+import { memoryLogger, node, planOf, ref } from "../../kernel/testing/helpers.ts";
+import { httpFetchSuite } from "./conformance.ts";
 
 httpFetchSuite();
 
