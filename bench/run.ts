@@ -1,6 +1,8 @@
 import { benchGithub } from "./github.ts";
 import { benchKernel } from "./kernel.ts";
+import { benchNodeRed } from "./node-red.ts";
 import { benchPackage } from "./package.ts";
+import { benchProbot } from "./probot.ts";
 import { benchSse } from "./sse.ts";
 import { benchStreaming } from "./streaming.ts";
 import { benchValidate } from "./validate.ts";
@@ -12,6 +14,8 @@ const benchmarks: readonly (() => Promise<unknown>)[] = [
   benchSse,
   benchPackage,
   benchGithub,
+  benchProbot,
+  benchNodeRed,
   benchStreaming,
 ];
 

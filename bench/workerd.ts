@@ -15,17 +15,16 @@ export const ROOT = join(import.meta.dirname, "..");
 const COMPATIBILITY = { compatibilityDate: "2026-11-01", compatibilityFlags: ["enable_request_signal"] };
 
 /**
- * Bundles `bench/workers/<name>.ts` for each name into `outdir/<name>.mjs` (ESM for workerd, `cloudflare:*`
- * external); returns the paths by name.
+ * Bundles `<dir>/<name>.ts` (`bench/workers` by default) for each name into `outdir/<name>.mjs` (ESM for workerd,
+ * `cloudflare:*` external); returns the paths by name.
  */
 export async function bundleWorkers(
   names: readonly string[],
   outdir: string,
+  dir: string = join(ROOT, "bench", "workers"),
 ): Promise<Record<string, string>> {
   await build({
-    entryPoints: Object.fromEntries(
-      names.map((name) => [name, join(ROOT, "bench", "workers", `${name}.ts`)]),
-    ),
+    entryPoints: Object.fromEntries(names.map((name) => [name, join(dir, `${name}.ts`)])),
     outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,

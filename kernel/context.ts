@@ -25,11 +25,16 @@ export interface ContextHost {
   runSubflow(ctx: NodeCtx, flowId: string, input: unknown): Promise<unknown>;
 }
 
-/** Wraps an expression failure as `EXPRESSION_FAILED`, located by node and field. */
+/** Wraps an expression failure as `EXPRESSION_FAILED` (`EXPRESSION_LIMIT` past a run-time bound), located by node and field. */
 export function expressionFailed(error: unknown, nodeId: string, path: string): FlowError {
   if (error instanceof FlowError) return error;
   const message = error instanceof ExpressionError ? error.message : "expression could not be evaluated";
-  return new FlowError("EXPRESSION_FAILED", `node \`${nodeId}\` ${path}: ${message}`, {
+  // A run-time bound of flows/expr/budget.ts (steps, result size, depth): the payload was too much for the expression.
+  const code =
+    error instanceof ExpressionError && error.code === "EXPR_LIMIT"
+      ? "EXPRESSION_LIMIT"
+      : "EXPRESSION_FAILED";
+  return new FlowError(code, `node \`${nodeId}\` ${path}: ${message}`, {
     nodeId,
     details: { nodeId, path },
     cause: error,

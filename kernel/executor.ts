@@ -55,6 +55,12 @@ export interface RunOptions {
    * ended (a host answers with a streamed body from here, while the run goes on).
    */
   onOutput?: (value: unknown) => void;
+  /**
+   * The caller logs the run's failure itself (a host's one line per run, with its code, node, message and
+   * cause): the kernel then does not also log the node failure that became the run's error. Failures after the
+   * run stopped, and inside subflows, are still logged.
+   */
+  logsRunFailure?: boolean;
 }
 
 /** A started run. */
@@ -141,6 +147,7 @@ function newRun(
     keyPrefix: "",
     depth: 0,
     onOutput,
+    logsRunFailure: options.logsRunFailure === true,
   });
 }
 

@@ -254,7 +254,9 @@ function failed(run: Run, i: number, thrown: unknown): void {
   run.table.state[i] = FAILED;
   run.table.ended(i, run.now);
   if (thrown instanceof steps.StepFailed) run.table.attempts[i] = thrown.attempts;
-  if (!(run.stopping && raw === run.stopReason)) run.logFailure(node.id, error, raw);
+  // The failure that becomes the run's own error is the caller's to log when it reports runs (one line each).
+  const reported = run.config.logsRunFailure && !run.stopping && run.config.depth === 0;
+  if (!(run.stopping && raw === run.stopReason) && !reported) run.logFailure(node.id, error, raw);
   if (run.config.hub) {
     const durationMs = run.table.since(i, run.now);
     const body = toEnvelope(error, run.runId, node.id).error;

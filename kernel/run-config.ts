@@ -33,4 +33,6 @@ export interface RunConfig {
   readonly keyPrefix: string;
   readonly depth: number;
   readonly onOutput: ((value: unknown) => void) | undefined;
+  /** See RunOptions.logsRunFailure. */
+  readonly logsRunFailure: boolean;
 }

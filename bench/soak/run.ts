@@ -1,3 +1,11 @@
+import { expressionBoundsSection } from "./bad-expressions.ts";
+import { badFlowsSection } from "./bad-flows.ts";
+import { badHttpSection } from "./bad-http.ts";
+import { faultsSection, resumeSection } from "./faults.ts";
+import { floodSection } from "./flood.ts";
+import { longRunsSection } from "./long-runs.ts";
+import { securitySection } from "./security-scan.ts";
+
 /**
  * `npm run soak`: the hardening checks of impl-docs/security.md, bounded in time, load only to 127.0.0.1. Each
  * section prints its figures and returns whether its properties held; the command exits non-zero if any failed.
@@ -9,7 +17,16 @@ export interface SoakSection {
   run(print: (line: string) => void): Promise<boolean>;
 }
 
-const sections: readonly SoakSection[] = [];
+const sections: readonly SoakSection[] = [
+  badFlowsSection,
+  badHttpSection,
+  expressionBoundsSection,
+  securitySection,
+  floodSection,
+  faultsSection,
+  resumeSection,
+  longRunsSection,
+];
 
 let failed = 0;
 for (const section of sections) {
@@ -21,7 +38,9 @@ for (const section of sections) {
   } catch (error) {
     console.log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
-  console.log(`${ok ? "PASS" : "FAIL"} ${section.name} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  console.log(
+    `${ok ? "PASS" : "FAIL"} ${section.name} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
   if (!ok) failed++;
 }
 console.log(`soak: ${sections.length - failed} sections passed, ${failed} failed`);

@@ -12,6 +12,8 @@ export const KIND_QUEUES_SEND_BATCH = "queues.sendBatch";
 export const QUEUE_LIMITS = Object.freeze({
   batchMessages: 100,
   maxDelaySeconds: 24 * 60 * 60,
+  /** The platform's limit on one message (128 KB). */
+  maxMessageBytes: 128 * 1000,
 });
 
 const CONTENT_TYPE: JsonSchema = { enum: ["json", "text", "bytes", "v8"] };

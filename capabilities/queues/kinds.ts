@@ -28,6 +28,38 @@ const failed = (ctx: NodeContext, op: string, cause: unknown) =>
     binding: ctx.config.binding,
   });
 
+/**
+ * Refuses a message the queue would refuse (over 128 KB, or JSON nested too deep to serialise) as the node's bad
+ * input (422), before sending: it is the payload's fault, not the platform's (which would be a 502).
+ */
+function checkMessageSize(
+  ctx: NodeContext,
+  body: unknown,
+  contentType: ContentType | undefined,
+  input: string,
+): void {
+  if (contentType === "v8") return;
+  let bytes: number;
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) bytes = body.byteLength;
+  else if (typeof body === "string" && contentType === "text")
+    bytes = new TextEncoder().encode(body).byteLength;
+  else {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(body);
+    } catch (error) {
+      throw inputError(ctx, input, `cannot be sent as JSON: ${(error as Error).message}`);
+    }
+    bytes = text === undefined ? 0 : new TextEncoder().encode(text).byteLength;
+  }
+  if (bytes > QUEUE_LIMITS.maxMessageBytes)
+    throw inputError(
+      ctx,
+      input,
+      `is ${bytes} bytes, over the queue's limit of ${QUEUE_LIMITS.maxMessageBytes} bytes per message`,
+    );
+}
+
 const delay = (ctx: NodeContext) => optionalInteger(ctx, "delaySeconds", 0, QUEUE_LIMITS.maxDelaySeconds);
 
 export const queuesSendKind: NodeKind = {
@@ -38,6 +70,7 @@ export const queuesSendKind: NodeKind = {
     if (body === undefined) throw inputError(ctx, "body", "must be given");
     const delaySeconds = delay(ctx);
     const contentType = contentTypeOf(ctx, ctx.inputs.contentType, "contentType");
+    checkMessageSize(ctx, body, contentType, "body");
     checkAborted(ctx);
     try {
       await queue.send(body, {
@@ -45,6 +78,9 @@ export const queuesSendKind: NodeKind = {
         ...(contentType === undefined ? {} : { contentType }),
       });
     } catch (error) {
+      // The platform's serialiser overflows its stack on a deeply nested body: the payload's fault.
+      if (error instanceof RangeError)
+        throw inputError(ctx, "body", `cannot be serialised: ${error.message}`);
       throw failed(ctx, "queues.send", error);
     }
     return { out: 1 };
@@ -91,11 +127,16 @@ export const queuesSendBatchKind: NodeKind = {
   run: async (ctx) => {
     const queue = binding(ctx, QUEUE_SHAPE);
     const messages = batchInput(ctx);
+    messages.forEach((m, i) => {
+      checkMessageSize(ctx, m.body, m.contentType as ContentType | undefined, `messages[${i}]`);
+    });
     const delaySeconds = delay(ctx);
     checkAborted(ctx);
     try {
       await queue.sendBatch(messages, delaySeconds === undefined ? undefined : { delaySeconds });
     } catch (error) {
+      if (error instanceof RangeError)
+        throw inputError(ctx, "messages", `cannot be serialised: ${error.message}`);
       throw failed(ctx, "queues.sendBatch", error);
     }
     return { out: messages.length };

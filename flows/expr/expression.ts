@@ -1,3 +1,11 @@
+import {
+  budgetExhausted,
+  EvaluationLimitError,
+  installBudget,
+  restoreBudget,
+  startBudget,
+  stepLimitError,
+} from "./budget.ts";
 import { celEnvironment, type EXPRESSION_ROOTS } from "./environment.ts";
 import { fromCel } from "./values.ts";
 
@@ -83,6 +91,10 @@ interface CelErrorShape {
 }
 
 function toExpressionError(error: unknown, phase: "parse" | "check" | "eval"): ExpressionError {
+  if (error instanceof EvaluationLimitError) return new ExpressionError("EXPR_LIMIT", error.message, 0);
+  if (error instanceof RangeError && /call stack|string length|array length/i.test(error.message)) {
+    return new ExpressionError("EXPR_LIMIT", `expression evaluation ran out of room: ${error.message}`, 0);
+  }
   const e = (error ?? {}) as CelErrorShape;
   const summary = e.summary ?? String(e.message ?? error).split("\n")[0] ?? "invalid expression";
   const offset = e.range?.start ?? 0;
@@ -108,15 +120,31 @@ export function compileExpression(source: string): CompiledExpression {
   if (!checked.valid) throw toExpressionError(checked.error, "check");
   const references: NodeReference[] = [];
   collectReferences(program.ast, references);
+  // Only an expression with a comprehension can do more work than its size × its input: it gets a step budget.
+  const looped = installBudget(program.ast);
   return {
     source,
     references,
-    evaluate(scope: Scope): unknown {
-      try {
-        return fromCel(program(scope as Record<string, unknown>));
-      } catch (error) {
-        throw toExpressionError(error, "eval");
-      }
-    },
+    evaluate: looped
+      ? (scope: Scope): unknown => {
+          const previous = startBudget();
+          try {
+            const result = program(scope as Record<string, unknown>);
+            // A quantifier (`all`, `exists`) may swallow the limit error and still produce a value.
+            if (budgetExhausted()) throw stepLimitError();
+            return fromCel(result);
+          } catch (error) {
+            throw toExpressionError(error, "eval");
+          } finally {
+            restoreBudget(previous);
+          }
+        }
+      : (scope: Scope): unknown => {
+          try {
+            return fromCel(program(scope as Record<string, unknown>));
+          } catch (error) {
+            throw toExpressionError(error, "eval");
+          }
+        },
   };
 }

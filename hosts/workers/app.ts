@@ -82,7 +82,13 @@ async function serveRoute(
     body = await readRawRequestBody(request, route.maxBodyBytes, request.signal);
   else body = await readRequestBody(request, route.maxBodyBytes, request.signal);
   const trigger = httpTriggerEvent(request, route.triggerId, params, body);
-  const runOptions: RunOptions = { ...run, trigger, signal: request.signal };
+  // The run line (`log`) reports the failure: the kernel does not log it a second time.
+  const runOptions: RunOptions = {
+    ...run,
+    trigger,
+    signal: request.signal,
+    logsRunFailure: run.logsRunFailure ?? true,
+  };
   // A streamed body that went past its limit fails whichever node read it: the answer is the host's 413.
   const failed = (result: RunResult): Response => {
     const tooLarge = overLimit();

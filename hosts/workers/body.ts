@@ -49,7 +49,15 @@ export async function readLimited(
   try {
     for (;;) {
       signal?.throwIfAborted();
-      const { done, value } = await reader.read();
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        // A broken stream (the client went away, or invalid chunked framing) is the client's fault, not a 500.
+        signal?.throwIfAborted();
+        throw hostError("BODY_INCOMPLETE", "the request body could not be read to its end");
+      }
+      const { done, value } = chunk;
       if (done) break;
       total += value.byteLength;
       if (total > limit) {
@@ -138,7 +146,7 @@ function refuseDeclaredLength(request: Request, limit: number): void {
 /** A request body passed on as a stream, and whether it went past its limit. */
 export interface StreamedBody {
   body: RequestBody;
-  /** The BODY_TOO_LARGE error once the stream has passed the limit, else undefined. */
+  /** The BODY_TOO_LARGE error once the stream has passed the limit, BODY_INCOMPLETE once it broke, else undefined. */
   overLimit(): FlowError | undefined;
 }
 
@@ -168,6 +176,28 @@ export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_
       controller.enqueue(chunk);
     },
   });
-  const stream = request.body!.pipeThrough(counter, { signal: request.signal });
-  return { body: { type: "stream", value: stream }, overLimit: () => exceeded };
+  // A source that breaks (the client's stream, or invalid chunked framing) is the client's fault: the run fails
+  // with whatever node read it, and the host answers 400 BODY_INCOMPLETE rather than that node's 5xx.
+  let broken: FlowError | undefined;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const source = request.body!;
+  const guarded = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= source.getReader();
+      try {
+        const chunk = await reader.read();
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      } catch (error) {
+        if (!request.signal?.aborted)
+          broken = hostError("BODY_INCOMPLETE", "the request body could not be read to its end");
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      return (reader ?? source).cancel(reason);
+    },
+  });
+  const stream = guarded.pipeThrough(counter, { signal: request.signal });
+  return { body: { type: "stream", value: stream }, overLimit: () => exceeded ?? broken };
 }

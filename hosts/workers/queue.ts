@@ -86,9 +86,11 @@ export async function handleQueueBatch(
             timestamp: message.timestamp.toISOString(),
           },
         };
+        const runOptions = options.runOptions(message, route);
         const result = await runFlow(set.plans.get(route.flowId)!, {
-          ...options.runOptions(message, route),
+          ...runOptions,
           trigger,
+          logsRunFailure: runOptions.logsRunFailure ?? true,
         });
         logRun(sink, route.flowId, `queue:${batch.queue}`, result);
         if (result.status !== "ok") {

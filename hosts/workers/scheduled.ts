@@ -30,7 +30,11 @@ export function handleScheduled(
         cron: controller.cron,
         scheduledTime: new Date(controller.scheduledTime).toISOString(),
       };
-      const result = await runFlow(set.plans.get(route.flowId)!, { ...runOptions, trigger });
+      const result = await runFlow(set.plans.get(route.flowId)!, {
+        ...runOptions,
+        trigger,
+        logsRunFailure: runOptions.logsRunFailure ?? true,
+      });
       logRun(log, route.flowId, `cron:${route.schedule}`, result);
     });
   const all = Promise.all(runs).then(() => undefined);

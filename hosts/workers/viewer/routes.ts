@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import { flowGraph, toSvg, triggerLabel } from "../../../flows/graph/index.ts";
 import type { FlowDocument } from "../../../flows/ir/types.ts";
-import { type RunOptions, runFlow } from "../../../kernel/index.ts";
+import { FlowError, type RunOptions, runFlow } from "../../../kernel/index.ts";
+import { readLimited } from "../body.ts";
 import { hostError } from "../codes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
@@ -124,12 +125,14 @@ export function registerViewer(
     const plan = set.plans.get(id);
     const runId: string = c.get("runId");
     if (!doc || !plan) return errorResponse(hostError("FLOW_NOT_FOUND", `no flow \`${id}\``), runId);
-    const text = await c.req.text();
-    if (text.length > MAX_START_BYTES)
-      return errorResponse(
-        hostError("BODY_TOO_LARGE", `request body exceeds the limit of ${MAX_START_BYTES} bytes`),
-        runId,
-      );
+    // Read at most the limit (a 413 past it, without buffering the rest), never the whole body first.
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await readLimited(c.req.raw.body, MAX_START_BYTES, c.req.raw.signal));
+    } catch (error) {
+      if (error instanceof FlowError) return errorResponse(error, runId);
+      throw error;
+    }
     let request: StartRequest = {};
     if (text.trim() !== "") {
       try {
