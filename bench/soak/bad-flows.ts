@@ -13,6 +13,7 @@ import { PackageError } from "../../cli/package/errors.ts";
 import type { FlowSource } from "../../flows/index.ts";
 import { validateFlows } from "../../flows/index.ts";
 import { BUILTIN_KINDS, createPlan, createRegistry } from "../../kernel/index.ts";
+import { applyEdits, edit, type Json, mutate, mutationOf } from "../../test/flow-mutations.ts";
 import type { SoakSection } from "./run.ts";
 
 /**
@@ -26,8 +27,6 @@ import type { SoakSection } from "./run.ts";
 const ROOT = join(import.meta.dirname, "..", "..");
 /** A document that takes longer than this through all steps counts as a hang. */
 export const PER_DOCUMENT_MS = 2_000;
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** The seeds: the valid validator fixtures and every example flow. */
 function seeds(): FlowSource[] {
@@ -97,133 +96,8 @@ const value: fc.Arbitrary<Json> = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json> },
 );
 
-type Mutation =
-  | { op: "delete" | "retype" | "duplicate"; path: number[] }
-  | { op: "replace"; path: number[]; value: Json }
-  | { op: "add"; path: number[]; key: string; value: Json };
+const mutation = mutationOf(value);
 
-const path = fc.array(fc.nat(), { maxLength: 6 });
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constantFrom("delete", "retype", "duplicate"), path }) as fc.Arbitrary<Mutation>,
-  fc.record({ op: fc.constant("replace"), path, value }) as fc.Arbitrary<Mutation>,
-  fc.record({
-    op: fc.constant("add"),
-    path,
-    key: fc.constantFrom(
-      "id",
-      "kind",
-      "inputs",
-      "config",
-      "after",
-      "when",
-      "retry",
-      "timeout",
-      "binding",
-      "bindings",
-      "secret",
-      "path",
-      "__proto__",
-      "x",
-    ),
-    value,
-  }) as fc.Arbitrary<Mutation>,
-);
-
-function pick(
-  root: Json,
-  choices: number[],
-): { parent: Json[] | Record<string, Json>; key: string | number } | undefined {
-  let parent: Json[] | Record<string, Json> | undefined;
-  let key: string | number | undefined;
-  let current: Json = root;
-  for (const choice of choices) {
-    if (Array.isArray(current) && current.length > 0) {
-      parent = current;
-      key = choice % current.length;
-    } else if (current !== null && typeof current === "object" && Object.keys(current).length > 0) {
-      parent = current;
-      const keys = Object.keys(current);
-      key = keys[choice % keys.length]!;
-    } else break;
-    current = (parent as Record<string | number, Json>)[key]!;
-  }
-  return parent !== undefined && key !== undefined ? { parent, key } : undefined;
-}
-
-function retype(v: Json): Json {
-  if (typeof v === "string") return v.length;
-  if (typeof v === "number") return String(v);
-  if (Array.isArray(v)) return { 0: v[0] ?? null };
-  if (v !== null && typeof v === "object") return Object.values(v);
-  return v === null ? {} : null;
-}
-
-function mutate(doc: Json, mutations: Mutation[]): Json {
-  const root = structuredClone(doc);
-  for (const m of mutations) {
-    const at = pick(root, m.path);
-    if (!at) continue;
-    const target = at.parent as Record<string | number, Json>;
-    const current = target[at.key]!;
-    if (m.op === "delete") {
-      if (Array.isArray(at.parent)) at.parent.splice(at.key as number, 1);
-      else delete target[at.key];
-    } else if (m.op === "replace") target[at.key] = m.value;
-    else if (m.op === "retype") target[at.key] = retype(current);
-    else if (m.op === "duplicate") {
-      if (Array.isArray(at.parent)) at.parent.push(structuredClone(current));
-    } else if (m.op === "add" && current !== null && typeof current === "object" && !Array.isArray(current))
-      Object.defineProperty(current, m.key, {
-        value: m.value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-  }
-  return root;
-}
-
-type Edit = { at: number; remove: number; insert: string };
-const edit: fc.Arbitrary<Edit> = fc.record({
-  at: fc.nat(),
-  remove: fc.nat({ max: 8 }),
-  insert: fc.oneof(
-    fc.constantFrom(
-      "",
-      ":",
-      "- ",
-      "  ",
-      "\n",
-      "\t",
-      "{",
-      "}",
-      "[",
-      "]",
-      "&a ",
-      "*a",
-      "!tag ",
-      '"',
-      "#",
-      "${{",
-      "}}",
-      "---\n",
-      "? ",
-      "<<: *a\n",
-    ),
-    fc.string({ maxLength: 6 }),
-  ),
-});
-
-function applyEdits(text: string, edits: Edit[]): string {
-  let out = text;
-  for (const e of edits) {
-    const at = out.length === 0 ? 0 : e.at % (out.length + 1);
-    out = out.slice(0, at) + e.insert + out.slice(at + e.remove);
-  }
-  return out;
-}
-
-/** Documents whose size or shape attacks the parser itself. */
 const pathological: fc.Arbitrary<FlowSource> = fc.oneof(
   fc
     .nat({ max: 5000 })

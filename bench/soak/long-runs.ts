@@ -7,8 +7,8 @@ import { SOAK_WORKERS } from "./flood.ts";
 import type { SoakSection } from "./run.ts";
 
 /**
- * Long runs (impl-docs/security.md#long-runs): STREAMS concurrent SSE clients for SECONDS (30; 60 with
- * SOAK_LONG_SECONDS=60) against `workers/long-sse.ts` on workerd, each stream a flow that yields a chunk every
+ * Long runs (impl-docs/security.md#long-runs): STREAMS concurrent SSE clients for SECONDS (60; e.g.
+ * SOAK_LONG_SECONDS=30 for a quicker run) against `workers/long-sse.ts` on workerd, each stream a flow that yields a chunk every
  * 100 ms for 0.5–4 s. Each client opens a stream, then either reads it to its end or (70%) disconnects at a random
  * moment well before it, and opens the next. Properties: every run whose client disconnected early ended `cancelled`; after the clients
  * stop, runs started = runs ended and no node is left ticking (active runs back to zero); workerd's RSS stays
@@ -16,11 +16,8 @@ import type { SoakSection } from "./run.ts";
  */
 
 const STREAMS = 100;
-/**
- * 30 s in `npm run soak` (the issue asks for 60 s; the whole soak would otherwise run well past its bound);
- * `SOAK_LONG_SECONDS=60` runs the full minute.
- */
-const SECONDS = Number(process.env.SOAK_LONG_SECONDS ?? 30);
+/** 60 s in `npm run soak`, the issue's figure; `SOAK_LONG_SECONDS=30` for a quicker run. */
+const SECONDS = Number(process.env.SOAK_LONG_SECONDS ?? 60);
 const DISCONNECT_SHARE = 0.7;
 /**
  * Flat: workerd's RSS grows under any load until V8 and the allocator settle (see flood.ts: a worker that only
