@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
@@ -74,6 +74,8 @@ describe("load", () => {
 });
 
 describe("peer servers", () => {
+  // `.tmp/` is gitignored: a fresh clone does not have it.
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
   const tmp = mkdtempSync(join(ROOT, ".tmp", "peers-test-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
