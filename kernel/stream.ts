@@ -47,8 +47,10 @@ export class ChunkStream<T = unknown> implements AsyncIterable<T> {
   readonly replayBytes: number;
   /** What the stream is, for error messages: `nodes.get.out`. */
   readonly label: string;
+  /** The chunks held are `#buffer[#start..]`; dropped ones before `#start` are cleared, then compacted away. */
   #buffer: T[] = [];
-  /** Index (in the whole stream) of `#buffer[0]`: the number of chunks dropped. */
+  #start = 0;
+  /** Index (in the whole stream) of `#buffer[#start]`: the number of chunks dropped. */
   #base = 0;
   #bufferedBytes = 0;
   #closed = false;
@@ -70,7 +72,7 @@ export class ChunkStream<T = unknown> implements AsyncIterable<T> {
 
   /** Chunks pushed so far. */
   get count(): number {
-    return this.#base + this.#buffer.length;
+    return this.#base + this.#buffer.length - this.#start;
   }
 
   /** Bytes (string length for text) held right now. */
@@ -119,18 +121,22 @@ export class ChunkStream<T = unknown> implements AsyncIterable<T> {
     if (this.#bufferedBytes <= this.replayBytes || this.#readers.size === 0) return;
     let slowest = Number.POSITIVE_INFINITY;
     for (const cursor of this.#readers) if (cursor.index < slowest) slowest = cursor.index;
-    let drop = 0;
-    while (
-      this.#bufferedBytes > this.replayBytes &&
-      this.#base + drop < slowest &&
-      drop < this.#buffer.length
-    ) {
-      this.#bufferedBytes -= sizeOf(this.#buffer[drop]);
-      drop++;
+    const buffer = this.#buffer;
+    let start = this.#start;
+    // Stream index of buffer[i] is this.#base + (i - this.#start).
+    const end = slowest - this.#base + this.#start;
+    while (this.#bufferedBytes > this.replayBytes && start < end && start < buffer.length) {
+      this.#bufferedBytes -= sizeOf(buffer[start]);
+      buffer[start] = undefined as T; // let the chunk go now
+      start++;
     }
-    if (drop === 0) return;
-    this.#buffer = drop === this.#buffer.length ? [] : this.#buffer.slice(drop);
-    this.#base += drop;
+    this.#base += start - this.#start;
+    this.#start = start;
+    // Compact once the dropped prefix is most of the array: amortised O(1) per chunk, however small the chunks.
+    if (start >= 1024 && start * 2 >= buffer.length) {
+      this.#buffer = buffer.slice(start);
+      this.#start = 0;
+    }
   }
 
   #wake(): void {
@@ -193,7 +199,7 @@ export class ChunkStream<T = unknown> implements AsyncIterable<T> {
       if (finished) return { done: true, value: undefined };
       const reader = cursor ?? join();
       for (;;) {
-        const offset = reader.index - this.#base;
+        const offset = reader.index - this.#base + this.#start;
         if (offset < this.#buffer.length) {
           const value = this.#buffer[offset] as T;
           reader.index++;
@@ -286,22 +292,25 @@ export async function pump<T>(
   onChunk: (chunk: T, index: number) => void,
 ): Promise<void> {
   const iterator = iteratorOf(source);
-  let rejectAborted: (reason: unknown) => void = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    rejectAborted = reject;
-  });
-  aborted.catch(() => {});
-  const onAbort = (): void => rejectAborted(signal.reason);
+  // One abort listener for the whole pump, rejecting whichever wait is pending (a `Promise.race` with one shared
+  // "aborted" promise per chunk would pile a reaction on it for every chunk until the run ends).
+  let rejectWait: ((reason: unknown) => void) | undefined;
+  const onAbort = (): void => rejectWait?.(signal.reason);
+  const untilAborted = <V>(wait: Promise<V>): Promise<V> =>
+    new Promise<V>((resolve, reject) => {
+      rejectWait = reject;
+      wait.then(resolve, reject);
+    });
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     if (signal.aborted) throw signal.reason;
     for (;;) {
-      const step = await Promise.race([iterator.next(), aborted]);
+      const step = await untilAborted(iterator.next());
       if (step.done) break;
       target.push(step.value);
       onChunk(step.value, target.count - 1);
       // Backpressure: wait while the slowest reader is far behind (see ChunkStream).
-      if (target.full) await Promise.race([target.whenNotFull(), aborted]);
+      if (target.full) await untilAborted(target.whenNotFull());
     }
     target.close();
   } catch (error) {

@@ -110,6 +110,30 @@ export function backpressureSuite(): void {
       expect(stream.truncated).toBe(true);
     });
 
+    it("stays bounded with 100,000 one-character chunks, and the reader gets them all in order", async () => {
+      const stream = new ChunkStream<string>({ replayBytes: 1024 });
+      let n = 0;
+      const source = new ReadableStream<string>(
+        { pull: (c) => (n < 100_000 ? c.enqueue(String(n++ % 10)) : c.close()) },
+        { highWaterMark: 0 },
+      );
+      const reading = (async () => {
+        let text = "";
+        let maxBuffered = 0;
+        for await (const chunk of stream) {
+          text += chunk;
+          maxBuffered = Math.max(maxBuffered, stream.bufferedBytes);
+        }
+        return { text, maxBuffered };
+      })();
+      await pump(source, stream, new AbortController().signal, () => {});
+      const { text, maxBuffered } = await reading;
+      expect(text.length).toBe(100_000);
+      expect(text.slice(0, 12)).toBe("012345678901");
+      expect(maxBuffered).toBeLessThanOrEqual(1025);
+      expect(stream.count).toBe(100_000);
+    });
+
     it("waits for the slowest of two readers, and both read every byte", async () => {
       const source = countingSource(4 * MIB, 32 * KIB);
       const stream = new ChunkStream<Uint8Array>({ replayBytes: 256 * KIB });
