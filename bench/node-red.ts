@@ -2,8 +2,16 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { Miniflare } from "miniflare";
-import { type LoadFigures, load, type NodeServer, startNodeServer } from "./peers/load.ts";
-import { fixed, formatSpread, type Spread, spread } from "./stats.ts";
+import {
+  figuresOf,
+  interleaved,
+  type LoadFigures,
+  load,
+  type NodeServer,
+  printFigures,
+  startNodeServer,
+} from "./peers/load.ts";
+import { fixed, type Spread } from "./stats.ts";
 import { bundleWorkers, pin, ROOT, rssMiB, type ServedWorker, serveOnWorkerd } from "./workerd.ts";
 
 /**
@@ -113,22 +121,11 @@ export async function benchNodeRed(print: (line: string) => void = console.log):
 
     const loadAverage = loadavg();
     for (const t of TARGETS) await run(t, 300);
-    const runs: Record<ChainTarget, LoadFigures[]> = { flows1: [], nodeRed1: [], flows5: [], nodeRed5: [] };
-    // Interleaved, and the order rotated each repetition so that no target always runs first (or right after
-    // the same neighbour): on this shared machine the run order alone moved the figures.
-    for (let r = 0; r < REPS; r++)
-      for (const t of [...TARGETS.slice(r % TARGETS.length), ...TARGETS.slice(0, r % TARGETS.length)])
-        runs[t].push(await run(t, REQUESTS));
+    const runs = await interleaved(TARGETS, REPS, (t) => run(t, REQUESTS));
     const rssAfter = { nodeRed: rssMiB(nodeRed.pid), workerd: rssMiB(flows.pid) };
 
-    const of = (key: keyof LoadFigures): Record<ChainTarget, Spread> =>
-      Object.fromEntries(TARGETS.map((t) => [t, spread(runs[t].map((x) => x[key]))])) as Record<
-        ChainTarget,
-        Spread
-      >;
-    const perSecond = of("perSecond");
-    const latencyMs = of("latencyMs");
-    const cpuMsPerRequest = of("cpuMsPerRequest");
+    const figures = figuresOf(TARGETS, runs);
+    const { perSecond, latencyMs, cpuMsPerRequest } = figures;
     const ratio = (a: ChainTarget, b: ChainTarget) => ({
       perSecond: perSecond[a].median / perSecond[b].median,
       latency: latencyMs[a].median / latencyMs[b].median,
@@ -150,27 +147,10 @@ export async function benchNodeRed(print: (line: string) => void = console.log):
       },
     };
 
-    const row = (label: string, values: string[]): void =>
-      print(label.padEnd(30) + values.map((v) => v.padEnd(25)).join(""));
     print(
       `HTTP flows vs Node-RED: POST {"n"} through 1 or 5 nodes, ${REQUESTS} per run, ${CONCURRENCY} in flight, ${REPS} runs interleaved (order rotated) after warm-up; median (min–max); ${pinned ? "servers on CPU 1, client on CPU 0" : "not pinned"}; load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
     );
-    row(
-      "",
-      TARGETS.map((t) => LABELS[t]),
-    );
-    row(
-      "  requests/s",
-      TARGETS.map((t) => formatSpread(perSecond[t], 0)),
-    );
-    row(
-      "  median latency, ms",
-      TARGETS.map((t) => formatSpread(latencyMs[t], 2)),
-    );
-    row(
-      "  server CPU per request, ms",
-      TARGETS.map((t) => formatSpread(cpuMsPerRequest[t], 3)),
-    );
+    printFigures(print, TARGETS, LABELS, figures, "request", { label: 30, column: 25 });
     const { oneNode, fiveNodes } = result.ratios;
     print(
       `  flows ÷ Node-RED, requests/s: ${fixed(oneNode.perSecond, 2)} (1 node), ${fixed(fiveNodes.perSecond, 2)} (5 nodes); median latency: ${fixed(oneNode.latency, 2)} (1 node), ${fixed(fiveNodes.latency, 2)} (5 nodes)`,

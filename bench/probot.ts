@@ -3,8 +3,16 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import type { Miniflare } from "miniflare";
-import { type LoadFigures, load, type NodeServer, startNodeServer } from "./peers/load.ts";
-import { fixed, formatSpread, type Spread, spread } from "./stats.ts";
+import {
+  figuresOf,
+  interleaved,
+  type LoadFigures,
+  load,
+  type NodeServer,
+  printFigures,
+  startNodeServer,
+} from "./peers/load.ts";
+import { fixed, type Spread } from "./stats.ts";
 import { bundleWorkers, pin, ROOT, rssMiB, type ServedWorker, serveOnWorkerd } from "./workerd.ts";
 
 /**
@@ -149,22 +157,11 @@ export async function benchProbot(print: (line: string) => void = console.log): 
 
     const loadAverage = loadavg();
     for (const t of TARGETS) await run(t, 300);
-    const runs: Record<ProbotTarget, LoadFigures[]> = { flows: [], flowsMemory: [], probot: [] };
-    // Interleaved, and the order rotated each repetition so that no target always runs first (or right after
-    // the same neighbour): on this shared machine the run order alone moved the figures.
-    for (let r = 0; r < REPS; r++)
-      for (const t of [...TARGETS.slice(r % TARGETS.length), ...TARGETS.slice(0, r % TARGETS.length)])
-        runs[t].push(await run(t, REQUESTS));
+    const runs = await interleaved(TARGETS, REPS, (t) => run(t, REQUESTS));
     const rssAfter = { probot: rssMiB(probot.pid), workerd: rssMiB(flows.pid) };
 
-    const of = (key: keyof LoadFigures): Record<ProbotTarget, Spread> =>
-      Object.fromEntries(TARGETS.map((t) => [t, spread(runs[t].map((x) => x[key]))])) as Record<
-        ProbotTarget,
-        Spread
-      >;
-    const perSecond = of("perSecond");
-    const latencyMs = of("latencyMs");
-    const cpuMsPerRequest = of("cpuMsPerRequest");
+    const figures = figuresOf(TARGETS, runs);
+    const { perSecond, latencyMs, cpuMsPerRequest } = figures;
     const result: ProbotBenchResult = {
       date: new Date().toISOString(),
       requestsPerRun: REQUESTS,
@@ -185,27 +182,10 @@ export async function benchProbot(print: (line: string) => void = console.log): 
       },
     };
 
-    const row = (label: string, values: string[]): void =>
-      print(label.padEnd(34) + values.map((v) => v.padEnd(28)).join(""));
     print(
       `Probot vs the flows webhook flow: signed issues.opened, ${REQUESTS} per run, ${CONCURRENCY} in flight, ${REPS} runs interleaved (order rotated) after warm-up; median (min–max); ${pinned ? "servers on CPU 1, client on CPU 0" : "not pinned"}; load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
     );
-    row(
-      "",
-      TARGETS.map((t) => LABELS[t]),
-    );
-    row(
-      "  webhooks/s",
-      TARGETS.map((t) => formatSpread(perSecond[t], 0)),
-    );
-    row(
-      "  median latency, ms",
-      TARGETS.map((t) => formatSpread(latencyMs[t], 2)),
-    );
-    row(
-      "  server CPU per webhook, ms",
-      TARGETS.map((t) => formatSpread(cpuMsPerRequest[t], 3)),
-    );
+    printFigures(print, TARGETS, LABELS, figures, "webhook", { label: 34, column: 28 });
     print(
       `  flows ÷ Probot, webhooks/s: ${fixed(result.ratios.flowsVsProbot, 2)} (DO ledger), ${fixed(result.ratios.flowsMemoryVsProbot, 2)} (in-memory ledger)`,
     );

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { spread } from "../stats.ts";
+import { formatSpread, type Spread, spread } from "../stats.ts";
 import { cpuMs } from "../workerd.ts";
 
 /**
@@ -115,4 +115,59 @@ export async function startNodeServer(
     await stop();
     throw error;
   }
+}
+
+/**
+ * Runs every target `reps` times, interleaved, the order rotated each repetition so that no target always runs
+ * first or after the same neighbour (on this shared machine the run order alone moved the figures).
+ */
+export async function interleaved<T extends string>(
+  targets: readonly T[],
+  reps: number,
+  run: (target: T) => Promise<LoadFigures>,
+): Promise<Record<T, LoadFigures[]>> {
+  const runs = Object.fromEntries(targets.map((t) => [t, [] as LoadFigures[]])) as Record<T, LoadFigures[]>;
+  for (let r = 0; r < reps; r++)
+    for (const t of [...targets.slice(r % targets.length), ...targets.slice(0, r % targets.length)])
+      runs[t].push(await run(t));
+  return runs;
+}
+
+/** Median and spread of each figure per target. */
+export function figuresOf<T extends string>(
+  targets: readonly T[],
+  runs: Record<T, LoadFigures[]>,
+): Record<"perSecond" | "latencyMs" | "cpuMsPerRequest", Record<T, Spread>> {
+  const of = (key: keyof LoadFigures) =>
+    Object.fromEntries(targets.map((t) => [t, spread(runs[t].map((x) => x[key]))])) as Record<T, Spread>;
+  return { perSecond: of("perSecond"), latencyMs: of("latencyMs"), cpuMsPerRequest: of("cpuMsPerRequest") };
+}
+
+/** Prints the figures as a table: a header of target labels, then rate, latency and CPU rows. */
+export function printFigures<T extends string>(
+  print: (line: string) => void,
+  targets: readonly T[],
+  labels: Record<T, string>,
+  figures: ReturnType<typeof figuresOf<T>>,
+  unit: string,
+  widths: { label: number; column: number },
+): void {
+  const row = (label: string, values: string[]): void =>
+    print(label.padEnd(widths.label) + values.map((v) => v.padEnd(widths.column)).join(""));
+  row(
+    "",
+    targets.map((t) => labels[t]),
+  );
+  row(
+    `  ${unit}s/s`,
+    targets.map((t) => formatSpread(figures.perSecond[t], 0)),
+  );
+  row(
+    "  median latency, ms",
+    targets.map((t) => formatSpread(figures.latencyMs[t], 2)),
+  );
+  row(
+    `  server CPU per ${unit}, ms`,
+    targets.map((t) => formatSpread(figures.cpuMsPerRequest[t], 3)),
+  );
 }
