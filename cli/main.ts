@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { PeerMissingError } from "../hosts/node/peers.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerGraph } from "./commands/graph.ts";
 import type { CommandIO } from "./commands/io.ts";
@@ -8,14 +8,7 @@ import { registerPackage } from "./commands/package.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { UsageError } from "./files.ts";
-
-/** The project's version, from the root package.json. */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { PACKAGE_VERSION } from "./package-info.ts";
 
 /**
  * Runs the `flows` command line and returns the exit code: 0 success, 1 invalid flows, 2 usage error.
@@ -34,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const program = new Command("flows")
     .description("Declarative dataflow flows on Cloudflare Workers")
-    .version(version(), "-V, --version", "print the version")
+    .version(PACKAGE_VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .exitOverride()
     .showHelpAfterError("(run `flows --help` for usage)");
@@ -49,6 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UsageError) {
+      io.err(`flows: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof PeerMissingError) {
       io.err(`flows: ${error.message}\n`);
       return 2;
     }

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { CommandIO } from "../commands/io.ts";
+import { PACKAGE_VERSION } from "../package-info.ts";
 import { CliError, EXIT } from "../run/errors.ts";
 
 /** The project templates, each a folder of `cli/new/templates/`. */
@@ -9,8 +10,9 @@ export const TEMPLATES = ["http-sse", "github-app", "queue", "cron"] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
 const TEMPLATE_ROOT = join(import.meta.dirname, "templates");
-/** The checkout this CLI runs from (its root package.json is named `flows`). */
-const CHECKOUT = resolve(import.meta.dirname, "..", "..");
+
+/** The wrangler the project's `dev` and `deploy` scripts run: the peer range this package is tested with. */
+const WRANGLER_SPEC = "^4.156.2";
 
 /** Files whose names npm or git would mangle are stored under another name. */
 const RENAMED: Readonly<Record<string, string>> = { gitignore: ".gitignore" };
@@ -18,19 +20,15 @@ const RENAMED: Readonly<Record<string, string>> = { gitignore: ".gitignore" };
 export interface NewOptions {
   template?: string;
   force?: boolean;
-  /** The dependency spec of `flows` in the new package.json; `file:<this checkout>` by default. */
+  /**
+   * The dependency spec of `flows-runtime` in the new package.json: `^<this CLI's version>` by default; a
+   * tarball or folder (`file:…`) to test an unpublished build.
+   */
   flowsSpec?: string;
 }
 
-/**
- * The spec of the `flows` dependency: `file:` pointing at the checkout the CLI runs from (the package is
- * private, not on a registry).
- */
-export function defaultFlowsSpec(): string {
-  const pkg = JSON.parse(readFileSync(join(CHECKOUT, "package.json"), "utf8")) as { name?: string };
-  if (pkg.name !== "flows") throw new Error(`${CHECKOUT} is not the flows checkout: pass --flows-spec`);
-  return `file:${CHECKOUT}`;
-}
+/** The spec of the `flows-runtime` dependency: the version range of the CLI that writes the project. */
+export const defaultFlowsSpec = (): string => `^${PACKAGE_VERSION}`;
 
 /** An npm package name from a folder name: `My App!` → `my-app`. */
 export function packageName(dir: string): string {
@@ -52,7 +50,10 @@ async function filesOf(dir: string, out: string[] = []): Promise<string[]> {
   return out;
 }
 
-/** The text of a template file with its placeholders filled (`__NAME__`, `__FLOWS_SPEC__`, `__TEMPLATE__`). */
+/**
+ * The text of a template file with its placeholders filled (`__NAME__`, `__FLOWS_SPEC__`, `__TEMPLATE__`,
+ * `__WRANGLER_SPEC__`).
+ */
 export function fill(text: string, values: Readonly<Record<string, string>>): string {
   return text.replace(/__([A-Z_]+)__/g, (whole, key: string) => values[key] ?? whole);
 }
@@ -88,6 +89,7 @@ export async function newProject(dir: string, options: NewOptions): Promise<stri
     NAME: packageName(dir),
     FLOWS_SPEC: options.flowsSpec ?? defaultFlowsSpec(),
     TEMPLATE: template,
+    WRANGLER_SPEC: WRANGLER_SPEC,
   };
   const source = join(TEMPLATE_ROOT, template);
   const written: string[] = [];

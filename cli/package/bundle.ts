@@ -1,12 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
+import { RUNTIME_ROOT } from "../package-info.ts";
 import { RUNTIME_PACKAGE } from "./entry.ts";
 import { PackageError } from "./errors.ts";
-
-/** The repository root: the `flows` package the entry module imports from. */
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface BundleResult {
   /** Bytes of the bundle as uploaded. */
@@ -44,8 +41,8 @@ export async function bundle(entry: string, outfile: string, minify = true): Pro
       target: "es2023",
       conditions: ["workerd", "worker", "browser"],
       external: ["cloudflare:*"],
-      alias: { [RUNTIME_PACKAGE]: ROOT },
-      absWorkingDir: ROOT,
+      alias: { [RUNTIME_PACKAGE]: RUNTIME_ROOT },
+      absWorkingDir: RUNTIME_ROOT,
       minify,
       legalComments: "none",
       logLevel: "silent",

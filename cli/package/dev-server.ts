@@ -4,7 +4,7 @@ import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { CONFIG_FILE } from "./config.ts";
 import { type PackageInvalid, type PackageResult, packageWorkers } from "./index.ts";
-import { WRANGLER_BIN } from "./wrangler.ts";
+import { wranglerBin } from "./wrangler.ts";
 
 /** Wrangler's file of local secrets and vars; `flows dev` copies the ones beside the flows next to the config. */
 export const DEV_VARS = ".dev.vars";
@@ -122,7 +122,7 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
   if (!first.ok) throw Object.assign(new Error("the flows are invalid"), { result: first });
   let builds = 1;
   const args = [
-    WRANGLER_BIN,
+    wranglerBin("flows dev"),
     "dev",
     "--config",
     join(out, CONFIG_FILE),

@@ -1,3 +1,4 @@
+import { PACKAGE_NAME } from "../package-info.ts";
 import type { FlowsAnalysis } from "./analyze.ts";
 import { FLOWS_FILE } from "./config.ts";
 
@@ -10,8 +11,15 @@ const VIEWER_OPTION: Record<ViewerMode, string> = {
   "record-all": "{ recordAll: true }",
 };
 
-/** The package name the entry module imports the runtime by; the bundler aliases it to the repository root. */
-export const RUNTIME_PACKAGE = "flows";
+/**
+ * The package name the entry module imports the runtime by. The bundler aliases it to the runtime tree of the CLI
+ * that packages (RUNTIME_ROOT: the checkout, or the installed package's `dist/`), so module paths here have no
+ * extension (`.ts` in a checkout, `.js` when installed).
+ */
+export const RUNTIME_PACKAGE = PACKAGE_NAME;
+
+/** `capabilities/kv/kinds.ts` → `flows-runtime/capabilities/kv/kinds`. */
+const runtimeModule = (path: string): string => `${RUNTIME_PACKAGE}/${path.replace(/\.(ts|js)$/, "")}`;
 
 /**
  * The Worker's entry module (JavaScript, bundled by esbuild): the flows already validated and compiled to JSON
@@ -20,9 +28,9 @@ export const RUNTIME_PACKAGE = "flows";
  */
 export function entryModule(analysis: FlowsAnalysis, viewer: ViewerMode = "off"): string {
   const imports = [
-    `import { createWorker } from "${RUNTIME_PACKAGE}/hosts/workers/worker.ts";`,
-    `import { BUILTIN_KINDS } from "${RUNTIME_PACKAGE}/kernel/kinds/builtins.ts";`,
-    `import { createRegistry } from "${RUNTIME_PACKAGE}/kernel/kinds/registry.ts";`,
+    `import { createWorker } from "${runtimeModule("hosts/workers/worker")}";`,
+    `import { BUILTIN_KINDS } from "${runtimeModule("kernel/kinds/builtins")}";`,
+    `import { createRegistry } from "${runtimeModule("kernel/kinds/registry")}";`,
   ];
   const registries = ["BUILTIN_KINDS"];
   for (const capability of analysis.capabilities) {
@@ -32,7 +40,7 @@ export function entryModule(analysis: FlowsAnalysis, viewer: ViewerMode = "off")
       );
     }
     imports.push(
-      `import { ${capability.runtime.export} } from "${RUNTIME_PACKAGE}/${capability.runtime.module}";`,
+      `import { ${capability.runtime.export} } from "${runtimeModule(capability.runtime.module)}";`,
     );
     registries.push(capability.runtime.export);
   }
@@ -45,7 +53,7 @@ export function entryModule(analysis: FlowsAnalysis, viewer: ViewerMode = "off")
   ];
   if (analysis.objectClasses.length > 0) {
     lines.push(
-      `export { ${analysis.objectClasses.join(", ")} } from "${RUNTIME_PACKAGE}/capabilities/durable-objects/objects.ts";`,
+      `export { ${analysis.objectClasses.join(", ")} } from "${runtimeModule("capabilities/durable-objects/objects")}";`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -156,11 +156,11 @@ describe("the generated configuration", () => {
     expect(text).toMatch(/^\/\/ Secrets, never written here: .*TOKEN$/m);
     expect(text).toContain("//   GET /a (a)");
     const entry = entryModule(analysis);
-    expect(entry).toContain('import { KV_KINDS } from "flows/capabilities/kv/kinds.ts";');
-    expect(entry).toContain('import { DO_KINDS } from "flows/capabilities/durable-objects/kinds.ts";');
+    expect(entry).toContain('import { KV_KINDS } from "flows-runtime/capabilities/kv/kinds";');
+    expect(entry).toContain('import { DO_KINDS } from "flows-runtime/capabilities/durable-objects/kinds";');
     expect(entry).not.toContain("R2_KINDS");
     expect(entry).toContain(
-      'export { FlowsRuntime, FlowsState } from "flows/capabilities/durable-objects/objects.ts";',
+      'export { FlowsRuntime, FlowsState } from "flows-runtime/capabilities/durable-objects/objects";',
     );
   });
 

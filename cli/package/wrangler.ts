@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { ROOT } from "./bundle.ts";
+import { peerBin } from "../../hosts/node/peers.ts";
 
-/** The project's wrangler (what `npx wrangler` runs), started with this Node. */
-export const WRANGLER_BIN = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+/**
+ * The project's wrangler (what `npx wrangler` runs: the user's own version first), started with this Node. Throws
+ * PeerMissingError, one line saying what to install, when wrangler is not installed.
+ */
+export const wranglerBin = (purpose: string): string => peerBin("wrangler", purpose);
 
 export interface WranglerRun {
   code: number;
@@ -19,7 +21,7 @@ export function runWrangler(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; onOutput?: (text: string) => void } = {},
 ): Promise<WranglerRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER_BIN, ...args], {
+    const child = spawn(process.execPath, [wranglerBin(`wrangler ${args[0] ?? ""}`.trim()), ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],

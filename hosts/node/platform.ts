@@ -1,5 +1,5 @@
-import { getPlatformProxy } from "wrangler";
 import type { Bindings } from "../workers/index.ts";
+import { importPeer } from "./peers.ts";
 
 export interface LocalBindings {
   /** The real local bindings (KV, R2, Queues, Durable Objects, vars) of a wrangler config, backed by workerd. */
@@ -18,6 +18,10 @@ export async function localBindings(
   persist: boolean | { path: string } = true,
 ): Promise<LocalBindings> {
   process.env.WRANGLER_SEND_METRICS ??= "false";
+  const { getPlatformProxy } = await importPeer<typeof import("wrangler")>(
+    "wrangler",
+    "local bindings (KV, R2, Queues, Durable Objects)",
+  );
   const proxy = await getPlatformProxy<Bindings>({ configPath, persist, remoteBindings: false });
   return { env: proxy.env, dispose: () => proxy.dispose() };
 }
