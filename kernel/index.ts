@@ -2,7 +2,7 @@
  * The kernel: runs flow plans. This file is the only public surface of `kernel/`.
  *
  * @example
- * import { createPlan, runFlow } from "flows/kernel";
+ * import { createPlan, runFlow } from "flows-runtime/kernel";
  * const plan = createPlan(doc); // once per flow
  * const result = await runFlow(plan, { trigger: { body }, signal: request.signal, env });
  */
