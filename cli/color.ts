@@ -13,10 +13,13 @@ const wrap =
   (text: string): string =>
     on ? `\u001b[${open}m${text}\u001b[${close}m` : text;
 
-/** Colours for a stream: on for a TTY unless NO_COLOR is set; FORCE_COLOR (non-empty, not "0") forces them. */
+/**
+ * Colours for a stream: never with NO_COLOR (non-empty; it wins over FORCE_COLOR), else forced by FORCE_COLOR
+ * (non-empty, not "0"), else on for a TTY.
+ */
 export function colorsFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Colors {
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0";
-  const on = forced || (stream.isTTY === true && !env.NO_COLOR);
+  const on = !env.NO_COLOR && (forced || stream.isTTY === true);
   return {
     red: wrap(on, 31, 39),
     yellow: wrap(on, 33, 39),

@@ -75,21 +75,33 @@ export function formatReport(
   return [...blocks, lines.join("\n")].join("\n\n");
 }
 
-/** The `--json` report: exactly `{ ok, diagnostics, flows }` with the documented fields. */
+/**
+ * The `--json` report: exactly `{ ok, diagnostics, flows }`; a diagnostic has `code, message, file, line, column,
+ * pointer, severity, hint` (`hint` null when there is none), a flow `file, id, determinism, effects` (the same
+ * facts as the human report's summary line).
+ */
 export function jsonReport(result: ValidationResult): string {
   return JSON.stringify(
     {
       ok: result.ok,
-      diagnostics: result.diagnostics.map(({ code, message, file, line, column, pointer, severity }) => ({
-        code,
-        message,
-        file,
-        line,
-        column,
-        pointer,
-        severity,
+      diagnostics: result.diagnostics.map(
+        ({ code, message, file, line, column, pointer, severity, hint }) => ({
+          code,
+          message,
+          file,
+          line,
+          column,
+          pointer,
+          severity,
+          hint: hint ?? null,
+        }),
+      ),
+      flows: result.flows.map((f) => ({
+        file: f.file,
+        id: f.document.id,
+        determinism: f.determinism,
+        effects: [...f.effects],
       })),
-      flows: result.flows.map((f) => ({ file: f.file, id: f.document.id, determinism: f.determinism })),
     },
     null,
     2,

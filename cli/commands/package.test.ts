@@ -1,10 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../files.ts";
-import { type CommandIO, registerPackage, runPackage } from "./package.ts";
+import { type CommandIO, formatMs, registerPackage, runPackage } from "./package.ts";
 
 const temp = mkdtempSync(join(tmpdir(), "flows-package-cmd-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -39,18 +47,35 @@ const badFlow = (): string => {
 };
 
 describe("flows package workers (command)", () => {
-  it("prints what it did, with sizes and timings, and exits 0", async () => {
+  it("prints what it did, with sizes and timings, on stderr (stdout stays empty) and exits 0", async () => {
     const io = capture();
     const out = join(temp, "ok");
     const code = await runPackage(["examples/s3_workers_echo"], { out }, io);
     expect(code).toBe(0);
-    const text = io.output();
-    expect(text).toMatch(/✓ validated 4 flows: .*echo.*\(\d+(\.\d+)? ms\)/);
+    const text = io.errors();
+    expect(text).toMatch(/✓ validated 4 flows: .*echo.*\(\d+(\.\d)? ms\)/);
     expect(text).toMatch(/bundled worker\.js: [\d.]+ KiB, [\d.]+ KiB gzipped \(budget 3\.00 MiB\)/);
     expect(text).toContain("subrequests per run (free plan, at most 50): echo-params 0");
     expect(text).not.toContain("\u001b[");
-    expect(io.errors()).toBe("");
-    expect(existsSync(join(out, "worker.js"))).toBe(true);
+    expect(text).not.toMatch(/\d\.\d{2,} ms/);
+    expect(io.output()).toBe("");
+    expect(readdirSync(out).sort()).toEqual(["entry.js", "flows.json", "worker.js", "wrangler.jsonc"]);
+  });
+
+  it("formats milliseconds without float noise: 61.599999999999994 → 62 ms, 0.30000000000000004 → 0.3 ms", () => {
+    expect(formatMs(61.599999999999994)).toBe("62 ms");
+    expect(formatMs(0.30000000000000004)).toBe("0.3 ms");
+    expect(formatMs(9.96)).toBe("10 ms");
+    expect(formatMs(1234.5)).toBe("1235 ms");
+  });
+
+  it("bundles no GitHub webhook code for flows without a GitHub trigger and no capability", async () => {
+    const out = join(temp, "lean");
+    expect(await runPackage(["examples/s3_workers_echo"], { out, json: true }, capture())).toBe(0);
+    expect(readFileSync(join(out, "entry.js"), "utf8")).not.toContain("github");
+    const bundle = readFileSync(join(out, "worker.js"), "utf8");
+    expect(bundle).not.toContain("x-hub-signature-256");
+    expect(bundle).not.toContain("github-webhook");
   });
 
   it("shows progress and colour only on a terminal", async () => {
@@ -62,7 +87,7 @@ describe("flows package workers (command)", () => {
     } finally {
       if (previous !== undefined) process.env.NO_COLOR = previous;
     }
-    expect(io.output()).toContain("\u001b[32m✓");
+    expect(io.errors()).toContain("\u001b[32m✓");
     expect(io.errors()).toContain("bundling with esbuild");
   });
 
@@ -79,11 +104,12 @@ describe("flows package workers (command)", () => {
     expect(Object.keys(report.timings as object)).toEqual(["read", "validate", "write", "bundle"]);
   });
 
-  it("exits 1 with the validation report for a bad flow, writing nothing", async () => {
+  it("exits 1 with the validation report (on stderr) for a bad flow, writing nothing", async () => {
     const io = capture();
     const out = join(temp, "bad-out");
     expect(await runPackage([badFlow()], { out }, io)).toBe(1);
-    expect(io.output()).toContain("error[FLOW_UNKNOWN_KIND]");
+    expect(io.errors()).toContain("error[FLOW_UNKNOWN_KIND]");
+    expect(io.output()).toBe("");
     expect(existsSync(out)).toBe(false);
     const json = capture();
     expect(await runPackage([badFlow()], { out, json: true }, json)).toBe(1);
@@ -123,6 +149,19 @@ describe("flows package workers (command)", () => {
     expect(io.errors()).toMatch(
       /error\[PACKAGE_BUDGET_EXCEEDED\] the bundle is [\d.]+ KiB gzipped, over the budget of 10\.0 KiB/,
     );
+  });
+
+  it("leaves nothing half-written when the bundle is over --budget: no new folder, an older package untouched", async () => {
+    const fresh = join(temp, "over-fresh");
+    expect(await runPackage(["examples/s3_workers_echo"], { out: fresh, budget: "10kb" }, capture())).toBe(3);
+    expect(existsSync(fresh)).toBe(false);
+    const older = join(temp, "over-older");
+    mkdirSync(older);
+    writeFileSync(join(older, "wrangler.jsonc"), '{ "name": "older" }\n');
+    writeFileSync(join(older, "notes.txt"), "mine\n");
+    expect(await runPackage(["examples/s3_workers_echo"], { out: older, budget: "10kb" }, capture())).toBe(3);
+    expect(readdirSync(older).sort()).toEqual(["notes.txt", "wrangler.jsonc"]);
+    expect(readFileSync(join(older, "wrangler.jsonc"), "utf8")).toBe('{ "name": "older" }\n');
   });
 
   it("documents its exit codes in --help", async () => {

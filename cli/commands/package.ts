@@ -8,7 +8,7 @@ import { type PackageResult, type PackageStep, packageWorkers } from "../package
 import { formatBytes, type Plan, parseSize } from "../package/limits.ts";
 import { runWrangler } from "../package/wrangler.ts";
 import { formatReport, jsonReport } from "../report.ts";
-import type { CommandIO } from "./io.ts";
+import { type CommandIO, reportStream } from "./io.ts";
 
 export type { CommandIO };
 
@@ -40,9 +40,12 @@ export const PACKAGE_EXIT_CODES = `Exit codes:
      PACKAGE_BUNDLE_FAILED, PACKAGE_BUDGET_EXCEEDED, PACKAGE_SUBREQUESTS_EXCEEDED
   4  PACKAGE_DEPLOY_FAILED: \`wrangler deploy\` (or its --dry-run) failed`;
 
+/** Milliseconds as the report prints them: `61.599999999999994` → `62 ms`, `0.4` → `0.4 ms`. */
+export const formatMs = (ms: number): string => `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
+
 function humanSummary(result: PackageResult, io: CommandIO): string {
-  const c = colorsFor(io.stdout);
-  const ms = (n: number) => c.dim(`(${n} ms)`);
+  const c = colorsFor(reportStream(io));
+  const ms = (n: number) => c.dim(`(${formatMs(n)})`);
   const lines = [
     `${c.green("✓")} validated ${result.flows.length} flow${result.flows.length === 1 ? "" : "s"}: ${result.flows.map((f) => f.id).join(", ")} ${ms(result.timings.read + result.timings.validate)}`,
     `${c.green("✓")} wrote ${result.files.filter((f) => f !== BUNDLE_FILE).join(", ")} ${ms(result.timings.write)}`,
@@ -53,7 +56,7 @@ function humanSummary(result: PackageResult, io: CommandIO): string {
     ...result.warnings.map((w) => `${c.yellow("warning:")} ${w}`),
   ];
   const total = Object.values(result.timings).reduce((a, b) => a + b, 0);
-  lines.push(`packaged Worker ${c.bold(result.name)} into ${result.out} in ${Math.round(total)} ms`);
+  lines.push(`packaged Worker ${c.bold(result.name)} into ${result.out} in ${formatMs(total)}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -75,8 +78,8 @@ export async function runPackage(
     if (budget === undefined)
       throw new UsageError(`--budget must be a size such as 150kb or 3mb, not ${options.budget}`);
   }
-  const tty = io.stdout.isTTY === true && !options.json;
-  const c = colorsFor(io.stdout);
+  const tty = reportStream(io).isTTY === true && !options.json;
+  const c = colorsFor(reportStream(io));
   const progress = (step: PackageStep) => {
     if (tty) io.err(`\r\u001b[2K${c.dim(`… ${STEP_LABELS[step]}`)}`);
   };
@@ -116,12 +119,12 @@ export async function runPackage(
     if (options.json) io.out(`${jsonReport(result.validation)}\n`);
     else {
       const texts = new Map(result.sources.map((s) => [s.file, s.text]));
-      io.out(`${formatReport(result.validation, texts, c)}\n`);
+      io.err(`${formatReport(result.validation, texts, c)}\n`);
     }
     return 1;
   }
   let deploy: { dryRun: boolean; code: number; output: string } | undefined;
-  if (!options.json) io.out(humanSummary(result, io));
+  if (!options.json) io.err(humanSummary(result, io));
   if (options.deploy || options.dryRun) {
     const args = [
       "deploy",
@@ -129,7 +132,7 @@ export async function runPackage(
       join(result.out, CONFIG_FILE),
       ...(options.dryRun ? ["--dry-run"] : []),
     ];
-    if (!options.json) io.out(c.dim(`$ wrangler ${args.join(" ")}\n`));
+    if (!options.json) io.err(c.dim(`$ wrangler ${args.join(" ")}\n`));
     const run = await runWrangler(args, options.json ? {} : { onOutput: io.err });
     deploy = { dryRun: options.dryRun === true, ...run };
     if (run.code !== 0) {

@@ -4,7 +4,7 @@ import { defaultCatalog } from "../catalog.ts";
 import { colorsFor } from "../color.ts";
 import { readFlowFiles } from "../files.ts";
 import { formatReport, jsonReport } from "../report.ts";
-import type { CommandIO } from "./io.ts";
+import { type CommandIO, reportStream } from "./io.ts";
 
 interface ValidateOptions {
   json?: boolean;
@@ -12,7 +12,7 @@ interface ValidateOptions {
 
 /**
  * `flows validate <files or dirs...> [--json]`: exit 0 when every flow is valid, 1 when any is invalid,
- * 2 on a usage error (thrown as UsageError).
+ * 2 on a usage error (thrown as UsageError). The report goes to stderr, the `--json` report to stdout.
  */
 export async function runValidate(
   paths: readonly string[],
@@ -24,7 +24,7 @@ export async function runValidate(
   if (options.json) io.out(`${jsonReport(result)}\n`);
   else {
     const texts = new Map(sources.map((s) => [s.file, s.text]));
-    io.out(`${formatReport(result, texts, colorsFor(io.stdout))}\n`);
+    io.err(`${formatReport(result, texts, colorsFor(reportStream(io)))}\n`);
   }
   return result.ok ? 0 : 1;
 }

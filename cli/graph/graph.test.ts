@@ -161,7 +161,8 @@ describe("flows graph", () => {
     );
     const invalid = await flowsInProcess(["graph", bad]);
     expect(invalid.code).toBe(1);
-    expect(invalid.stdout).toContain("error[FLOW_UNKNOWN_KIND]");
+    expect(invalid.stderr).toContain("error[FLOW_UNKNOWN_KIND]");
+    expect(invalid.stdout).toBe("");
 
     const missing = await flowsInProcess(["graph", join(tmp, "none.yaml")]);
     expect(missing.code).toBe(2);

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { flowGraph, toMermaid, toSvg } from "../../flows/graph/index.ts";
 import { createPlan } from "../../kernel/index.ts";
 import { colorsFor } from "../color.ts";
-import type { CommandIO } from "../commands/io.ts";
+import { type CommandIO, reportStream } from "../commands/io.ts";
 import { CliError, EXIT } from "../run/errors.ts";
 import { allKinds, invalidReport, loadFlow } from "../run/load.ts";
 
@@ -24,7 +24,7 @@ export async function graphCommand(file: string, options: GraphOptions, io: Comm
   }
   const flow = await loadFlow(file);
   if (!flow.ok) {
-    io.out(`${invalidReport(flow, false, colorsFor(io.stdout))}\n`);
+    io.err(`${invalidReport(flow, false, colorsFor(reportStream(io)))}\n`);
     return EXIT.invalid;
   }
   const graph = flowGraph(flow.document, createPlan(flow.document, { registry: allKinds() }));

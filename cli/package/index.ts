@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
 import { type FlowSource, type ValidationResult, validateFlows } from "../../flows/index.ts";
@@ -10,6 +10,7 @@ import { BUNDLE_FILE, CONFIG_FILE, ENTRY_FILE, FLOWS_FILE, renderConfig, wrangle
 import { entryModule, type ViewerMode } from "./entry.ts";
 import { PackageError } from "./errors.ts";
 import { formatBytes, PLAN_LIMITS, type Plan } from "./limits.ts";
+import { stage } from "./staging.ts";
 
 export interface PackageOptions {
   out: string;
@@ -122,34 +123,53 @@ export async function packageWorkers(
   const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, configOptions);
   const out = resolve(options.out);
   const written = [CONFIG_FILE, ENTRY_FILE, FLOWS_FILE];
-  try {
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, CONFIG_FILE), renderConfig(config, analysis, configOptions));
-    await writeFile(join(out, ENTRY_FILE), entryModule(analysis, options.viewer ?? "off"));
-    await writeFile(join(out, FLOWS_FILE), `${JSON.stringify(documents, null, 2)}\n`);
-  } catch (error) {
+  // Everything is written into a staging folder inside `out` and moved into place only when the package is
+  // complete: a failed bundle or budget leaves `out` as it was (nothing half-written).
+  const outDirError = (error: unknown): PackageError => {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown";
-    throw new PackageError(
+    return new PackageError(
       "PACKAGE_OUT_DIR",
       `cannot write the package into ${options.out} (${code}): choose a directory you can write with --out`,
       { out: options.out, cause: code },
     );
+  };
+  const staging = await stage(out).catch((error) => {
+    throw outDirError(error);
+  });
+  try {
+    await writeFile(join(staging.dir, CONFIG_FILE), renderConfig(config, analysis, configOptions));
+    await writeFile(join(staging.dir, ENTRY_FILE), entryModule(analysis, options.viewer ?? "off"));
+    await writeFile(join(staging.dir, FLOWS_FILE), `${JSON.stringify(documents, null, 2)}\n`);
+  } catch (error) {
+    await staging.discard();
+    throw outDirError(error);
   }
   timings.write = since(start);
 
   start = performance.now();
   options.onStep?.("bundle");
-  const sizes = await bundle(join(out, ENTRY_FILE), join(out, BUNDLE_FILE), options.minify ?? true);
-  written.push(BUNDLE_FILE);
-  timings.bundle = since(start);
   const budget = options.budget ?? PLAN_LIMITS[plan].gzipBytes;
-  if (sizes.gzip > budget) {
-    throw new PackageError(
-      "PACKAGE_BUDGET_EXCEEDED",
-      `the bundle is ${formatBytes(sizes.gzip)} gzipped, over the budget of ${formatBytes(budget)}: use fewer capabilities or flows per Worker, or raise --budget`,
-      { gzip: sizes.gzip, raw: sizes.raw, budget },
+  let sizes: Awaited<ReturnType<typeof bundle>>;
+  try {
+    sizes = await bundle(
+      join(staging.dir, ENTRY_FILE),
+      join(staging.dir, BUNDLE_FILE),
+      options.minify ?? true,
     );
+    if (sizes.gzip > budget) {
+      throw new PackageError(
+        "PACKAGE_BUDGET_EXCEEDED",
+        `the bundle is ${formatBytes(sizes.gzip)} gzipped, over the budget of ${formatBytes(budget)}: use fewer capabilities or flows per Worker, or raise --budget`,
+        { gzip: sizes.gzip, raw: sizes.raw, budget },
+      );
+    }
+    written.push(BUNDLE_FILE);
+    await staging.commit(written);
+  } catch (error) {
+    await staging.discard();
+    throw error;
   }
+  timings.bundle = since(start);
   return {
     ok: true,
     out,

@@ -180,16 +180,16 @@ describe("flows run", () => {
     expect(last.error.runId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("exits 1 with validate's diagnostics for an invalid flow, without running it", async () => {
+  it("exits 1 with validate's diagnostics (on stderr) for an invalid flow, without running it", async () => {
     const flow = file(
       "bad.yaml",
       "flows: 1\nid: bad\nversion: 1.0.0\ntriggers: []\nnodes:\n  - id: a\n    kind: transfrom\n",
     );
-    const { code, stdout } = await flowsInProcess(["run", flow]);
+    const { code, stdout, stderr } = await flowsInProcess(["run", flow]);
     expect(code).toBe(1);
-    expect(stdout).toContain("error[FLOW_UNKNOWN_KIND] node `a` has unknown kind `transfrom`");
-    expect(stdout).toContain(`--> ${flow}:7:11`);
-    expect(stdout).not.toContain("run.start");
+    expect(stderr).toContain("error[FLOW_UNKNOWN_KIND] node `a` has unknown kind `transfrom`");
+    expect(stderr).toContain(`--> ${flow}:7:11`);
+    expect(stdout).toBe("");
   });
 
   it("exits 2 with a coded error for a missing file, an unknown or missing trigger id, bad JSON input and a bad --timeout", async () => {

@@ -9,7 +9,7 @@ import {
   toEnvelope,
 } from "../../kernel/index.ts";
 import { colorsFor } from "../color.ts";
-import type { CommandIO } from "../commands/io.ts";
+import { type CommandIO, reportStream } from "../commands/io.ts";
 import { runBindings } from "./bindings.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { jsonLine, materialize, plainJson, prettyLine } from "./format.ts";
@@ -103,7 +103,10 @@ export async function runCommand(
   const c = colorsFor(io.stdout, proc.environment);
   const flow = await loadFlow(file);
   if (!flow.ok) {
-    io.out(`${invalidReport(flow, options.json === true, c)}\n`);
+    const json = options.json === true;
+    const report = `${invalidReport(flow, json, json ? c : colorsFor(reportStream(io), proc.environment))}\n`;
+    if (json) io.out(report);
+    else io.err(report);
     return EXIT.invalid;
   }
   const doc = flow.document;
@@ -126,10 +129,21 @@ export async function runCommand(
   // Listen before starting workerd, so that Ctrl-C during its start-up still releases it.
   const controller = new AbortController();
   let interrupted = false;
-  const stopListening = proc.onInterrupt(() => {
+  const stopInterrupt = proc.onInterrupt(() => {
     interrupted = true;
     controller.abort(new Error("interrupted (Ctrl-C)"));
   });
+  // Nobody reads the events any more (`flows run --json | head -3`): end the run as Ctrl-C would.
+  const onClosed = (): void => {
+    interrupted = true;
+    controller.abort(new Error("stdout was closed by its reader"));
+  };
+  if (io.closed?.aborted) onClosed();
+  io.closed?.addEventListener("abort", onClosed, { once: true });
+  const stopListening = (): void => {
+    stopInterrupt();
+    io.closed?.removeEventListener("abort", onClosed);
+  };
   let bindings: Awaited<ReturnType<typeof runBindings>>;
   try {
     bindings = await runBindings(doc, plan, { persist: options.persist, environment: proc.environment });
@@ -158,6 +172,7 @@ export async function runCommand(
       ...(deadlineMs === undefined ? {} : { deadlineMs }),
     });
     if (result.status !== "ok") {
+      if (io.closed?.aborted) return EXIT.interrupted;
       const envelope = toEnvelope(result.error, result.runId);
       if (options.json) io.out(jsonLine(envelope));
       else {

@@ -3,7 +3,6 @@ import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../..
 import { createPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
 import { hostError } from "./codes.ts";
-import { githubWebhookDocuments, webhookRegistry } from "./github.ts";
 
 export interface HttpRoute {
   flowId: string;
@@ -37,6 +36,16 @@ export interface FlowSet {
   readonly crons: readonly CronRoute[];
 }
 
+/**
+ * How GitHub triggers are served: the built-in webhook flows for a deployment's GitHub triggers, and the
+ * registry they are planned with (`GITHUB_TRIGGERS` of `./github.ts`). Injected, so that a Worker whose flows
+ * have no GitHub trigger does not bundle the webhook machinery (`hosts/workers/index.ts` passes it by default).
+ */
+export interface GithubTriggers {
+  documents(documents: readonly FlowDocument[]): FlowDocument[];
+  registry(registry: KindRegistry | undefined): KindRegistry;
+}
+
 /** Normalises a route for conflict checks: parameter names do not matter (`/a/:x` ≡ `/a/:y`). */
 const routeShape = (method: string, path: string): string => `${method} ${path.replace(/:[^/]+/g, ":")}`;
 
@@ -44,7 +53,11 @@ const routeShape = (method: string, path: string): string => `${method} ${path.r
  * Compiles validated flow documents into plans and trigger tables. Throws a FlowError for a conflict the
  * validator would have reported (two flows with one id or one route), so a worker never starts ambiguous.
  */
-export function createFlowSet(documents: readonly FlowDocument[], registry?: KindRegistry): FlowSet {
+export function createFlowSet(
+  documents: readonly FlowDocument[],
+  registry?: KindRegistry,
+  github?: GithubTriggers,
+): FlowSet {
   const docs = new Map<string, FlowDocument>();
   const plans = new Map<string, ExecutionPlan>();
   const http: HttpRoute[] = [];
@@ -52,9 +65,15 @@ export function createFlowSet(documents: readonly FlowDocument[], registry?: Kin
   const crons: CronRoute[] = [];
   const routes = new Map<string, string>();
   // GitHub triggers are served by instances of the built-in webhook flow: ordinary HTTP (and queue) routes.
-  const webhooks = githubWebhookDocuments(documents);
+  const hooked = documents.find((doc) => doc.triggers.some((t) => t.type === "github"));
+  if (hooked && !github) {
+    throw new TypeError(
+      `flow \`${hooked.id}\` has a GitHub trigger: pass \`github: GITHUB_TRIGGERS\` (hosts/workers/github.ts) to createWorker`,
+    );
+  }
+  const webhooks = github?.documents(documents) ?? [];
   const builtin = new Set(webhooks);
-  const hooksRegistry = webhooks.length > 0 ? webhookRegistry(registry) : undefined;
+  const hooksRegistry = webhooks.length > 0 ? github?.registry(registry) : undefined;
   for (const doc of [...documents, ...webhooks]) {
     if (docs.has(doc.id)) throw hostError("FLOW_CONFLICT", `two flows have the id \`${doc.id}\``);
     docs.set(doc.id, doc);

@@ -10,8 +10,11 @@ import { builtinFlowSources } from "../../flows/builtin/sources.ts";
 import type { FlowDocument, GithubTrigger } from "../../flows/ir/types.ts";
 import { validateFlows } from "../../flows/validate/index.ts";
 import { BUILTIN_KIND_SPECS } from "../../kernel/index.ts";
-import { createFlowSet } from "./flow-set.ts";
-import { githubEndpoints, githubWebhookDocuments } from "./github.ts";
+import { createFlowSet as createBaseFlowSet, type FlowSet } from "./flow-set.ts";
+import { GITHUB_TRIGGERS, githubEndpoints, githubWebhookDocuments } from "./github.ts";
+
+const createFlowSet = (documents: FlowDocument[]): FlowSet =>
+  createBaseFlowSet(documents, undefined, GITHUB_TRIGGERS);
 
 const catalog = Object.assign({}, BUILTIN_KIND_SPECS, ...CAPABILITY_CATALOGS);
 const WEBHOOK_FILES = [GITHUB_WEBHOOK_FLOW_FILE, GITHUB_WEBHOOK_QUEUE_FLOW_FILE];

@@ -13,6 +13,7 @@ import type { BindingDecl, FlowDocument, GithubTrigger, Json } from "../../flows
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { BUILTIN_KINDS, type KindRegistry } from "../../kernel/index.ts";
 import { hostError } from "./codes.ts";
+import type { GithubTriggers } from "./flow-set.ts";
 
 /**
  * `type: github` triggers, served as ordinary routes: for every webhook path of the deployed flows, the host adds
@@ -147,3 +148,9 @@ export function githubWebhookDocuments(documents: readonly FlowDocument[]): Flow
 export function webhookRegistry(registry: KindRegistry | undefined): KindRegistry {
   return Object.freeze({ ...BUILTIN_KINDS, ...QUEUES_KINDS, ...GITHUB_WEBHOOK_KINDS, ...registry });
 }
+
+/** GitHub triggers served by the built-in webhook flows: what `createWorker` takes as `github`. */
+export const GITHUB_TRIGGERS: GithubTriggers = Object.freeze({
+  documents: githubWebhookDocuments,
+  registry: webhookRegistry,
+});

@@ -6,6 +6,10 @@
  * export default createWorker(flows, { registry });
  */
 
+import type { FlowDocument } from "../../flows/ir/types.ts";
+import { GITHUB_TRIGGERS } from "./github.ts";
+import { createWorker as createBaseWorker, type FlowsWorker, type WorkerOptions } from "./worker.ts";
+
 export type { Bindings, HostOptions } from "./app.ts";
 export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export type { CronRoute, FlowSet, HttpRoute, QueueRoute } from "./flow-set.ts";
@@ -16,4 +20,13 @@ export { consoleSink, type LogSink } from "./run-log.ts";
 export type { RuntimeBindingOption } from "./runtime.ts";
 export type { CronTriggerEvent } from "./scheduled.ts";
 export { DEFAULT_HEARTBEAT_MS } from "./sse/stream.ts";
-export { createWorker, type FlowsWorker, type WorkerOptions } from "./worker.ts";
+export type { FlowsWorker, WorkerOptions } from "./worker.ts";
+
+/**
+ * `createWorker` of `./worker.ts`, serving GitHub triggers with the built-in webhook flows (`GITHUB_TRIGGERS`)
+ * unless `options.github` says otherwise. (The packaged entry imports `./worker.ts` itself, and the webhook flows
+ * only when a flow has a GitHub trigger.)
+ * @example export default createWorker(flows, { registry })
+ */
+export const createWorker = (documents: readonly FlowDocument[], options: WorkerOptions = {}): FlowsWorker =>
+  createBaseWorker(documents, { github: GITHUB_TRIGGERS, ...options });

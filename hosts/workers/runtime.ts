@@ -1,9 +1,10 @@
+// Not the capability's index: a Worker without Durable Object nodes bundles only the client of the ledger.
+import { RUNTIME_BINDING } from "../../capabilities/durable-objects/declaration.ts";
 import {
   durableJournal,
   durableLedger,
   isNamespace,
-  RUNTIME_BINDING,
-} from "../../capabilities/durable-objects/index.ts";
+} from "../../capabilities/durable-objects/runtime-client.ts";
 import type { RunJournal, RunOptions } from "../../kernel/index.ts";
 import type { Bindings } from "./app.ts";
 

@@ -2,7 +2,7 @@ import type { FlowDocument } from "../../flows/ir/types.ts";
 import type { KindRegistry, RunOptions, RunResult } from "../../kernel/index.ts";
 import { runFlow } from "../../kernel/index.ts";
 import { type Bindings, baseRunOptions, createFlowsApp, type HostOptions } from "./app.ts";
-import { createFlowSet, type FlowSet } from "./flow-set.ts";
+import { createFlowSet, type FlowSet, type GithubTriggers } from "./flow-set.ts";
 import { handleQueueBatch } from "./queue.ts";
 import { queueJournal, type RuntimeBindingOption, runtimeRunOptions } from "./runtime.ts";
 import { handleScheduled } from "./scheduled.ts";
@@ -10,6 +10,12 @@ import { handleScheduled } from "./scheduled.ts";
 export interface WorkerOptions extends HostOptions, RuntimeBindingOption {
   /** Node kinds (built-ins plus capabilities); the built-ins by default. */
   registry?: KindRegistry;
+  /**
+   * How GitHub triggers are served (`GITHUB_TRIGGERS` of `./github.ts`): given by default by `createWorker` of
+   * `hosts/workers/index.ts`; this module's `createWorker` has none, so a Worker without GitHub triggers does not
+   * bundle them (the packaged entry passes it only when a flow has one).
+   */
+  github?: GithubTriggers;
 }
 
 /** A Workers module plus the programmatic entry points. */
@@ -45,7 +51,7 @@ export function createWorker(
   documents: readonly FlowDocument[],
   userOptions: WorkerOptions = {},
 ): FlowsWorker {
-  const set = createFlowSet(documents, userOptions.registry);
+  const set = createFlowSet(documents, userOptions.registry, userOptions.github);
   const options: WorkerOptions = {
     ...userOptions,
     runOptions: (env) => ({ ...runtimeRunOptions(env, userOptions), ...userOptions.runOptions?.(env) }),
