@@ -1,6 +1,6 @@
 /**
  * Injected time: a clock (Workers freeze `Date.now()` during computation, and tests want control) and
- * timers, plus a cancellable sleep and duration parsing.
+ * timers, plus a cancellable sleep (and duration parsing, from flows/units).
  */
 
 /** Milliseconds since the epoch; `Date.now` by default. */
@@ -41,22 +41,5 @@ export function sleep(ms: number, signal?: AbortSignal, timers: Timers = systemT
   });
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const DURATION = /^([0-9]+)(ms|s|m|h)$/;
-
-/**
- * Parses `"250ms"`, `"5s"`, `"2m"`, `"1h"` into milliseconds; undefined for anything else.
- * @example parseDuration("5s") // 5000
- */
-export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text);
-  if (!match) return undefined;
-  return Number(match[1]) * UNIT_MS[match[2]!]!;
-}
-
-/** Formats milliseconds the way flows write durations (`1500` → `"1.5s"`), for messages. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${ms}ms`;
-  if (ms < 60_000) return `${+(ms / 1_000).toFixed(3)}s`;
-  return `${+(ms / 60_000).toFixed(3)}m`;
-}
+// Durations have one grammar, in flows/units/duration.ts; the kernel's surface re-exports it.
+export { formatDuration, parseDuration } from "../flows/units/duration.ts";

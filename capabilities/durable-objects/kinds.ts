@@ -1,3 +1,4 @@
+import { isJsonMediaType } from "../../flows/units/media-type.ts";
 import {
   createRegistry,
   FlowError,
@@ -170,7 +171,7 @@ export const doCallKind: NodeKind = {
     const request = callRequest(ctx);
     const response = await call(ctx, "do.call", () => stub.fetch(request));
     const text = await response.text();
-    const json = /^application\/(.+\+)?json\b/i.test(response.headers.get("content-type") ?? "");
+    const json = isJsonMediaType(response.headers.get("content-type"));
     let body: unknown = text;
     if (json && text !== "") {
       try {

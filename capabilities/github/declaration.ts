@@ -1,4 +1,5 @@
 import type { JsonSchema, KindCatalog, NodeKindSpec, PortSpec } from "../../flows/kinds/spec.ts";
+import { DURATION_PATTERN } from "../../flows/units/duration.ts";
 import type { CapabilityDeclaration } from "../declaration.ts";
 
 /**
@@ -44,7 +45,7 @@ export const GITHUB_DEFAULTS = Object.freeze({
 });
 
 const BINDING_NAME: JsonSchema = { type: "string", pattern: "^[A-Z][A-Z0-9_]*$" };
-const DURATION: JsonSchema = { type: "string", pattern: "^[0-9]+(ms|s|m|h)$" };
+const DURATION: JsonSchema = { type: "string", pattern: DURATION_PATTERN };
 
 /** Config every GitHub kind takes. */
 const SHARED_CONFIG: Record<string, JsonSchema> = {

@@ -1,3 +1,4 @@
+import { isJsonMediaType } from "../../flows/units/media-type.ts";
 import {
   createRegistry,
   FlowError,
@@ -124,8 +125,8 @@ async function readBody(ctx: NodeContext, response: Response, where: string): Pr
   const type = ctx.config.responseType as string | undefined;
   if (type === "stream") return response.body ?? emptyStream();
   if (type === "bytes") return new Uint8Array(await response.arrayBuffer());
-  const contentType = response.headers.get("content-type") ?? "";
-  const json = type === "json" || (type === undefined && /[/+]json\b/i.test(contentType));
+  const json =
+    type === "json" || (type === undefined && isJsonMediaType(response.headers.get("content-type")));
   const text = await response.text();
   if (!json) return text;
   if (text === "") return null;

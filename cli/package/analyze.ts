@@ -2,6 +2,7 @@ import type { CapabilityDeclaration } from "../../capabilities/declaration.ts";
 import { RUNTIME_CLASS, STATE_CLASS } from "../../capabilities/durable-objects/declaration.ts";
 import type { BindingDecl, FlowDocument, Json, NodeDecl, TriggerDecl } from "../../flows/ir/types.ts";
 import type { KindCatalog } from "../../flows/kinds/spec.ts";
+import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { resolveRetry } from "../../kernel/retry.ts";
 import { PackageError } from "./errors.ts";
 
@@ -163,7 +164,7 @@ export function analyzeFlows(
       if (trigger.type === "http")
         routes.push({ method: trigger.method, path: trigger.path, flowId: doc.id });
       if (trigger.type === "github") {
-        routes.push({ method: "POST", path: trigger.path ?? "/api/github/webhooks", flowId: doc.id });
+        routes.push({ method: "POST", path: trigger.path ?? DEFAULT_GITHUB_PATH, flowId: doc.id });
         runtime = true; // the built-in webhook flow de-duplicates deliveries in the FlowsRuntime ledger
       }
       if (trigger.type === "cron" && !crons.includes(trigger.schedule)) crons.push(trigger.schedule);

@@ -3,8 +3,7 @@ export { DEFAULT_GITHUB_PATH, routeKey } from "./rules/deployment.ts";
 export { MAP_KIND } from "./rules/kinds.ts";
 export { MAX_NODES } from "./rules/nodes.ts";
 export { RESPOND_KIND } from "./rules/output.ts";
-export { durationMs, LIMITS } from "./rules/policy.ts";
-export { DEFAULT_GITHUB_SECRET } from "./rules/triggers.ts";
+export { LIMITS } from "./rules/policy.ts";
 export { DETERMINISM_ORDER, nodeDeterminism, weaker } from "./summary.ts";
 export type {
   CompiledValidationError,

@@ -1,5 +1,7 @@
 import type { ValidationCode } from "../diagnostics/index.ts";
 import { parsePointer, toPointer } from "../load/pointer.ts";
+import { DURATION_PATTERN } from "../units/duration.ts";
+import { SIZE_PATTERN } from "../units/size.ts";
 import type { CompiledValidationError } from "./types.ts";
 import { closest, list, quote, typeName } from "./words.ts";
 
@@ -22,13 +24,13 @@ const PATTERNS: Record<string, string> = {
   "^[a-z][a-zA-Z0-9_]{0,63}$":
     "a lowercase letter, then letters, digits or '_' (at most 64 characters), e.g. `fetchUser`",
   "^[A-Z][A-Z0-9_]*$": "UPPER_SNAKE_CASE, e.g. `FLOW_KV`",
-  "^[0-9]+(ms|s|m|h)$": "a duration: digits and a unit (ms, s, m or h), e.g. `250ms`, `5s`, `2m`",
+  [DURATION_PATTERN]: "a duration: digits and a unit (ms, s, m or h), e.g. `250ms`, `5s`, `2m`",
   "^[a-z0-9][a-z0-9-]{0,62}$": "a queue name: lowercase letters, digits and '-', e.g. `orders`",
   "^/[^\\s?#]*$": "a path starting with `/`, without spaces, `?` or `#`, e.g. `/users/:id`",
   "^[0-9A-Za-z*,/?#-]+( +[0-9A-Za-z*,/?#-]+){4}$": "five cron fields separated by spaces, e.g. `*/5 * * * *`",
   "^(\\*|[a-z_]+(\\.([a-z_]+|\\*))?)$":
     "a GitHub event such as `issues`, `issues.opened`, `pull_request.*` or `*`",
-  "^[0-9]+(b|kb|mb)$": "a size such as `512kb` or `1mb`",
+  [SIZE_PATTERN]: "a size: a number and a unit (b, kb or mb; KiB, MiB), e.g. `512kb`, `1.5mb`",
   "^[a-z][a-zA-Z0-9_-]*(\\.[a-z][a-zA-Z0-9_-]*)*$": "a kind name such as `transform` or `http.fetch`",
   "^[A-Za-z_$][A-Za-z0-9_$]*$": "a JavaScript class name",
   "^[a-z][a-zA-Z0-9_]*$": "a lowercase letter, then letters, digits or '_'",

@@ -1,5 +1,7 @@
 /** Small helpers to write diagnostic messages. */
 
+import { editDistance } from "../units/levenshtein.ts";
+
 /** `name` in backticks. */
 export const quote = (name: string): string => `\`${name}\``;
 
@@ -27,20 +29,6 @@ export function typeName(value: unknown): string {
   return typeof value;
 }
 
-function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /**
  * The candidate closest to `name` (case-insensitive edit distance), if it is close enough to be a likely typo.
  * @example closest("transfrom", ["transform", "merge"]) // "transform"
@@ -51,7 +39,9 @@ export function closest(name: string, candidates: readonly string[]): string | u
   let bestDistance = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   for (const c of candidates) {
     if (c === name) continue;
-    const d = c.toLowerCase() === lower ? 0 : distance(lower, c.toLowerCase());
+    // Lengths further apart than the best distance so far cannot be closer: skip the work.
+    if (Math.abs(c.length - name.length) > bestDistance) continue;
+    const d = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
     if (d <= bestDistance) {
       best = c;
       bestDistance = d;

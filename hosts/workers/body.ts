@@ -1,3 +1,5 @@
+import { isJsonMediaType } from "../../flows/units/media-type.ts";
+import { parseSize } from "../../flows/units/size.ts";
 import type { FlowError } from "../../kernel/errors.ts";
 import { hostError } from "./codes.ts";
 
@@ -14,15 +16,14 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 const TEXT_TYPES = /^(text\/[a-z0-9.+-]+|application\/(x-www-form-urlencoded|xml|[a-z0-9.+-]+\+xml))$/;
 const BYTES_TYPES = /^application\/octet-stream$/;
-const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
 
-/** Parses `"1mb"`, `"512kb"`, `"100b"` or a plain number of bytes. */
+/** Bytes of a size in the one grammar of `flows/units/size.ts` (`"1.5mb"`, `"512kb"`, `"100"`), or a number. */
 export function parseByteSize(size: string | number): number {
   if (typeof size === "number") return size;
-  const match = /^([0-9]+)\s*(b|kb|mb)?$/i.exec(size.trim());
-  if (!match) throw new TypeError(`invalid size ${JSON.stringify(size)}: use e.g. "512kb" or "1mb"`);
-  const unit = (match[2] ?? "b").toLowerCase();
-  return Number(match[1]) * (unit === "mb" ? 1024 * 1024 : unit === "kb" ? 1024 : 1);
+  const bytes = parseSize(size);
+  if (bytes === undefined)
+    throw new TypeError(`invalid size ${JSON.stringify(size)}: use e.g. "512kb" or "1.5mb"`);
+  return bytes;
 }
 
 function tooLarge(limit: number): FlowError {
@@ -94,7 +95,7 @@ export async function readRequestBody(
   refuseDeclaredLength(request, limit);
   if (request.body === null) return { type: "empty", value: null };
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  const isJson = JSON_TYPE.test(mediaType);
+  const isJson = isJsonMediaType(mediaType);
   const isText = TEXT_TYPES.test(mediaType);
   const isBytes = BYTES_TYPES.test(mediaType);
   const bytes = await readLimited(request.body, limit, signal);

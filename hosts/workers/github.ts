@@ -1,14 +1,11 @@
-import {
-  DEFAULT_WEBHOOK_SECRET,
-  GITHUB_WEBHOOK_KINDS,
-  type WebhookRoute,
-} from "../../capabilities/github/webhook/index.ts";
+import { GITHUB_WEBHOOK_KINDS, type WebhookRoute } from "../../capabilities/github/webhook/index.ts";
 import { QUEUES_KINDS } from "../../capabilities/queues/kinds.ts";
 import {
   builtinFlowDocument,
   GITHUB_WEBHOOK_FLOW_FILE,
   GITHUB_WEBHOOK_QUEUE_FLOW_FILE,
 } from "../../flows/builtin/index.ts";
+import { DEFAULT_WEBHOOK_SECRET, triggerId } from "../../flows/ir/triggers.ts";
 import type { BindingDecl, FlowDocument, GithubTrigger, Json } from "../../flows/ir/types.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { BUILTIN_KINDS, type KindRegistry } from "../../kernel/index.ts";
@@ -31,9 +28,6 @@ export interface GithubEndpoint {
   queue?: { binding: string; decl: Extract<BindingDecl, { type: "queue" }> };
   routes: WebhookRoute[];
 }
-
-const triggerIdOf = (trigger: GithubTrigger, index: number, count: number): string =>
-  trigger.id ?? (count > 1 ? `github-${index}` : "github");
 
 function queueOf(doc: FlowDocument, trigger: GithubTrigger): GithubEndpoint["queue"] {
   if ((trigger.ack ?? "sync") !== "queue") return undefined;
@@ -65,7 +59,7 @@ export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpo
       const queue = queueOf(doc, trigger);
       const route: WebhookRoute = {
         flow: doc.id,
-        trigger: triggerIdOf(trigger, index, count),
+        trigger: triggerId(trigger, index, count),
         events: [...trigger.events],
       };
       const known = byPath.get(path);

@@ -1,4 +1,5 @@
 import type { KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
+import { editDistance } from "../../flows/units/levenshtein.ts";
 import { FlowError } from "../errors.ts";
 import type { KindRegistry, NodeKind } from "./types.ts";
 
@@ -37,7 +38,7 @@ export function lookupKind(registry: KindRegistry, name: string): NodeKind {
   if (kind) return kind;
   const known = closestFirst(name, Object.keys(registry));
   const hint =
-    known[0] !== undefined && distance(name, known[0]) <= 2 ? `; did you mean \`${known[0]}\`?` : ".";
+    known[0] !== undefined && editDistance(name, known[0]) <= 2 ? `; did you mean \`${known[0]}\`?` : ".";
   throw new FlowError(
     "UNKNOWN_KIND",
     `unknown node kind \`${name}\`${hint} Known kinds: ${known.join(", ")}.`,
@@ -57,21 +58,7 @@ export function catalogOf(registry: KindRegistry): KindCatalog {
 /** Names sorted by edit distance to `name`, then alphabetically. */
 export function closestFirst(name: string, names: readonly string[]): string[] {
   return names
-    .map((n) => ({ n, d: distance(name, n) }))
+    .map((n) => ({ n, d: editDistance(name, n) }))
     .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0))
     .map((x) => x.n);
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -1,11 +1,12 @@
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
+import { DURATION_PATTERN } from "../../flows/units/duration.ts";
 
 /**
  * Declarations of the built-in node kinds: the pure half that the validator, the packager and the docs read,
  * without pulling in any implementation. Implementations live beside this file (`kernel/kinds/<kind>.ts`).
  */
 
-const DURATION: JsonSchema = { type: "string", pattern: "^[0-9]+(ms|s|m|h)$" };
+const DURATION: JsonSchema = { type: "string", pattern: DURATION_PATTERN };
 const OUT = { out: {} } as const;
 const noConfig: JsonSchema = { type: "object", additionalProperties: false, properties: {} };
 

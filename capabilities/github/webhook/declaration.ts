@@ -15,7 +15,7 @@ export const KIND_GITHUB_WEBHOOK_COMPLETE = "github.webhook.complete";
 export const KIND_GITHUB_WEBHOOK_DISPATCH = "github.webhook.dispatch";
 
 /** The secret binding a webhook is verified with when the trigger names none. */
-export const DEFAULT_WEBHOOK_SECRET = "GITHUB_WEBHOOK_SECRET";
+export { DEFAULT_WEBHOOK_SECRET } from "../../../flows/ir/triggers.ts";
 /** The suffix of the optional second secret accepted during a rotation: `GITHUB_WEBHOOK_SECRET_PREVIOUS`. */
 export const PREVIOUS_SECRET_SUFFIX = "_PREVIOUS";
 /** GitHub caps webhook payloads at 25 MB. */

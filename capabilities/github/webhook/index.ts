@@ -16,7 +16,6 @@ export { GITHUB_WEBHOOK_KINDS } from "./kinds.ts";
 export { DEFAULT_DELIVERY_TTL_MS, deliveryKey } from "./ledger.ts";
 export {
   bodyText,
-  isJsonMediaType,
   missingWebhookHeaders,
   REQUIRED_WEBHOOK_HEADERS,
   verifyWebhookSignature,

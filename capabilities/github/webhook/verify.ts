@@ -1,4 +1,5 @@
 import { verifyWithFallback } from "@octokit/webhooks-methods";
+import { isJsonMediaType } from "../../../flows/units/media-type.ts";
 import { FlowError, type NodeContext, type NodeKind } from "../../../kernel/index.ts";
 import { capabilityError } from "../../codes.ts";
 import {
@@ -13,7 +14,6 @@ export const REQUIRED_WEBHOOK_HEADERS = Object.freeze(["x-github-event", "x-gith
 
 /** The only signature shape GitHub sends. The web build of webhooks-methods throws on anything without hex. */
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
-const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
 
 /** Header lookup in a plain record (the trigger's headers, lower-case names) or a Headers object. */
 export function headerOf(headers: unknown, name: string): string | undefined {
@@ -26,11 +26,6 @@ export function headerOf(headers: unknown, name: string): string | undefined {
 /** The required delivery headers that are missing or empty, in order. */
 export function missingWebhookHeaders(headers: unknown): string[] {
   return REQUIRED_WEBHOOK_HEADERS.filter((name) => !headerOf(headers, name));
-}
-
-/** True for `application/json` and `+json` types (parameters such as `charset` ignored). */
-export function isJsonMediaType(contentType: string | undefined): boolean {
-  return JSON_TYPE.test((contentType ?? "").split(";")[0]!.trim().toLowerCase());
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });

@@ -1,5 +1,6 @@
 import type { Duration, RetryPolicyDecl } from "../../ir/types.ts";
 import { childPointer } from "../../load/index.ts";
+import { parseDuration } from "../../units/duration.ts";
 import { type FlowCheck, nodeLabel } from "../context.ts";
 import { nodeEffect } from "../summary.ts";
 
@@ -11,17 +12,6 @@ export const LIMITS = {
   deadlineMs: 15 * 60_000,
 };
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-
-/**
- * Milliseconds of a duration such as `250ms`, `5s`, `2m`, `1h`; undefined when malformed.
- * @example durationMs("2m") // 120000
- */
-export function durationMs(text: Duration): number | undefined {
-  const m = /^([0-9]+)(ms|s|m|h)$/.exec(text);
-  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : undefined;
-}
-
 function checkDuration(
   check: FlowCheck,
   value: Duration | undefined,
@@ -31,7 +21,7 @@ function checkDuration(
   limit: string,
 ): void {
   if (value === undefined) return;
-  const ms = durationMs(value);
+  const ms = parseDuration(value);
   if (ms === undefined || ms <= limitMs) return;
   check.report("FLOW_TIMEOUT_TOO_LONG", pointer, `${what} is ${value}; the limit is ${limit} on Workers`, {
     hint: `use at most ${limit}, or split the work across runs (queue or cron triggers)`,

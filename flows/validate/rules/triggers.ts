@@ -1,18 +1,8 @@
-import type { BindingType, TriggerDecl } from "../../ir/types.ts";
+import { DEFAULT_WEBHOOK_SECRET, namedTriggers } from "../../ir/triggers.ts";
+import type { BindingType } from "../../ir/types.ts";
 import type { FlowCheck } from "../context.ts";
 import { checkCron } from "../cron.ts";
 import { quote } from "../words.ts";
-
-/** The secret binding a GitHub trigger reads when it names none. */
-export const DEFAULT_GITHUB_SECRET = "GITHUB_WEBHOOK_SECRET";
-
-/**
- * A trigger's id: its own, else `<type>` when it is the flow's only trigger of that type, else
- * `<type>-<index>` (its index in `triggers`), as the hosts name them.
- */
-export function triggerId(trigger: TriggerDecl, index: number, sameType: number): string {
-  return trigger.id ?? (sameType > 1 ? `${trigger.type}-${index}` : trigger.type);
-}
 
 /** Names of the bindings of one type. */
 export function bindingsOfType(check: FlowCheck, type: BindingType): string[] {
@@ -28,11 +18,8 @@ export function bindingsOfType(check: FlowCheck, type: BindingType): string[] {
 export function checkTriggers(check: FlowCheck): void {
   const seen = new Map<string, number>();
   const bindings = check.doc.bindings ?? {};
-  const counts = new Map<string, number>();
-  for (const t of check.doc.triggers) counts.set(t.type, (counts.get(t.type) ?? 0) + 1);
-  check.doc.triggers.forEach((trigger, i) => {
+  namedTriggers(check.doc).forEach(({ id, trigger }, i) => {
     const pointer = `/triggers/${i}`;
-    const id = triggerId(trigger, i, counts.get(trigger.type) ?? 1);
     const first = seen.get(id);
     if (first === undefined) seen.set(id, i);
     else {
@@ -58,7 +45,7 @@ export function checkTriggers(check: FlowCheck): void {
       }
     }
     if (trigger.type === "github") {
-      const name = trigger.secret ?? DEFAULT_GITHUB_SECRET;
+      const name = trigger.secret ?? DEFAULT_WEBHOOK_SECRET;
       const decl = Object.hasOwn(bindings, name) ? bindings[name] : undefined;
       const at = trigger.secret !== undefined ? `${pointer}/secret` : pointer;
       if (!decl) {
