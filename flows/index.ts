@@ -24,7 +24,6 @@ export { IR_VERSION } from "./ir/types.ts";
 export type { JsonSchema, KindCatalog, NodeKindSpec, PortSpec } from "./kinds/spec.ts";
 export { outputPorts } from "./kinds/spec.ts";
 export { type LoadedSource, type LocateOptions, loadFlowSource } from "./load/index.ts";
-export { LIMITS } from "./validate/index.ts";
 export type {
   CompiledValidationError,
   CompiledValidator,
@@ -33,4 +32,4 @@ export type {
   ValidateOptions,
   ValidationResult,
 } from "./validate/index.ts";
-export { validateFlows } from "./validate/index.ts";
+export { LIMITS, validateFlows } from "./validate/index.ts";
