@@ -78,6 +78,19 @@ describe("flows package workers (command)", () => {
     expect(bundle).not.toContain("github-webhook");
   });
 
+  it("bundles the run viewer only with --viewer", async () => {
+    const off = join(temp, "viewer-off");
+    const on = join(temp, "viewer-on");
+    expect(await runPackage(["examples/s3_workers_echo"], { out: off, json: true }, capture())).toBe(0);
+    expect(
+      await runPackage(["examples/s3_workers_echo"], { out: on, json: true, viewer: true }, capture()),
+    ).toBe(0);
+    expect(readFileSync(join(off, "entry.js"), "utf8")).not.toContain("RUN_VIEWER");
+    // The page's script follows a run with an EventSource: only the viewer has one.
+    expect(readFileSync(join(off, "worker.js"), "utf8").includes("EventSource")).toBe(false);
+    expect(readFileSync(join(on, "worker.js"), "utf8").includes("EventSource")).toBe(true);
+  });
+
   it("shows progress and colour only on a terminal", async () => {
     const io = capture(true);
     const previous = process.env.NO_COLOR;

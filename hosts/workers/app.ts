@@ -23,8 +23,7 @@ import { httpTriggerEvent } from "./http-trigger.ts";
 import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { sseRunStream } from "./sse/stream.ts";
-import { RunRecorder } from "./viewer/recorder.ts";
-import { registerViewer } from "./viewer/routes.ts";
+import type { RunViewer } from "./viewer/index.ts";
 
 /** The Workers `env` (bindings, vars, secrets). Any object type: a user's `Env` interface fits. */
 export type Bindings = object;
@@ -42,6 +41,12 @@ export interface HostOptions {
    * development: it costs an event hub per run); by default only the viewer's own runs are recorded.
    */
   viewer?: boolean | { recordAll?: boolean };
+  /**
+   * The viewer itself (`RUN_VIEWER` of `./viewer/index.ts`), injected so that a Worker with the viewer off does not
+   * bundle it: `createWorker` of `hosts/workers/index.ts` passes it, the packaged entry only with `--viewer`.
+   * Without it there is no viewer (asking for one with `viewer` is then a TypeError).
+   */
+  runViewer?: RunViewer;
   /** Extra run options for every run (clock, fetch, journal…), e.g. for tests. */
   runOptions?: (bindings: Bindings) => Partial<RunOptions>;
 }
@@ -171,14 +176,19 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     );
   }
 
-  const recorder = options.viewer === false ? undefined : new RunRecorder();
-  const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
-  if (recorder) {
-    registerViewer(app, set, recorder, (bindings, runId) => ({
-      ...baseRunOptions(set, bindings, options),
-      runId,
-    }));
+  if (options.viewer !== undefined && options.viewer !== false && !options.runViewer) {
+    throw new TypeError(
+      "`viewer` asks for the run viewer: pass `runViewer: RUN_VIEWER` (hosts/workers/viewer)",
+    );
   }
+  const recorder =
+    options.viewer === false
+      ? undefined
+      : options.runViewer?.mount(app, set, (bindings, runId) => ({
+          ...baseRunOptions(set, bindings, options),
+          runId,
+        }));
+  const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
 
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;

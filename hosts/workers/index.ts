@@ -8,6 +8,7 @@
 
 import type { FlowDocument } from "../../flows/ir/types.ts";
 import { GITHUB_TRIGGERS } from "./github.ts";
+import { RUN_VIEWER } from "./viewer/index.ts";
 import { createWorker as createBaseWorker, type FlowsWorker, type WorkerOptions } from "./worker.ts";
 
 export type { Bindings, HostOptions } from "./app.ts";
@@ -23,10 +24,10 @@ export { DEFAULT_HEARTBEAT_MS } from "./sse/stream.ts";
 export type { FlowsWorker, WorkerOptions } from "./worker.ts";
 
 /**
- * `createWorker` of `./worker.ts`, serving GitHub triggers with the built-in webhook flows (`GITHUB_TRIGGERS`)
- * unless `options.github` says otherwise. (The packaged entry imports `./worker.ts` itself, and the webhook flows
- * only when a flow has a GitHub trigger.)
+ * `createWorker` of `./worker.ts`, serving GitHub triggers with the built-in webhook flows (`GITHUB_TRIGGERS`) and
+ * the run viewer (`RUN_VIEWER`) unless `options` say otherwise. (The packaged entry imports `./worker.ts` itself,
+ * the webhook flows only when a flow has a GitHub trigger and the viewer only when it is on.)
  * @example export default createWorker(flows, { registry })
  */
 export const createWorker = (documents: readonly FlowDocument[], options: WorkerOptions = {}): FlowsWorker =>
-  createBaseWorker(documents, { github: GITHUB_TRIGGERS, ...options });
+  createBaseWorker(documents, { github: GITHUB_TRIGGERS, runViewer: RUN_VIEWER, ...options });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../../flows/ir/types.ts";
-import { createWorker } from "../worker.ts";
+import { createWorker } from "../index.ts";
 
 // The run viewer's page and API inside workerd: flows and graphs, runs started from the page and followed over
 // SSE, runs followed by id, errors as envelopes, and the switch that turns it off.

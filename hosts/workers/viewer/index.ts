@@ -1,0 +1,27 @@
+import type { Hono } from "hono";
+import type { RunOptions } from "../../../kernel/index.ts";
+import type { FlowSet } from "../flow-set.ts";
+import { RunRecorder } from "./recorder.ts";
+import { registerViewer } from "./routes.ts";
+
+/**
+ * The run viewer, as the host mounts it: its page and API on the app, and the recorder of the runs it follows.
+ * Injected (`HostOptions.runViewer`), so that a Worker with the viewer off does not bundle the page.
+ */
+export interface RunViewer {
+  mount(
+    // biome-ignore lint/suspicious/noExplicitAny: mounted on the host's app whatever its env type.
+    app: Hono<any>,
+    set: FlowSet,
+    runOptions: (bindings: object, runId: string) => RunOptions,
+  ): RunRecorder;
+}
+
+/** The run viewer at `/_flows/` (see `./routes.ts`): what `createWorker` takes as `runViewer`. */
+export const RUN_VIEWER: RunViewer = Object.freeze({
+  mount: (app, set, runOptions) => {
+    const recorder = new RunRecorder();
+    registerViewer(app, set, recorder, runOptions);
+    return recorder;
+  },
+} satisfies RunViewer);
