@@ -164,6 +164,38 @@ describe("the generated configuration", () => {
     );
   });
 
+  it("generates the consumer, with a dead-letter queue, for a folder whose only flow is an `ack: queue` GitHub trigger", async () => {
+    const dir = join(temp, "github-queue-flows");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "on-issue.yaml"),
+      [
+        "flows: 1",
+        "id: on-issue",
+        "version: 1.0.0",
+        "bindings:",
+        "  GITHUB_WEBHOOK_SECRET: { type: secret }",
+        "  GH_EVENTS: { type: queue, queue: gh-events }",
+        "triggers:",
+        "  - { type: github, events: [issues.opened], ack: queue, queue: GH_EVENTS }",
+        "nodes:",
+        "  - { id: seen, kind: transform, inputs: { value: '${{ trigger.deliveryId }}' } }",
+        "",
+      ].join("\n"),
+    );
+    const out = join(temp, "github-queue");
+    const result = await packageWorkers([dir], { out });
+    expect(result.ok).toBe(true);
+    const config = parseJsonc(readFileSync(join(out, "wrangler.jsonc"), "utf8"));
+    expect(config.queues).toEqual({
+      producers: [{ binding: "GH_EVENTS", queue: "gh-events" }],
+      consumers: [{ queue: "gh-events", dead_letter_queue: "gh-events-dlq" }],
+    });
+    expect(config.durable_objects).toEqual({
+      bindings: [{ name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" }],
+    });
+  });
+
   it("leaves the FlowsRuntime object out when no flow has a queue trigger or an idempotency key", () => {
     const analysis = analyzeFlows([flow({ id: "a" })], catalog, CAPABILITY_DECLARATIONS);
     const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { name: "a", files: [] });
