@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
 import type { FlowDocument } from "../../flows/ir/types.ts";
+import { GITHUB_QUEUE_FLOWS } from "../../hosts/workers/fixtures/github-queue/flows.ts";
 import { defaultCatalog } from "../catalog.ts";
 import { analyzeFlows, countSubrequests, staticLength } from "./analyze.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, renderConfig, wranglerConfig } from "./config.ts";
@@ -194,6 +195,20 @@ describe("the generated configuration", () => {
     expect(config.durable_objects).toEqual({
       bindings: [{ name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" }],
     });
+  });
+
+  it("the ack: queue end-to-end worker's config consumes its queues as the packager would (plus its test speed-ups)", () => {
+    const analysis = analyzeFlows(GITHUB_QUEUE_FLOWS, catalog, CAPABILITY_DECLARATIONS);
+    const generated = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { name: "x", files: [] });
+    const fixture = parseJsonc(
+      readFileSync(
+        new URL("../../hosts/workers/fixtures/github-queue/wrangler.jsonc", import.meta.url),
+        "utf8",
+      ),
+    );
+    const queues = fixture.queues as { consumers: Record<string, unknown>[] };
+    const consumers = queues.consumers.map(({ max_retries: _r, max_batch_timeout: _t, ...rest }) => rest);
+    expect({ ...queues, consumers }).toEqual(generated.queues);
   });
 
   it("leaves the FlowsRuntime object out when no flow has a queue trigger or an idempotency key", () => {
