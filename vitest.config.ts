@@ -13,7 +13,24 @@ export default defineConfig({
             miniflare: { bindings: { GITHUB_WEBHOOK_SECRET: "flows-test-webhook-secret" } },
           }),
         ],
-        test: { name: "workers", include: ["**/*.workers.test.ts"], exclude: ["**/node_modules/**"] },
+        test: {
+          name: "workers",
+          include: ["**/*.workers.test.ts"],
+          exclude: ["**/node_modules/**", "hosts/workers/fixtures/github-queue/**"],
+        },
+      },
+      {
+        // A worker of its own (its wrangler config is the consumer of its queue): GitHub `ack: queue` end to end.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./hosts/workers/fixtures/github-queue/wrangler.jsonc" },
+            miniflare: { bindings: { GITHUB_WEBHOOK_SECRET: "flows-test-webhook-secret" } },
+          }),
+        ],
+        test: {
+          name: "workers-github-queue",
+          include: ["hosts/workers/fixtures/github-queue/*.workers.test.ts"],
+        },
       },
       {
         test: {

@@ -21,7 +21,7 @@ export interface RunJournal {
 
 /**
  * The deterministic key of one step: the node's path (its id, prefixed by enclosing subflow calls, e.g.
- * `call#1/fetch`) and its occurrence (1 for a graph node; item index + 1 for a map template).
+ * `call#1/child#1/fetch`) and its occurrence (1 for a graph node; item index + 1 for a map template).
  * @example stepKey("fetch", 1) // "fetch#1"
  */
 export function stepKey(path: string, occurrence: number): string {

@@ -13,7 +13,11 @@ import { StepFailed, type StepSuccess, streamPorts } from "./step.ts";
 export type ClaimResult =
   | { state: "new" }
   | { state: "done"; result: Record<string, unknown> }
-  | { state: "pending" };
+  | {
+      state: "pending";
+      /** Set when the holder handed the effect off to later work (`defer` of the durable ledger): a queue message. */
+      deferred?: true;
+    };
 
 export interface IdempotencyLedger {
   /**

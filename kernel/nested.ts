@@ -81,12 +81,29 @@ const unwrapFailure = (error: unknown): never => {
   throw error instanceof StepFailed ? error.error : error;
 };
 
+/** Subflow calls made so far by each node attempt, per flow id. */
+const subflowCalls = new WeakMap<NodeCtx, Map<string, number>>();
+
+/**
+ * The journal key prefix of a subflow call: `<caller step>/<flow id>#<n>/`, n counting the caller's calls of that
+ * flow, so that the steps of two subflows called by one node (a webhook routed to several flows) never share a
+ * key, and a resumed run finds each one's own steps.
+ */
+function subflowKeyPrefix(caller: NodeCtx, flowId: string): string {
+  const calls = subflowCalls.get(caller) ?? new Map<string, number>();
+  subflowCalls.set(caller, calls);
+  const n = (calls.get(flowId) ?? 0) + 1;
+  calls.set(flowId, n);
+  return `${stepKey(`${caller.stepKey}/${flowId}`, n)}/`;
+}
+
 /**
  * Runs another flow of the deployment with `input` as its trigger, under the calling node's signal.
  * A call of a pure, deterministic flow is memoised on flow id + input (keyed only once the flow is called a second
  * time in the run: most subflows are called once, and keying serialises the whole input, e.g. a webhook payload).
  */
 export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
+  const keyPrefix = subflowKeyPrefix(caller, flowId);
   const plan = run.config.subflows?.(flowId);
   if (!plan) {
     return Promise.reject(
@@ -120,7 +137,7 @@ export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unk
       signal: caller.signal,
       deadlineMs: undefined,
       hub: undefined,
-      keyPrefix: `${caller.stepKey}/`,
+      keyPrefix,
       depth: run.config.depth + 1,
       onOutput: undefined,
     });

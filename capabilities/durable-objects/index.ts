@@ -27,6 +27,7 @@ export { DO_KINDS, type StateStub } from "./kinds.ts";
 export { type Migrations, migrate } from "./migrations.ts";
 export {
   DEFAULT_SHARDS,
+  type DurableLedger,
   durableJournal,
   durableLedger,
   isNamespace,

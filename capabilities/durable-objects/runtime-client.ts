@@ -13,6 +13,7 @@ export interface RuntimeStub {
   claim(key: string, ttlMs: number, leaseMs?: number): Promise<ClaimResult>;
   complete(key: string, result: Record<string, unknown>): Promise<void>;
   release(key: string): Promise<void>;
+  defer(key: string): Promise<void>;
 }
 
 /** What the adapters need of a Durable Object namespace. */
@@ -60,21 +61,24 @@ export function durableJournal(
   };
 }
 
+/** The ledger in FlowsRuntime: the kernel's operations, plus `defer` (hand a claim off to a queue message). */
+export interface DurableLedger extends IdempotencyLedger {
+  defer(key: string): Promise<void>;
+}
+
 /**
  * The idempotency ledger in FlowsRuntime: each key lives in the object of its shard
  * (`ledger:<n>`), where claims are atomic.
  * @example runFlow(plan, { ledger: durableLedger(env.FLOWS_RUNTIME) })
  */
-export function durableLedger(
-  namespace: RuntimeNamespace,
-  options: { shards?: number } = {},
-): IdempotencyLedger {
+export function durableLedger(namespace: RuntimeNamespace, options: { shards?: number } = {}): DurableLedger {
   const shards = options.shards ?? DEFAULT_SHARDS;
   const stub = (key: string): RuntimeStub => stubFor(namespace, `ledger:${shardOf(key, shards)}`);
   return {
     claim: (key, ttlMs, leaseMs) => stub(key).claim(key, ttlMs, leaseMs),
     complete: (key, result) => stub(key).complete(key, result),
     release: (key) => stub(key).release(key),
+    defer: (key) => stub(key).defer(key),
   };
 }
 

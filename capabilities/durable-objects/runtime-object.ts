@@ -82,7 +82,7 @@ export class FlowsRuntime extends DurableObject {
     if (row && row.expires_at > now) {
       if (row.state === "done")
         return { state: "done", result: decodeValue(row.result ?? "{}") as Record<string, unknown> };
-      return { state: "pending" };
+      return row.state === "deferred" ? { state: "pending", deferred: true } : { state: "pending" };
     }
     const expiresAt = now + leaseMs;
     sql.exec(
@@ -110,7 +110,23 @@ export class FlowsRuntime extends DurableObject {
     await armAlarm(this.ctx.storage, expiresAt, this.#alarm);
   }
 
-  /** Gives up a pending claim (a done key stays done). */
+  /**
+   * Hands a pending claim off to later work (a queue message that will `complete` it): the key stays held, now
+   * for the ttl given to `claim` instead of its lease, and `claim` answers `{ state: "pending", deferred: true }`.
+   * `release` no longer frees it. A key that is not pending (already done, or gone) is left as it is.
+   */
+  async defer(key: string): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const row = sql
+      .exec<{ ttl_ms: number }>("SELECT ttl_ms FROM ledger WHERE key = ? AND state = 'pending'", key)
+      .toArray()[0];
+    if (!row) return;
+    const expiresAt = Date.now() + row.ttl_ms;
+    sql.exec("UPDATE ledger SET state = 'deferred', expires_at = ? WHERE key = ?", expiresAt, key);
+    await armAlarm(this.ctx.storage, expiresAt, this.#alarm);
+  }
+
+  /** Gives up a pending claim (a done or deferred key stays). */
   release(key: string): void {
     this.ctx.storage.sql.exec("DELETE FROM ledger WHERE key = ? AND state = 'pending'", key);
   }

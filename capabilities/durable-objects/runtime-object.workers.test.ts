@@ -83,6 +83,21 @@ describe("FlowsRuntime: idempotency ledger", () => {
     expect(await ledger.claim(key, 20)).toEqual({ state: "new" });
   });
 
+  it("keeps a deferred claim held for its ttl, not its lease: pending and deferred until completed", async () => {
+    const ledger = durableLedger(ns);
+    const key = `k:${unique()}`;
+    expect(await ledger.claim(key, 60_000, 10)).toEqual({ state: "new" });
+    await ledger.defer(key);
+    await wait(15);
+    expect(await ledger.claim(key, 60_000, 10)).toEqual({ state: "pending", deferred: true });
+    await ledger.release(key);
+    expect(await ledger.claim(key, 60_000, 10)).toEqual({ state: "pending", deferred: true });
+    await ledger.complete(key, { out: 2 });
+    expect(await ledger.claim(key, 60_000, 10)).toEqual({ state: "done", result: { out: 2 } });
+    await ledger.defer(key); // a done key stays done (a consumer may finish before the producer defers)
+    expect(await ledger.claim(key, 60_000, 10)).toEqual({ state: "done", result: { out: 2 } });
+  });
+
   it("gives exactly one `new` among 40 concurrent claims of one key", async () => {
     const ledger = durableLedger(ns);
     const key = `k:${unique()}`;

@@ -175,6 +175,41 @@ export function githubConformance(name: string, makeKv: () => KVNamespace): void
       ]);
     });
 
+    it("an installation token GitHub could not give (no response, 5xx) is a retriable GITHUB_REQUEST_FAILED saying so, not a refusal", async () => {
+      const { gh, fail, sleeps } = await setup();
+      gh.on("POST /app/installations/{id}/access_tokens", () => {
+        throw new TypeError("Network connection lost.");
+      });
+      const offline = nextInstallation();
+      const unreachable = await fail("github.comment", { ...issue, installationId: offline, body: "x" });
+      expect(unreachable.code).toBe("GITHUB_REQUEST_FAILED");
+      expect(unreachable.message).toBe(
+        `GitHub could not be reached for an installation token for installation ${offline} of App 42: no response`,
+      );
+      expect(unreachable.retriable).toBe(true);
+      expect(unreachable.details).toEqual({
+        method: "POST",
+        route: "/app/installations/{installation_id}/access_tokens",
+        installationId: String(offline),
+      });
+      expect(sleeps).toEqual([1_000, 2_000, 4_000]); // the token request is retried inside the node first
+      gh.on("POST /app/installations/{id}/access_tokens", () =>
+        jsonResponse(503, { message: "Unavailable" }),
+      );
+      const down = nextInstallation();
+      const failed = await fail(
+        "github.comment",
+        { ...issue, installationId: down, body: "x" },
+        { maxRetries: 0 },
+      );
+      expect(failed.code).toBe("GITHUB_REQUEST_FAILED");
+      expect(failed.message).toBe(
+        `GitHub answered 503 to a request for an installation token for installation ${down} of App 42`,
+      );
+      expect(failed.retriable).toBe(true);
+      expect(gh.lines().filter((l) => l.includes("/comments"))).toEqual([]);
+    });
+
     it("auth failures are GITHUB_AUTH_FAILED and never show a key, a JWT or a token", async () => {
       const { gh, env, fail } = await setup();
       const keyBody = String(env.GITHUB_PRIVATE_KEY).split("\n")[1]!;

@@ -3,6 +3,7 @@ import { RUNTIME_CLASS, STATE_CLASS } from "../../capabilities/durable-objects/d
 import type { BindingDecl, FlowDocument, Json, NodeDecl, TriggerDecl } from "../../flows/ir/types.ts";
 import type { KindCatalog } from "../../flows/kinds/spec.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
+import { githubWebhookDocuments } from "../../hosts/workers/github.ts";
 import { resolveRetry } from "../../kernel/retry.ts";
 import { PackageError } from "./errors.ts";
 
@@ -14,7 +15,7 @@ export interface FlowsAnalysis {
   capabilities: CapabilityDeclaration[];
   /** The bindings of all flows, merged by name (one declaration per name). */
   bindings: Record<string, BindingDecl>;
-  /** Every trigger of every flow. */
+  /** Every trigger of every flow, and the queue triggers of the consumers the host adds for `ack: queue` GitHub triggers. */
   triggers: TriggerDecl[];
   /** True when the host will use the FlowsRuntime object: a queue trigger, or a node with an idempotency key. */
   runtime: boolean;
@@ -170,6 +171,10 @@ export function analyzeFlows(
       if (trigger.type === "cron" && !crons.includes(trigger.schedule)) crons.push(trigger.schedule);
       if (trigger.type === "queue") runtime = true;
     }
+  }
+  // The host consumes the queue of an `ack: queue` GitHub trigger with a built-in flow: the Worker needs that consumer.
+  for (const doc of githubWebhookDocuments(documents)) {
+    for (const trigger of doc.triggers) if (trigger.type === "queue") triggers.push(trigger);
   }
   const objectClasses = new Set<string>(runtime ? [RUNTIME_CLASS] : []);
   for (const [name, decl] of Object.entries(bindings)) {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
 import type { FlowDocument } from "../../flows/ir/types.ts";
+import { GITHUB_QUEUE_FLOWS } from "../../hosts/workers/fixtures/github-queue/flows.ts";
 import { defaultCatalog } from "../catalog.ts";
 import { analyzeFlows, countSubrequests, staticLength } from "./analyze.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, renderConfig, wranglerConfig } from "./config.ts";
@@ -162,6 +163,52 @@ describe("the generated configuration", () => {
     expect(entry).toContain(
       'export { FlowsRuntime, FlowsState } from "flows-runtime/capabilities/durable-objects/objects";',
     );
+  });
+
+  it("generates the consumer, with a dead-letter queue, for a folder whose only flow is an `ack: queue` GitHub trigger", async () => {
+    const dir = join(temp, "github-queue-flows");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "on-issue.yaml"),
+      [
+        "flows: 1",
+        "id: on-issue",
+        "version: 1.0.0",
+        "bindings:",
+        "  GITHUB_WEBHOOK_SECRET: { type: secret }",
+        "  GH_EVENTS: { type: queue, queue: gh-events }",
+        "triggers:",
+        "  - { type: github, events: [issues.opened], ack: queue, queue: GH_EVENTS }",
+        "nodes:",
+        "  - { id: seen, kind: transform, inputs: { value: '${{ trigger.deliveryId }}' } }",
+        "",
+      ].join("\n"),
+    );
+    const out = join(temp, "github-queue");
+    const result = await packageWorkers([dir], { out });
+    expect(result.ok).toBe(true);
+    const config = parseJsonc(readFileSync(join(out, "wrangler.jsonc"), "utf8"));
+    expect(config.queues).toEqual({
+      producers: [{ binding: "GH_EVENTS", queue: "gh-events" }],
+      consumers: [{ queue: "gh-events", dead_letter_queue: "gh-events-dlq" }],
+    });
+    expect(config.durable_objects).toEqual({
+      bindings: [{ name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" }],
+    });
+  });
+
+  it("the ack: queue end-to-end worker's config consumes its queues as the packager would (plus its test speed-ups)", () => {
+    const analysis = analyzeFlows(GITHUB_QUEUE_FLOWS, catalog, CAPABILITY_DECLARATIONS);
+    const generated = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { name: "x", files: [] });
+    const fixture = parseJsonc(
+      readFileSync(
+        new URL("../../hosts/workers/fixtures/github-queue/wrangler.jsonc", import.meta.url),
+        "utf8",
+      ),
+    );
+    const queues = fixture.queues as { consumers: Record<string, unknown>[] };
+    const consumers = queues.consumers.map(({ max_retries: _r, max_batch_timeout: _t, ...rest }) => rest);
+    expect({ ...queues, consumers }).toEqual(generated.queues);
   });
 
   it("leaves the FlowsRuntime object out when no flow has a queue trigger or an idempotency key", () => {

@@ -79,7 +79,8 @@ describe("the built-in GitHub webhook flows", () => {
     expect(hooks!.bindings?.ACK).toEqual({ type: "var", value: "queue" });
     expect(hooks!.nodes.find((n) => n.id === "verify")?.config).toEqual({ secret: "HOOK_SECRET" });
     expect(hooks!.nodes.find((n) => n.id === "enqueue")?.config).toEqual({ binding: "HOOKS" });
-    expect(consumer!.triggers).toEqual([{ type: "queue", queue: "hooks" }]);
+    expect(consumer!.triggers).toEqual([{ type: "queue", queue: "hooks", deadLetterQueue: "hooks-dlq" }]);
+    expect(Object.keys(consumer!.bindings ?? {}).sort()).toEqual(["FLOWS_RUNTIME", "HOOKS"]);
     expect(main!.triggers).toEqual([expect.objectContaining({ path: "/api/github/webhooks" })]);
   });
 });

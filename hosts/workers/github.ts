@@ -6,7 +6,7 @@ import {
   GITHUB_WEBHOOK_QUEUE_FLOW_FILE,
 } from "../../flows/builtin/index.ts";
 import { DEFAULT_WEBHOOK_SECRET, triggerId } from "../../flows/ir/triggers.ts";
-import type { BindingDecl, FlowDocument, GithubTrigger, Json } from "../../flows/ir/types.ts";
+import type { BindingDecl, FlowDocument, GithubTrigger, Json, QueueTrigger } from "../../flows/ir/types.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { BUILTIN_KINDS, type KindRegistry } from "../../kernel/index.ts";
 import { hostError } from "./codes.ts";
@@ -81,6 +81,16 @@ export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpo
   return [...byPath.values()].map(({ owner: _, ...endpoint }) => endpoint);
 }
 
+/**
+ * The queue trigger of the consumer of an `ack: queue` webhook queue: a message that keeps failing is
+ * dead-lettered to `<queue>-dlq` (its body holds the delivery id) instead of being dropped after its retries.
+ * The packager writes the matching `[[queues.consumers]]` entry from it.
+ * @example webhookConsumerTrigger("gh-events") // { type: "queue", queue: "gh-events", deadLetterQueue: "gh-events-dlq" }
+ */
+export function webhookConsumerTrigger(queue: string): QueueTrigger {
+  return { type: "queue", queue, deadLetterQueue: `${queue}-dlq` };
+}
+
 type Node = FlowDocument["nodes"][number];
 const nodeOf = (doc: FlowDocument, id: string): Node => {
   const node = doc.nodes.find((n) => n.id === id);
@@ -107,8 +117,9 @@ function instantiate(endpoint: GithubEndpoint, id: string): FlowDocument[] {
     nodeOf(doc, "enqueue").config = { binding: endpoint.queue.binding };
     const consumer = builtinFlowDocument(GITHUB_WEBHOOK_QUEUE_FLOW_FILE);
     consumer.id = `${id}-queue`;
-    consumer.bindings = { [endpoint.queue.binding]: endpoint.queue.decl };
-    consumer.triggers = [{ type: "queue", queue: endpoint.queue.decl.queue }];
+    const { GITHUB_WEBHOOK_QUEUE: _, ...consumerBindings } = consumer.bindings ?? {};
+    consumer.bindings = { ...consumerBindings, [endpoint.queue.binding]: endpoint.queue.decl };
+    consumer.triggers = [webhookConsumerTrigger(endpoint.queue.decl.queue)];
     out.push(consumer);
   } else {
     // The enqueue node never runs in sync mode (its `when` is false); it still needs a queue binding to plan.

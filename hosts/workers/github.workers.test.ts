@@ -384,9 +384,11 @@ describe("fast acknowledgement through a queue", () => {
     });
     expect(ran.some((r) => r.deliveryId === id)).toBe(false);
     expect(sent).toHaveLength(1);
-    // A redelivery is acknowledged, not queued again.
+    // A redelivery is acknowledged, not queued again, and not answered as done: the consumer has not run it yet.
     const again = await post();
+    expect(again.status).toBe(202);
     expect(again.headers.get("x-flows-duplicate")).toBe("true");
+    expect(await again.json()).toEqual({ ok: true, duplicate: true, deliveryId: id, queued: true });
     expect(sent).toHaveLength(1);
 
     const batch = createMessageBatch("github-hooks", [
@@ -398,5 +400,10 @@ describe("fast acknowledgement through a queue", () => {
     expect(ran.filter((r) => r.deliveryId === id)).toEqual([
       expect.objectContaining({ flow: "queued-issues", name: "issues.opened", type: "github" }),
     ]);
+    // The consumer completed the delivery: now a redelivery is answered as done.
+    const done = await post();
+    expect(done.status).toBe(200);
+    expect(await done.json()).toEqual({ ok: true, duplicate: true, deliveryId: id });
+    expect(sent).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import {
   ChunkStream,
   type ErrorEnvelope,
   FlowError,
+  RetryAfterError,
   type RunResult,
   toByteStream,
   toEnvelope,
@@ -17,15 +18,26 @@ export function statusOf(error: unknown): number {
   return error instanceof FlowError ? error.status : 500;
 }
 
-/** The JSON error envelope response, with the run id header. */
+/**
+ * Sets `Retry-After` (whole seconds, rounded up) on a 429 or 503 answering an error that says when to retry (a
+ * RetryAfterError, e.g. GITHUB_RATE_LIMITED): clients and proxies read the header, not `details.retryAfterMs`.
+ */
+function withRetryAfter(response: Response, error: unknown): Response {
+  if (error instanceof RetryAfterError && (response.status === 429 || response.status === 503)) {
+    response.headers.set("retry-after", String(Math.ceil(error.retryAfterMs / 1_000)));
+  }
+  return response;
+}
+
+/** The JSON error envelope response, with the run id header (and `Retry-After`, see `withRetryAfter`). */
 export function errorResponse(error: unknown, runId: string, headers?: HeadersInit): Response {
   const envelope: ErrorEnvelope = toEnvelope(error, runId);
   const response = Response.json(envelope, { status: statusOf(error), headers });
   response.headers.set(RUN_ID_HEADER, runId);
-  return response;
+  return withRetryAfter(response, error);
 }
 
-/** The error response for a run that did not end `ok`. */
+/** The error response for a run that did not end `ok` (with `Retry-After`, see `withRetryAfter`). */
 export function failedRunResponse(result: RunResult): Response {
   const error =
     result.error ??
@@ -36,7 +48,7 @@ export function failedRunResponse(result: RunResult): Response {
       : statusOf(error);
   const response = Response.json(toEnvelope(error, result.runId), { status });
   response.headers.set(RUN_ID_HEADER, result.runId);
-  return response;
+  return withRetryAfter(response, error);
 }
 
 interface RespondOutput {

@@ -155,19 +155,7 @@ async function fetchToken(
       },
     );
   } catch (error) {
-    const flow = error as { code?: string; details?: Record<string, unknown>; retriable?: boolean };
-    if (flow.code === "GITHUB_REQUEST_FAILED" || flow.code === "GITHUB_AUTH_FAILED") {
-      throw capabilityError(
-        "GITHUB_AUTH_FAILED",
-        `GitHub refused an installation token for installation ${installationId} of App ${appId}`,
-        {
-          cause: error,
-          retriable: flow.retriable === true,
-          details: { ...flow.details, installationId },
-        },
-      );
-    }
-    throw error;
+    throw tokenRequestFailed(error, installationId, appId);
   }
   let data: { token?: unknown; expires_at?: unknown };
   try {
@@ -199,4 +187,36 @@ async function fetchToken(
     }
   } else if (keepMs > 0) memoryTokens.set(key, entry);
   return entry;
+}
+
+/**
+ * What a failed installation-token request means: GitHub refused it (an answered 4xx: GITHUB_AUTH_FAILED, not
+ * retriable), GitHub failed (5xx) or could not be reached (no response): GITHUB_REQUEST_FAILED, retriable, saying
+ * which. A rate limit (GITHUB_RATE_LIMITED) passes through with its delay.
+ */
+function tokenRequestFailed(error: unknown, installationId: number | string, appId: string): unknown {
+  const flow = error as { code?: string; details?: Record<string, unknown> };
+  if (flow.code !== "GITHUB_REQUEST_FAILED" && flow.code !== "GITHUB_AUTH_FAILED") return error;
+  const status = flow.details?.status;
+  const details = { ...flow.details, installationId };
+  const what = `an installation token for installation ${installationId} of App ${appId}`;
+  if (typeof status !== "number") {
+    return capabilityError("GITHUB_REQUEST_FAILED", `GitHub could not be reached for ${what}: no response`, {
+      cause: error,
+      retriable: true,
+      details,
+    });
+  }
+  if (status >= 500) {
+    return capabilityError("GITHUB_REQUEST_FAILED", `GitHub answered ${status} to a request for ${what}`, {
+      cause: error,
+      retriable: true,
+      details,
+    });
+  }
+  return capabilityError("GITHUB_AUTH_FAILED", `GitHub refused ${what}`, {
+    cause: error,
+    retriable: false,
+    details,
+  });
 }

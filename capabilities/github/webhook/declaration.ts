@@ -12,6 +12,7 @@ export const KIND_GITHUB_WEBHOOK_PARSE = "github.webhook.parse";
 export const KIND_GITHUB_WEBHOOK_MATCH = "github.webhook.match";
 export const KIND_GITHUB_WEBHOOK_CLAIM = "github.webhook.claim";
 export const KIND_GITHUB_WEBHOOK_COMPLETE = "github.webhook.complete";
+export const KIND_GITHUB_WEBHOOK_DEFER = "github.webhook.defer";
 export const KIND_GITHUB_WEBHOOK_DISPATCH = "github.webhook.dispatch";
 
 /** The secret binding a webhook is verified with when the trigger names none. */
@@ -79,11 +80,11 @@ const match: NodeKindSpec = {
 const claim: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_CLAIM,
   description:
-    "Claims the delivery id in the FlowsRuntime idempotency ledger (key `github-delivery:<id>`). A new id: `fresh` is the key (pass it to `github.webhook.complete` once the work is done). An id already completed: `duplicate` is the id (GitHub redelivered it). An id claimed by a run still in progress: 409 IDEMPOTENCY_PENDING. A claim never completed (the run failed) runs out after `leaseMs`.",
+    "Claims the delivery id in the FlowsRuntime idempotency ledger (key `github-delivery:<id>`). A new id: `fresh` is the key (pass it to `github.webhook.complete` once the work is done, or to `github.webhook.defer` once it is queued). An id already completed: `duplicate` is the id (GitHub redelivered it). An id deferred to a queue message not yet processed: `queued` is the id. An id claimed by a run still in progress: 409 IDEMPOTENCY_PENDING. A claim never completed (the run failed) runs out after `leaseMs`.",
   effect: "write",
   determinism: "best_effort",
   inputs: { deliveryId: { required: true } },
-  outputs: { fresh: {}, duplicate: {} },
+  outputs: { fresh: {}, duplicate: {}, queued: {} },
   configSchema: object({
     binding: ledgerBinding(),
     leaseMs: { type: "integer", minimum: 1000, maximum: 900000, description: "Default 30000." },
@@ -111,10 +112,23 @@ const complete: NodeKindSpec = {
   defaultTimeout: "10s",
 };
 
+const defer: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_DEFER,
+  description:
+    "Hands a claimed delivery (input `key`, the claim's `fresh`) to the queue message just sent: the ledger keeps it held, not done, for the delivery TTL (24 hours) instead of the claim's lease, so a redelivery is answered `queued` and not queued again; the consumer completes it with `github.webhook.complete` once the routed flows have run. A delivery already completed stays completed. `out` is the key.",
+  effect: "write",
+  determinism: "best_effort",
+  inputs: { key: { required: true } },
+  outputs: { out: {} },
+  configSchema: object({ binding: ledgerBinding() }),
+  needs: ["durableObject"],
+  defaultTimeout: "10s",
+};
+
 const dispatch: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_DISPATCH,
   description:
-    "Runs the flows whose GitHub triggers take the delivery `event` (input `routes`, `[{ flow, trigger, events }]`, matched as by `github.webhook.match`; or input `targets`, `[{ flow, trigger }]`, already matched) as subflows, concurrently, each with the trigger `{ type: github, id, name, event, action, deliveryId, hookId, installationId, payload }`. `out` is `{ flows, outputs }` (outputs by flow id). The first failure fails the node.",
+    "Runs the flows whose GitHub triggers take the delivery `event` (input `routes`, `[{ flow, trigger, events }]`, matched as by `github.webhook.match`; or input `targets`, `[{ flow, trigger }]`, already matched) as subflows, concurrently, each with the trigger `{ type: github, id, name, event, action, deliveryId, hookId, installationId, payload }`. `out` is `{ flows, outputs }` (outputs by flow id). When some fail, the first failure fails the node, once every flow has ended (a flow that succeeded is then journaled, and a retried queue message replays it rather than running it twice).",
   effect: "external",
   determinism: "nondeterministic",
   inputs: { event: { required: true }, routes: {}, targets: {} },
@@ -130,6 +144,7 @@ export const GITHUB_WEBHOOK_KIND_SPECS: KindCatalog = Object.freeze({
   [KIND_GITHUB_WEBHOOK_MATCH]: match,
   [KIND_GITHUB_WEBHOOK_CLAIM]: claim,
   [KIND_GITHUB_WEBHOOK_COMPLETE]: complete,
+  [KIND_GITHUB_WEBHOOK_DEFER]: defer,
   [KIND_GITHUB_WEBHOOK_DISPATCH]: dispatch,
 });
 

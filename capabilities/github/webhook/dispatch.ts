@@ -15,7 +15,8 @@ const isTarget = (value: unknown): value is WebhookTarget => {
 
 /**
  * `github.webhook.dispatch`: runs every target flow as a subflow (concurrently, under this node's signal) with
- * its GitHub trigger event; `out` is `{ flows, outputs }`.
+ * its GitHub trigger event; `out` is `{ flows, outputs }`. When some fail, the first failure fails the node once all
+ * have ended.
  */
 export const githubWebhookDispatchKind: NodeKind = {
   spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_DISPATCH]!,
@@ -51,7 +52,9 @@ export const githubWebhookDispatchKind: NodeKind = {
       );
     }
     ctx.signal.throwIfAborted();
-    const results = await Promise.all(
+    // Every flow runs to its end before the first failure fails the node: a flow that succeeded has then been
+    // journaled, and a retried queue message replays it instead of running it twice.
+    const settled = await Promise.allSettled(
       targets.map((target) => {
         const trigger: GithubTriggerEvent = {
           type: "github",
@@ -67,6 +70,9 @@ export const githubWebhookDispatchKind: NodeKind = {
         return ctx.runSubflow(target.flow, trigger);
       }),
     );
+    const failure = settled.find((r) => r.status === "rejected");
+    if (failure) throw failure.reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
     const outputs: Record<string, unknown> = {};
     targets.forEach((target, i) => {
       outputs[target.flow] = results[i] ?? null;

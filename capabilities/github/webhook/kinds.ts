@@ -1,7 +1,7 @@
 import { createRegistry, type KindRegistry } from "../../../kernel/index.ts";
 import { githubWebhookDispatchKind } from "./dispatch.ts";
 import { githubWebhookMatchKind, githubWebhookParseKind } from "./event.ts";
-import { githubWebhookClaimKind, githubWebhookCompleteKind } from "./ledger.ts";
+import { githubWebhookClaimKind, githubWebhookCompleteKind, githubWebhookDeferKind } from "./ledger.ts";
 import { githubWebhookVerifyKind } from "./verify.ts";
 
 /** The `github.webhook.*` kinds, as a registry. */
@@ -11,5 +11,6 @@ export const GITHUB_WEBHOOK_KINDS: KindRegistry = createRegistry(
   githubWebhookMatchKind,
   githubWebhookClaimKind,
   githubWebhookCompleteKind,
+  githubWebhookDeferKind,
   githubWebhookDispatchKind,
 );

@@ -8,6 +8,7 @@ import {
   GITHUB_WEBHOOK_KIND_SPECS,
   KIND_GITHUB_WEBHOOK_CLAIM,
   KIND_GITHUB_WEBHOOK_COMPLETE,
+  KIND_GITHUB_WEBHOOK_DEFER,
 } from "./declaration.ts";
 
 /** How long a completed delivery id is remembered: 24 hours (GitHub redelivers on request, within days). */
@@ -31,8 +32,9 @@ const ledgerFailed = (key: string, cause: unknown): FlowError =>
 const ledgerOf = (ctx: NodeContext) => durableLedger(binding(ctx, RUNTIME_SHAPE));
 
 /**
- * `github.webhook.claim`: `fresh` (the key, now ours), `duplicate` (the delivery id, already done), or 409
- * IDEMPOTENCY_PENDING when another run holds it.
+ * `github.webhook.claim`: `fresh` (the key, now ours), `duplicate` (the delivery id, already done), `queued`
+ * (the delivery id, deferred to a queue message not yet processed), or 409 IDEMPOTENCY_PENDING when another run
+ * holds it.
  */
 export const githubWebhookClaimKind: NodeKind = {
   spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_CLAIM]!,
@@ -51,6 +53,7 @@ export const githubWebhookClaimKind: NodeKind = {
     }
     if (claim.state === "new") return { fresh: key };
     if (claim.state === "done") return { duplicate: deliveryId };
+    if (claim.deferred) return { queued: deliveryId };
     throw new FlowError(
       "IDEMPOTENCY_PENDING",
       `delivery ${deliveryId} is being processed by another run; retry later`,
@@ -69,6 +72,22 @@ export const githubWebhookCompleteKind: NodeKind = {
     checkAborted(ctx);
     try {
       await ledger.complete(key, { result: result === undefined ? null : result });
+    } catch (error) {
+      throw ledgerFailed(key, error);
+    }
+    return { out: key };
+  },
+};
+
+/** `github.webhook.defer`: the delivery was queued; the ledger holds it until the consumer completes it. */
+export const githubWebhookDeferKind: NodeKind = {
+  spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_DEFER]!,
+  run: async (ctx) => {
+    const key = stringInput(ctx, "key", 300);
+    const ledger = ledgerOf(ctx);
+    checkAborted(ctx);
+    try {
+      await ledger.defer(key);
     } catch (error) {
       throw ledgerFailed(key, error);
     }

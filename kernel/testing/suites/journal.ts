@@ -106,12 +106,50 @@ export function journalSuite(): void {
       await runFlow(parent, { journal, subflows });
       expect([...journal.records.keys()].sort()).toEqual([
         "call#1",
-        "call#1/write#1",
+        "call#1/child#1/write#1",
         "each.node#1",
         "each.node#2",
       ]);
       await runFlow(parent, { journal, subflows });
       expect(save.calls).toHaveLength(3);
+    });
+
+    it("keeps apart the steps of two subflows called by one node, so a resumed run replays the one that finished", async () => {
+      const save = probeKind("save", { effect: "write" });
+      let broken = true;
+      const flaky = probeKind("flaky", {
+        effect: "write",
+        fail: () => (broken ? new Error("down") : undefined),
+      });
+      // Like github.webhook.dispatch: one node runs several flows, whose nodes may share ids.
+      const fanOut = probeKind("fanOut", { effect: "external" });
+      fanOut.run = async (ctx) => {
+        const calls = await Promise.allSettled([ctx.runSubflow("a", 1), ctx.runSubflow("b", 2)]);
+        const failed = calls.find((c) => c.status === "rejected");
+        if (failed) throw failed.reason;
+        return { out: calls.map((c) => (c as PromiseFulfilledResult<unknown>).value) };
+      };
+      const registry = registryWith(save, flaky, fanOut);
+      const child = (id: string, kind: string) =>
+        createPlan(flow([node("work", kind, { inputs: { v: "${{ trigger }}" } })], { id }), { registry });
+      const plans: Record<string, ReturnType<typeof createPlan>> = {
+        a: child("a", "save"),
+        b: child("b", "flaky"),
+      };
+      const parent = createPlan(flow([node("route", "fanOut")]), { registry });
+      const journal = new MemoryJournal();
+      const options = { journal, subflows: (id: string) => plans[id], logger: memoryLogger() };
+      expect((await runFlow(parent, options)).status).toBe("failed");
+      expect([...journal.records.keys()]).toEqual(["route#1/a#1/work#1"]);
+      broken = false;
+      expect((await runFlow(parent, options)).status).toBe("ok");
+      expect(save.calls).toHaveLength(1);
+      expect(flaky.calls).toHaveLength(2);
+      expect([...journal.records.keys()].sort()).toEqual([
+        "route#1",
+        "route#1/a#1/work#1",
+        "route#1/b#1/work#1",
+      ]);
     });
 
     it("fails the run with JOURNAL_FAILED when the journal cannot be read", async () => {
