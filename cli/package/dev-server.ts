@@ -58,7 +58,9 @@ const processAlive = (pid: number): boolean => {
  */
 export async function claimOutDir(out: string): Promise<() => Promise<void>> {
   const busy = (holder: number) =>
-    new UsageError(`${out} is used by another \`flows dev\` (process ${holder}): give this one its own --out`);
+    new UsageError(
+      `${out} is used by another \`flows dev\` (process ${holder}): give this one its own --out`,
+    );
   if (claimed.has(out)) throw busy(process.pid);
   await mkdir(out, { recursive: true });
   const lock = join(out, DEV_LOCK);
@@ -100,7 +102,6 @@ export async function buildForDev(
   }
   return result;
 }
-
 
 /**
  * `flows dev`: packages the flows into `out` and serves them on workerd through Miniflare (local KV, R2, Queues
@@ -147,6 +148,8 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
         cf: false,
         log,
         logRequests: true,
+        // The Worker's console output (the run lines) goes where workerd's own output goes.
+        handleStructuredLogs: ({ message }: { message: string }) => options.log(`${message}\n`),
         // `/cdn-cgi/local/scheduled?cron=...` fires the Worker's scheduled handler (see `scheduledUrl`).
         unsafeTriggerHandlers: true,
         resourcePersistencePath: join(persistTo, "v3"),

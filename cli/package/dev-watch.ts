@@ -4,8 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { DEV_VARS } from "./dev-vars.ts";
 
 /** The files whose change rebuilds: flow files and `.dev.vars`. */
-export const isWatchedFile = (name: string): boolean =>
-  /\.(ya?ml|json)$/.test(name) || name === DEV_VARS;
+export const isWatchedFile = (name: string): boolean => /\.(ya?ml|json)$/.test(name) || name === DEV_VARS;
 
 /** Directories never watched: hidden ones (`.flows`, `.wrangler`, `.git`) and `node_modules`. */
 const skipped = (name: string): boolean => name.startsWith(".") || name === "node_modules";
