@@ -260,21 +260,28 @@ describe("flows dev around the Worker", () => {
 
   it("answers a declared Content-Length over maxBodySize with the 413 envelope, not a lost connection", async () => {
     const server = await serve();
-    const text = await rawExchange(
-      server.url,
-      `POST /small HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n{"a":"${"x".repeat(2000)}`,
-    );
-    expect(text).toMatch(/^HTTP\/1\.1 413 /);
-    expect(text).toContain(
-      '{"error":{"code":"BODY_TOO_LARGE","message":"request body exceeds the limit of 1024 bytes"',
-    );
-    const big = await fetch(`${server.url}/small`, {
+    // 30 MB sent whole, as fetch and curl do: the Worker refuses it from its length, and the client still gets
+    // the answer (under wrangler dev: 500 "Network connection lost", or no answer at all).
+    const body = JSON.stringify({ a: "x".repeat(30_000_000) });
+    for (let i = 0; i < 3; i++) {
+      const big = await fetch(`${server.url}/small`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: "BODY_TOO_LARGE",
+        message: "request body exceeds the limit of 1024 bytes",
+      });
+    }
+    // A body within the limit on the same server still goes through.
+    const small = await fetch(`${server.url}/small`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ a: "x".repeat(5000) }),
+      body: '{"a":1}',
     });
-    expect(big.status).toBe(413);
-    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("BODY_TOO_LARGE");
+    expect(await small.json()).toEqual({ a: 1 });
   }, 120_000);
 
   it("answers a body that breaks off with the 400 BODY_INCOMPLETE envelope, not a 500 with a stack trace", async () => {
