@@ -307,4 +307,39 @@ describe("flows dev around the Worker", () => {
     );
     expect(readFileSync(join(out, "flows.json"), "utf8")).toBe(before);
   }, 120_000);
+
+  it("serves a new flow and the secret it needs, added within a second, without a later change", async () => {
+    const server = await serve();
+    const before = server.builds();
+    writeFileSync(
+      join(dir, "guarded.yaml"),
+      `flows: 1
+id: guarded
+version: 1.0.0
+bindings:
+  API_TOKEN: { type: secret }
+triggers:
+  - type: http
+    method: GET
+    path: /guarded
+nodes:
+  - id: reply
+    kind: respond
+    inputs:
+      body: guarded
+`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(join(dir, ".dev.vars"), `${readFileSync(join(dir, ".dev.vars"), "utf8")}API_TOKEN=t0ken\n`);
+    let answer: { status: number; text: string } | undefined;
+    for (let i = 0; i < 150; i++) {
+      answer = await fetch(`${server.url}/guarded`)
+        .then(async (r) => ({ status: r.status, text: await r.text() }))
+        .catch(() => undefined);
+      if (answer?.status === 200 && server.builds() >= before + 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answer).toEqual({ status: 200, text: "guarded" });
+    expect((await devWorker(out)).options.bindings).toMatchObject({ API_TOKEN: "t0ken" });
+  }, 120_000);
 });

@@ -156,7 +156,15 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
         workers: [worker.options],
       } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]);
     };
+    // Miniflare's exit hook answers SIGINT, SIGTERM and SIGHUP with `process.exit(128 + n)` before `flows dev`
+    // could stop cleanly (exit 0): its signal listeners go, its `exit` listener (which ends workerd) stays, and
+    // signals are the caller's (`runDev` stops the server on them).
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
     const mf = new Miniflare(await miniflareOptions());
+    for (const signal of signals)
+      for (const listener of process.listeners(signal))
+        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
     cleanups.push(() => mf.dispose());
     upstreamPort = Number((await mf.ready).port);
 
