@@ -83,6 +83,19 @@ describe("flows dev", () => {
   }, 120_000);
 });
 
+describe("firing a cron flow locally, as documented", () => {
+  it("the cron READMEs give the URL flows dev serves and prints for their schedules", () => {
+    for (const [file, cron] of [
+      ["examples/cron-report/README.md", "0 * * * *"],
+      ["cli/new/templates/cron/README.md", "0 7 * * MON-FRI"],
+    ] as const) {
+      const text = readFileSync(file, "utf8");
+      expect(text).toContain(`curl '${scheduledUrl("http://127.0.0.1:8787", cron)}'`);
+      expect(text).not.toContain("__scheduled");
+    }
+  });
+});
+
 describe("devVarsFiles", () => {
   it("finds .dev.vars in the directories given and beside every flow file, outer ones first", async () => {
     const root = join(temp, "vars");
