@@ -4,7 +4,7 @@ import { UsageError } from "../files.ts";
 import { type DevFront, serveDevFront } from "./dev-front.ts";
 import { DEV_VARS, devVarsFiles } from "./dev-vars.ts";
 import { watchFlows } from "./dev-watch.ts";
-import { devWorker } from "./dev-worker.ts";
+import { devWorker, importMiniflare } from "./dev-worker.ts";
 import { type PackageInvalid, type PackageResult, packageWorkers } from "./index.ts";
 
 export { DEV_VARS, devVarsFiles } from "./dev-vars.ts";
@@ -129,7 +129,7 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
     options.onBuild?.(first);
     if (!first.ok) throw Object.assign(new Error("the flows are invalid"), { result: first });
 
-    const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+    const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await importMiniflare();
     class DevLog extends Log {
       protected override log(message: string): void {
         options.log(`${message}\n`);

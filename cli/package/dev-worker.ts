@@ -1,5 +1,21 @@
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { importPeer, peerBin } from "../../hosts/node/peers.ts";
 import { BUNDLE_FILE, CONFIG_FILE } from "./config.ts";
+
+const PURPOSE = "flows dev";
+
+/** The project's wrangler (the user's own first; a one-line PeerMissingError when it is not installed). */
+export const importWrangler = (): Promise<typeof import("wrangler")> =>
+  importPeer<typeof import("wrangler")>("wrangler", PURPOSE);
+
+/** The Miniflare that the project's wrangler depends on (the one `wrangler dev` would run). */
+export async function importMiniflare(): Promise<typeof import("miniflare")> {
+  const wranglerDir = dirname(dirname(peerBin("wrangler", PURPOSE)));
+  const entry = createRequire(join(wranglerDir, "package.json")).resolve("miniflare");
+  return (await import(pathToFileURL(entry).href)) as typeof import("miniflare");
+}
 
 /** What Miniflare needs to serve a packaged Worker, read from its generated config by wrangler. */
 export interface DevWorker {
@@ -18,7 +34,7 @@ export interface DevWorker {
  * adds `inherit` bindings for the names it requires), so the local Worker should see them all too.
  */
 export async function devWorker(out: string): Promise<DevWorker> {
-  const wrangler = await import("wrangler");
+  const wrangler = await importWrangler();
   // Wrangler's logger would print "Using secrets defined in ..." on stdout at every rebuild: warnings only.
   const level = process.env.WRANGLER_LOG;
   process.env.WRANGLER_LOG = "warn";
