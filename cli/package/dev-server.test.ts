@@ -83,6 +83,25 @@ describe("flows dev", () => {
   }, 120_000);
 });
 
+describe("flows dev on a port in use", () => {
+  it("stops with a usage error naming the address, and leaves the output directory free", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as { port: number }).port;
+    const flows = join(temp, "busy-port");
+    cpSync("examples/s3_workers_echo", flows, { recursive: true });
+    const out = join(temp, "busy-port-out");
+    try {
+      await expect(startDev([flows], { port, out, log: () => {} })).rejects.toThrow(
+        new UsageError(`cannot serve on 127.0.0.1:${port} (EADDRINUSE): choose another --port or --ip`),
+      );
+      expect(existsSync(join(out, ".flows-dev.pid"))).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+});
+
 describe("firing a cron flow locally, as documented", () => {
   it("the cron READMEs give the URL flows dev serves and prints for their schedules", () => {
     for (const [file, cron] of [

@@ -123,7 +123,12 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
   };
   try {
     let upstreamPort = 0;
-    const front: DevFront = await serveDevFront(ip, port, () => upstreamPort);
+    const front: DevFront = await serveDevFront(ip, port, () => upstreamPort).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL")
+        throw new UsageError(`cannot serve on ${ip}:${port} (${code}): choose another --port or --ip`);
+      throw error;
+    });
     cleanups.push(() => front.close());
     const first = await buildForDev(paths, out, options.log);
     options.onBuild?.(first);
