@@ -21,9 +21,10 @@ const freePort = (): Promise<number> =>
   });
 
 describe("flows dev (the command)", () => {
-  it("serves on --port, and on SIGINT stops wrangler and exits 0", async () => {
+  it("serves on --port, prints how to fire each cron flow, and on SIGINT stops workerd and exits 0", async () => {
     const flows = join(temp, "flows");
     cpSync("examples/s3_workers_echo", flows, { recursive: true });
+    cpSync("examples/cron-report", join(flows, "cron-report"), { recursive: true });
     const port = await freePort();
     const args = ["cli/bin.js", "dev", flows, "--port", String(port), "--out", join(temp, "out")];
     const child = spawn(process.execPath, [...args, "--persist-to", join(temp, "state")], {
@@ -40,6 +41,10 @@ describe("flows dev (the command)", () => {
       for (let i = 0; i < 240 && !stdout.includes("serving on"); i++)
         await new Promise((r) => setTimeout(r, 250));
       expect(stdout).toContain(`serving on http://127.0.0.1:${port}`);
+      const fire = `http://127.0.0.1:${port}/cdn-cgi/local/scheduled?cron=0+*+*+*+*`;
+      expect(stdout).toContain(`  cron "0 * * * *" fires with: curl '${fire}'\n`);
+      const fired = await fetch(fire);
+      expect({ status: fired.status, text: await fired.text() }).toEqual({ status: 200, text: "ok" });
       const response = await fetch(`http://127.0.0.1:${port}/echo`, {
         method: "POST",
         headers: { "content-type": "application/json" },

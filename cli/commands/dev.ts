@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { colorsFor } from "../color.ts";
 import { UsageError } from "../files.ts";
 import { type DevServer, startDev } from "../package/dev-server.ts";
+import { scheduledUrl } from "../package/dev-worker.ts";
 import { PackageError } from "../package/errors.ts";
 import { formatBytes } from "../package/limits.ts";
 import { formatReport } from "../report.ts";
@@ -16,7 +17,8 @@ export interface DevCommandOptions {
 
 /**
  * `flows dev <paths...>`: serves the flows until SIGINT/SIGTERM (exit 0), rebuilding on change. Exit 1 when the
- * flows are invalid at start, 2 on a usage error, 3 when they cannot be packaged.
+ * flows are invalid at start, 2 on a usage error (or an --out another `flows dev` uses), 3 when they cannot be
+ * packaged.
  */
 export async function runDev(
   paths: readonly string[],
@@ -63,16 +65,15 @@ export async function runDev(
   io.out(
     `${c.bold("flows dev")} serving on ${c.cyan(server.url)} (GET /_flows/health lists the flows); watching ${paths.join(", ")}\n`,
   );
+  for (const cron of server.crons())
+    io.out(`  cron "${cron}" fires with: curl ${c.cyan(`'${scheduledUrl(server.url, cron)}'`)}\n`);
   const signalled = new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
-  const ended = await Promise.race([
-    signalled.then(() => "signal" as const),
-    server.exited.then(() => "exit" as const),
-  ]);
+  await signalled;
   await server.stop();
-  return ended === "signal" ? 0 : 3;
+  return 0;
 }
 
 /** Adds `dev` to the program. */
@@ -80,16 +81,16 @@ export function registerDev(program: Command, io: CommandIO): void {
   program
     .command("dev")
     .description(
-      "package flows and serve them locally on workerd (wrangler dev: local KV, R2, Queues, Durable Objects), rebuilding on change",
+      "package flows and serve them locally on workerd (Miniflare: local KV, R2, Queues, Durable Objects), rebuilding on change",
     )
     .argument("<paths...>", "flow files, or directories searched recursively for flows (and their .dev.vars)")
     .option("--port <port>", "port to serve on (default: $PORT, else 8787)")
     .option("--ip <address>", "address to bind", "127.0.0.1")
-    .option("--out <dir>", "where the package is written", ".flows/dev")
+    .option("--out <dir>", "where the package is written (default: .flows/dev/<port>)")
     .option("--persist-to <dir>", "local state of the bindings, kept across rebuilds", ".wrangler/state")
     .addHelpText(
       "after",
-      "\nExit codes: 0 stopped by SIGINT/SIGTERM, 1 invalid flows at start, 2 usage error, 3 could not package or wrangler exited.",
+      "\nA cron flow fires with GET /cdn-cgi/local/scheduled?cron=<schedule, url-encoded> (the commands are printed at start).\nExit codes: 0 stopped by SIGINT/SIGTERM, 1 invalid flows at start, 2 usage error (also: --out used by another flows dev), 3 could not package.",
     )
     .action(async (paths: string[], options: DevCommandOptions) => {
       io.setExitCode(await runDev(paths, options, io));

@@ -1,25 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, type FSWatcher, watch } from "node:fs";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { CONFIG_FILE } from "./config.ts";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { UsageError } from "../files.ts";
+import { type DevFront, serveDevFront } from "./dev-front.ts";
+import { DEV_VARS, devVarsFiles } from "./dev-vars.ts";
+import { watchFlows } from "./dev-watch.ts";
+import { devWorker, importMiniflare } from "./dev-worker.ts";
 import { type PackageInvalid, type PackageResult, packageWorkers } from "./index.ts";
-import { wranglerBin } from "./wrangler.ts";
 
-/** Wrangler's file of local secrets and vars; `flows dev` copies the ones beside the flows next to the config. */
-export const DEV_VARS = ".dev.vars";
+export { DEV_VARS, devVarsFiles } from "./dev-vars.ts";
 
 export interface DevOptions {
   /** Port (default 8787) and address (default 127.0.0.1) to serve on. */
   port?: number;
   ip?: string;
-  /** Where the package is written (default `.flows/dev`). */
+  /** Where the package is written (default `.flows/dev/<port>`); one `flows dev` at a time uses it. */
   out?: string;
   /** Local state of KV, R2, Queues and Durable Objects (default `.wrangler/state`, kept across rebuilds). */
   persistTo?: string;
   /** Wait after the last file change before rebuilding, ms (default 150). */
   debounceMs?: number;
-  /** Output of wrangler and of the rebuilds. */
+  /** Output of workerd (the Worker's logs, one line per request) and of the rebuilds. */
   log: (text: string) => void;
   /** Called after each build: the package, or the diagnostics of an invalid flow (the old Worker keeps serving). */
   onBuild?: (result: PackageResult | PackageInvalid | Error) => void;
@@ -27,41 +27,65 @@ export interface DevOptions {
 
 export interface DevServer {
   readonly url: string;
-  /** The process id of wrangler, and of its process group (workerd included). */
-  readonly pid: number | undefined;
-  /** Resolves when wrangler exits (its exit code). */
+  /** Resolves when the server has stopped (0). */
   readonly exited: Promise<number>;
   /** Number of builds so far (the first included). */
   builds(): number;
-  /** Stops watching, ends wrangler's whole process group, and waits for it. */
+  /** The cron schedules of the Worker being served (fire one with `scheduledUrl(url, cron)`). */
+  crons(): string[];
+  /** Stops watching and serving, ends workerd, and waits for it. */
   stop(): Promise<void>;
 }
 
-/**
- * The `.dev.vars` files beside the flows: in each directory given, and in each directory holding a flow file
- * (so that `flows dev examples` reads `examples/<app>/.dev.vars`). Outer directories first, so that a file
- * nearer the flows wins on a duplicate name (wrangler keeps the last value).
- */
-export async function devVarsFiles(
-  paths: readonly string[],
-  flowFiles: readonly string[],
-): Promise<string[]> {
-  const dirs = new Set<string>();
-  for (const path of paths) {
-    const info = await stat(path).catch(() => undefined);
-    dirs.add(resolve(info?.isDirectory() ? path : dirname(path)));
+/** The file in the output directory naming the process of the `flows dev` that uses it. */
+export const DEV_LOCK = ".flows-dev.pid";
+
+/** The output directories this process holds. */
+const claimed = new Set<string>();
+
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-  for (const file of flowFiles) dirs.add(resolve(dirname(file)));
-  return [...dirs]
-    .sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
-    .map((dir) => join(dir, DEV_VARS))
-    .filter((file) => existsSync(file));
+};
+
+/**
+ * Takes the output directory for this process; a UsageError when another live `flows dev` holds it (two of them
+ * writing one directory would serve each other's flows). Returns the release.
+ */
+export async function claimOutDir(out: string): Promise<() => Promise<void>> {
+  const busy = (holder: number) =>
+    new UsageError(
+      `${out} is used by another \`flows dev\` (process ${holder}): give this one its own --out`,
+    );
+  if (claimed.has(out)) throw busy(process.pid);
+  await mkdir(out, { recursive: true });
+  const lock = join(out, DEV_LOCK);
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: "wx" });
+      claimed.add(out);
+      return async () => {
+        claimed.delete(out);
+        await rm(lock, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number((await readFile(lock, "utf8").catch(() => "")).trim());
+    if (holder > 0 && holder !== process.pid && processAlive(holder)) throw busy(holder);
+    await rm(lock, { force: true });
+  }
 }
 
 /** Packages the flows for local serving (not minified) and puts the `.dev.vars` beside the config. */
 export async function buildForDev(
   paths: readonly string[],
   out: string,
+  log?: (text: string) => void,
 ): Promise<PackageResult | PackageInvalid> {
   const result = await packageWorkers(paths, { out, minify: false, plan: "paid", viewer: "record-all" });
   if (!result.ok) return result;
@@ -70,6 +94,7 @@ export async function buildForDev(
     result.flows.map((f) => f.file),
   );
   const target = join(result.out, DEV_VARS);
+  if (vars.length > 0) log?.(`bindings from ${vars.join(", ")}\n`);
   if (vars.length === 0) await rm(target, { force: true });
   else {
     const texts = await Promise.all(vars.map((file) => readFile(file, "utf8")));
@@ -78,121 +103,124 @@ export async function buildForDev(
   return result;
 }
 
-/** Sends a signal to a process group; false when it is gone. */
-function signalGroup(group: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-group, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const groupAlive = (group: number): boolean => signalGroup(group, 0);
-
-async function waitUntilServing(url: string, exited: Promise<number>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void exited.then(() => {
-    done = true;
-  });
-  while (Date.now() < deadline) {
-    if (done) throw new Error("wrangler dev exited before serving");
-    const ok = await fetch(new URL("/_flows/health", url), { signal: AbortSignal.timeout(2000) })
-      .then((r) => r.status === 200)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`wrangler dev did not serve ${url} within ${timeoutMs / 1000} s`);
-}
-
 /**
- * `flows dev`: packages the flows into `out`, serves them with `wrangler dev` (workerd with local KV, R2, Queues
- * and Durable Objects, persisted in `persistTo`), and packages again on every change of a flow file or
- * `.dev.vars` (debounced); wrangler reloads the Worker when its bundle or config changes. An invalid flow is
- * reported and the last good Worker keeps serving. Throws when the first build fails (the result says why).
+ * `flows dev`: packages the flows into `out` and serves them on workerd through Miniflare (local KV, R2, Queues
+ * and Durable Objects, persisted in `persistTo`, the layout `wrangler dev` uses), behind a TCP front that turns a
+ * client's disconnect into a cancelled run (`dev-front.ts`). Every change of a flow file or `.dev.vars`
+ * (debounced) packages again and hands Miniflare the new bundle, config and `.dev.vars` at once; an invalid flow
+ * is reported and the last good Worker keeps serving. Throws when the first build fails (the result says why),
+ * and a UsageError when another `flows dev` uses `out`.
  */
 export async function startDev(paths: readonly string[], options: DevOptions): Promise<DevServer> {
-  const out = resolve(options.out ?? ".flows/dev");
   const ip = options.ip ?? "127.0.0.1";
   const port = options.port ?? 8787;
-  const first = await buildForDev(paths, out);
-  options.onBuild?.(first);
-  if (!first.ok) throw Object.assign(new Error("the flows are invalid"), { result: first });
-  let builds = 1;
-  const args = [
-    wranglerBin("flows dev"),
-    "dev",
-    "--config",
-    join(out, CONFIG_FILE),
-    "--ip",
-    ip,
-    "--port",
-    String(port),
-    "--persist-to",
-    resolve(options.persistTo ?? ".wrangler/state"),
-    "--show-interactive-dev-session=false",
-  ];
-  // Its own process group (setsid), so that stopping ends wrangler and the workerd it started.
-  const child: ChildProcess = spawn(process.execPath, args, {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false" },
-  });
-  child.stdout?.on("data", (chunk: Buffer) => options.log(chunk.toString("utf8")));
-  child.stderr?.on("data", (chunk: Buffer) => options.log(chunk.toString("utf8")));
-  const exited = new Promise<number>((resolveExit) => child.on("exit", (code) => resolveExit(code ?? 0)));
-
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let building: Promise<void> = Promise.resolve();
-  const rebuild = () => {
-    building = building.then(async () => {
-      const result = await buildForDev(paths, out).catch((error: unknown) =>
-        error instanceof Error ? error : new Error(String(error)),
-      );
-      builds++;
-      options.onBuild?.(result);
-    });
+  const out = resolve(options.out ?? join(".flows", "dev", String(port)));
+  const persistTo = resolve(options.persistTo ?? join(".wrangler", "state"));
+  const release = await claimOutDir(out);
+  const cleanups: (() => Promise<void>)[] = [release];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch(() => {});
   };
-  const changed = (file: string | null) => {
-    if (file && !/\.(ya?ml|json)$|\.dev\.vars$/.test(file)) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(rebuild, options.debounceMs ?? 150);
-  };
-  const watchers: FSWatcher[] = [];
-  for (const path of paths) {
-    const info = await stat(path);
-    if (info.isDirectory()) watchers.push(watch(path, { recursive: true }, (_e, file) => changed(file)));
-    else {
-      const name = path.split(/[\\/]/).pop() ?? path;
-      watchers.push(
-        watch(dirname(path), (_e, file) => {
-          if (file === name || file === DEV_VARS) changed(file);
-        }),
-      );
-    }
-  }
-
-  const stop = async () => {
-    for (const w of watchers) w.close();
-    if (timer) clearTimeout(timer);
-    await building;
-    const group = child.pid;
-    if (group === undefined) return;
-    signalGroup(group, "SIGTERM");
-    // Wait for the whole group (wrangler and the workerd it started), then kill what is left.
-    const deadline = Date.now() + 5000;
-    while (groupAlive(group) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (groupAlive(group)) signalGroup(group, "SIGKILL");
-    await exited;
-  };
-  const url = `http://${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
   try {
-    await waitUntilServing(url, exited, 90_000);
+    let upstreamPort = 0;
+    const front: DevFront = await serveDevFront(ip, port, () => upstreamPort).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL")
+        throw new UsageError(`cannot serve on ${ip}:${port} (${code}): choose another --port or --ip`);
+      throw error;
+    });
+    cleanups.push(() => front.close());
+    const first = await buildForDev(paths, out, options.log);
+    options.onBuild?.(first);
+    if (!first.ok) throw Object.assign(new Error("the flows are invalid"), { result: first });
+
+    const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await importMiniflare();
+    class DevLog extends Log {
+      protected override log(message: string): void {
+        options.log(`${message}\n`);
+      }
+      // Miniflare's "Ready on" names its internal socket, not the one `flows dev` serves on.
+      override logReady(): void {}
+    }
+    const log = new DevLog(LogLevel.INFO);
+    let crons: string[] = [];
+    const miniflareOptions = async () => {
+      const worker = await devWorker(out);
+      crons = worker.crons;
+      return convertV4MiniflareOptions({
+        host: "127.0.0.1",
+        port: 0,
+        cf: false,
+        log,
+        logRequests: true,
+        // The Worker's console output (the run lines) goes where workerd's own output goes.
+        handleStructuredLogs: ({ message }: { message: string }) => options.log(`${message}\n`),
+        // `/cdn-cgi/local/scheduled?cron=...` fires the Worker's scheduled handler (see `scheduledUrl`).
+        unsafeTriggerHandlers: true,
+        resourcePersistencePath: join(persistTo, "v3"),
+        workers: [worker.options],
+      } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]);
+    };
+    // Miniflare's exit hook answers SIGINT, SIGTERM and SIGHUP with `process.exit(128 + n)` before `flows dev`
+    // could stop cleanly (exit 0): its signal listeners go, its `exit` listener (which ends workerd) stays, and
+    // signals are the caller's (`runDev` stops the server on them).
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+    const mf = new Miniflare(await miniflareOptions());
+    for (const signal of signals)
+      for (const listener of process.listeners(signal))
+        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    cleanups.push(() => mf.dispose());
+    upstreamPort = Number((await mf.ready).port);
+
+    let builds = 1;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let building: Promise<void> = Promise.resolve();
+    const rebuild = () => {
+      building = building.then(async () => {
+        const result = await buildForDev(paths, out, options.log).catch((error: unknown) =>
+          error instanceof Error ? error : new Error(String(error)),
+        );
+        builds++;
+        if (!(result instanceof Error) && result.ok) {
+          try {
+            await mf.setOptions(await miniflareOptions());
+            upstreamPort = Number((await mf.ready).port);
+          } catch (error) {
+            options.onBuild?.(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
+        }
+        options.onBuild?.(result);
+      });
+    };
+    const watcher = await watchFlows(paths, () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(rebuild, options.debounceMs ?? 150);
+    });
+    cleanups.push(async () => {
+      watcher.close();
+      if (timer) clearTimeout(timer);
+      await building;
+    });
+
+    let stopped: (code: number) => void = () => {};
+    const exited = new Promise<number>((resolveExit) => {
+      stopped = resolveExit;
+    });
+    const url = `http://${ip.includes(":") ? `[${ip}]` : ip}:${front.port}`;
+    return {
+      url,
+      exited,
+      builds: () => builds,
+      crons: () => [...crons],
+      stop: async () => {
+        await cleanup();
+        stopped(0);
+      },
+    };
   } catch (error) {
-    await stop();
+    await cleanup();
     throw error;
   }
-  return { url, pid: child.pid, exited, builds: () => builds, stop };
 }
