@@ -62,6 +62,7 @@ export const VALIDATION_CODES = {
   FLOW_CRON_INVALID: "error",
   FLOW_ROUTE_CONFLICT: "error",
   FLOW_DUPLICATE_FLOW_ID: "error",
+  FLOW_SUBFLOW_UNKNOWN: "error",
   // Bindings
   FLOW_BINDING_MISSING: "error",
   FLOW_BINDING_WRONG_TYPE: "error",

@@ -162,6 +162,40 @@ describe("rules across flows (one deployment)", () => {
     ]);
     expect(result.diagnostics[0]!.message).toContain("also used by one.yaml");
   });
+
+  it("rejects a subflow node that names no flow of the set, at its config.flow, and in a map template", () => {
+    const caller = flow(
+      "caller",
+      `triggers: []
+nodes:
+  - { id: call, kind: subflow, config: { flow: chil } }
+  - id: each
+    kind: map
+    inputs: { items: [1] }
+    config: { node: { kind: subflow, config: { flow: gone } } }
+`,
+    );
+    const child = flow("child", "triggers: []\nnodes: [{ id: a, kind: transform }]\n");
+    const result = validateFlows([caller, child], BUILTIN_KIND_SPECS);
+    expect(result.diagnostics.map((d) => [d.file, d.code, d.line, d.column])).toEqual([
+      ["caller.yaml", "FLOW_SUBFLOW_UNKNOWN", 6, 48],
+      ["caller.yaml", "FLOW_SUBFLOW_UNKNOWN", 10, 54],
+    ]);
+    expect(result.diagnostics[0]!.message).toBe(
+      "node `call` (kind `subflow`) calls flow `chil`, which is not among the flows validated together: did you mean `child`? (flows: `caller`, `child`)",
+    );
+    expect(result.ok).toBe(false);
+  });
+
+  it("accepts a subflow node naming a flow of the set, even one whose schema is wrong", () => {
+    const caller = flow(
+      "caller",
+      "triggers: []\nnodes: [{ id: call, kind: subflow, config: { flow: child } }]\n",
+    );
+    const child = flow("child", "triggers: []\nnodes: [{ id: a, kind: transform, retry: 3 }]\n");
+    const result = validateFlows([caller, child], BUILTIN_KIND_SPECS);
+    expect(result.diagnostics.map((d) => [d.file, d.code])).toEqual([["child.yaml", "FLOW_SCHEMA_TYPE"]]);
+  });
 });
 
 describe("limits", () => {

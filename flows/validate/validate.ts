@@ -8,6 +8,7 @@ import { checkGraph } from "./rules/graph.ts";
 import { checkNodes } from "./rules/nodes.ts";
 import { checkOutput } from "./rules/output.ts";
 import { checkPolicy } from "./rules/policy.ts";
+import { checkSubflows } from "./rules/subflows.ts";
 import { checkTriggers } from "./rules/triggers.ts";
 import { checkSchema } from "./schema.ts";
 import { summarize } from "./summary.ts";
@@ -37,11 +38,15 @@ export function validateFlows(
 ): ValidationResult {
   const diagnostics: Diagnostic[] = [];
   const checks: FlowCheck[] = [];
+  /** The id of every file that loaded, whether or not it matched the schema (a subflow may name it). */
+  const ids = new Set<string>();
   for (const { file, text } of sources) {
     try {
       const source = loadFlowSource(text, file);
       diagnostics.push(...source.diagnostics);
       if (source.document === undefined) continue;
+      const id = (source.document as { id?: unknown } | null)?.id;
+      if (typeof id === "string") ids.add(id);
       const doc = checkSchema(source, createReporter(source, diagnostics));
       if (!doc) continue;
       const check = createCheck(source, doc, catalog, options, diagnostics);
@@ -53,6 +58,7 @@ export function validateFlows(
   }
   try {
     checkDeployment(checks);
+    checkSubflows(checks, ids);
   } catch (error) {
     diagnostics.push(internalError(sources[0]?.file ?? "", error));
   }
