@@ -4,6 +4,7 @@ import { childPointer } from "../load/index.ts";
 import type { FlowCheck } from "./context.ts";
 import { findRestrictedRoots, type RestrictedRoot } from "./roots.ts";
 import { compileBare, compileSegments, hasExpression, type Segment, type SegmentIssue } from "./segments.ts";
+import { closest, list, quote } from "./words.ts";
 
 /** Where an expression sits decides which context-bound roots it may use. */
 export interface ExpressionPlace {
@@ -58,6 +59,7 @@ function record(
         index: start + ref.offset,
       });
     }
+    for (const use of expr.vars) checkVar(check, use.name, pointer, start + use.offset);
     for (const use of findRestrictedRoots(expr.source)) {
       if (use.name === "input" ? place.input : place.item) continue;
       check.report(
@@ -70,6 +72,24 @@ function record(
       );
     }
   }
+}
+
+/** `vars.<name>` must name a `var` binding of the flow: anything else is `null` at run time. */
+function checkVar(check: FlowCheck, name: string, pointer: string, index: number): void {
+  const bindings = check.doc.bindings ?? {};
+  const decl = Object.hasOwn(bindings, name) ? bindings[name] : undefined;
+  if (decl?.type === "var") return;
+  const vars = Object.keys(bindings).filter((n) => bindings[n]!.type === "var");
+  const guess = closest(name, vars);
+  const why = decl
+    ? `\`${name}\` is a \`${decl.type}\` binding, not a var: only \`var\` bindings are in \`vars\``
+    : `the flow declares no var \`${name}\`${guess ? `: did you mean ${quote(guess)}?` : ""}`;
+  check.report("FLOW_VAR_UNKNOWN", pointer, `\`vars.${name}\` is not a variable of this flow: ${why}`, {
+    index,
+    hint: decl
+      ? "a secret is read by the kinds that name it; give the value a `var` binding if expressions need it"
+      : `declare it under bindings, e.g. \`${name}: { type: var, value: ... }\`${vars.length ? ` (its vars: ${list(vars)})` : ""}`,
+  });
 }
 
 /** Compiles every `${{ }}` in a JSON value (at any depth) and records its issues and references. */

@@ -446,6 +446,32 @@ describe("config validators", () => {
 });
 
 describe("expressions", () => {
+  it("rejects vars that are not var bindings, wherever the expression is, but not a has() test", () => {
+    const result = validateFlows(
+      [
+        flow(
+          "vars",
+          `bindings:
+  CURRENCY: { type: var, value: EUR }
+  TOKEN: { type: secret }
+triggers: []
+nodes:
+  - id: t
+    kind: transform
+    inputs: { a: "\${{ vars.CURRENCY }}", b: "\${{ has(vars.RATE) ? 1 : 2 }}", c: "\${{ vars.CURENCY }}" }
+    when: vars["TOKEN"] != null
+`,
+        ),
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(codes(result)).toEqual(["FLOW_VAR_UNKNOWN 11:86", "FLOW_VAR_UNKNOWN 12:11"]);
+    expect(result.diagnostics.map((d) => d.message)).toEqual([
+      "`vars.CURENCY` is not a variable of this flow: the flow declares no var `CURENCY`: did you mean `CURRENCY`?",
+      "`vars.TOKEN` is not a variable of this flow: `TOKEN` is a `secret` binding, not a var: only `var` bindings are in `vars`",
+    ]);
+  });
+
   it("accepts input in evaluated config fields and item/index in map templates only", () => {
     const result = validateFlows(
       [
