@@ -75,6 +75,7 @@ export const VALIDATION_CODES = {
   // Output
   FLOW_OUTPUT_UNKNOWN_NODE: "error",
   FLOW_OUTPUT_AMBIGUOUS: "error",
+  FLOW_OUTPUT_MISSING: "warning",
   // The validator itself
   FLOW_INTERNAL_ERROR: "error",
 } as const satisfies Record<string, Severity>;

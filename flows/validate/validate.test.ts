@@ -111,15 +111,15 @@ describe("rules across flows (one deployment)", () => {
       [
         flow(
           "users",
-          "triggers: [{ type: http, method: GET, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers: [{ type: http, method: GET, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
         flow(
           "people",
-          "triggers: [{ type: http, method: POST, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers: [{ type: http, method: POST, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
         flow(
           "accounts",
-          "triggers:\n  - { type: http, method: GET, path: '/users/:userId' }\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers:\n  - { type: http, method: GET, path: '/users/:userId' }\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
       ],
       BUILTIN_KIND_SPECS,
@@ -142,7 +142,7 @@ describe("rules across flows (one deployment)", () => {
         flow("gh-two", `${github}nodes: [{ id: a, kind: transform }]\n`),
         flow(
           "hook",
-          "triggers: [{ type: http, method: POST, path: /api/github/webhooks }]\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers: [{ type: http, method: POST, path: /api/github/webhooks }]\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
       ],
       BUILTIN_KIND_SPECS,
@@ -296,7 +296,7 @@ describe("triggers", () => {
       [
         flow(
           "ids",
-          "triggers:\n  - { type: http, id: cron, method: GET, path: /a }\n  - { type: cron, schedule: '0 * * * *' }\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers:\n  - { type: http, id: cron, method: GET, path: /a }\n  - { type: cron, schedule: '0 * * * *' }\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
       ],
       BUILTIN_KIND_SPECS,
