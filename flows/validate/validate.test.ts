@@ -53,6 +53,27 @@ nodes:
     expect(result.flows).toEqual([]);
   });
 
+  it("says a number given for the version should be a semantic version string", () => {
+    const result = validateFlows(
+      [
+        {
+          file: "v.yaml",
+          text: "flows: 1\nid: v\nversion: 1.0\ntriggers: []\nnodes: [{ id: a, kind: transform }]\n",
+        },
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.line, d.column, d.message, d.hint])).toEqual([
+      [
+        "FLOW_SCHEMA_TYPE",
+        3,
+        10,
+        "`version` must be a string, a semantic version such as `1.0.0` (it is the number 1)",
+        'quote it: YAML reads an unquoted 1.0 as a number; write version: "1.0.0"',
+      ],
+    ]);
+  });
+
   it("reports semantic errors of every rule family together", () => {
     const result = validateFlows(
       [
