@@ -25,10 +25,33 @@ const CODES: Record<ExpressionError["code"], ValidationCode> = {
 
 const HINTS: Partial<Record<ValidationCode, string>> = {
   FLOW_EXPR_SYNTAX: "expressions are CEL inside `${{ }}`; write `$${{` for a literal `${{`",
-  FLOW_EXPR_TYPE:
-    "expressions may use trigger, nodes, vars and run (and input in config, item/index in map templates)",
   FLOW_EXPR_LIMIT: "split the expression, or compute part of it in a `transform` node",
 };
+
+/** Type errors, by what the checker says: the hint answers that problem. The first match wins. */
+const TYPE_HINTS: readonly [RegExp, string][] = [
+  [
+    /^Unknown variable/i,
+    "expressions may use trigger, nodes, vars and run (and input in config, item/index in map templates)",
+  ],
+  [
+    /^Ternary branches/i,
+    "both branches of `c ? a : b` must have one type: convert one (`string(x)`, `int(x)`, `double(x)`), or wrap one in `dyn(...)` to allow any",
+  ],
+  [
+    /^Ternary condition/i,
+    "the condition before `?` must be a boolean: compare the value (`x > 0`, `x != null`) or test a key with `has(x.y)`",
+  ],
+  [
+    /overload/i,
+    "no operator or function takes these types: convert a value first (`string(x)`, `int(x)`, `double(x)`)",
+  ],
+];
+
+function hintFor(code: ValidationCode, message: string): string | undefined {
+  if (code !== "FLOW_EXPR_TYPE") return HINTS[code];
+  return TYPE_HINTS.find(([pattern]) => pattern.test(message))?.[1];
+}
 
 function whereAllowed(root: RestrictedRoot): string {
   return root === "input"
@@ -46,7 +69,7 @@ function record(
     const code = CODES[issue.error.code];
     check.report(code, pointer, `invalid expression: ${issue.error.message}`, {
       index: issue.offset,
-      hint: HINTS[code],
+      hint: hintFor(code, issue.error.message),
     });
   }
   for (const { expr, start } of found.segments) {

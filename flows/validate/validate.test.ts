@@ -467,6 +467,40 @@ describe("config validators", () => {
 });
 
 describe("expressions", () => {
+  it("gives a type error the hint that fits it: ternary branches, ternary condition, unknown variable", () => {
+    const result = validateFlows(
+      [
+        flow(
+          "types",
+          `triggers: []
+nodes:
+  - id: t
+    kind: transform
+    inputs: { a: "\${{ trigger.ok ? 1 : 'no' }}", b: "\${{ size(trigger.list) ? 1 : 2 }}", c: "\${{ trgger.x }}" }
+`,
+        ),
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      [
+        "FLOW_EXPR_TYPE",
+        "invalid expression: Ternary branches must have the same type, got 'int' and 'string'",
+        "both branches of `c ? a : b` must have one type: convert one (`string(x)`, `int(x)`, `double(x)`), or wrap one in `dyn(...)` to allow any",
+      ],
+      [
+        "FLOW_EXPR_TYPE",
+        "invalid expression: Ternary condition must be bool, got 'int'",
+        "the condition before `?` must be a boolean: compare the value (`x > 0`, `x != null`) or test a key with `has(x.y)`",
+      ],
+      [
+        "FLOW_EXPR_TYPE",
+        "invalid expression: Unknown variable: trgger",
+        "expressions may use trigger, nodes, vars and run (and input in config, item/index in map templates)",
+      ],
+    ]);
+  });
+
   it("rejects vars that are not var bindings, wherever the expression is, but not a has() test", () => {
     const result = validateFlows(
       [
