@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GITHUB_WEBHOOK_KIND_SPECS } from "../../capabilities/github/webhook/declaration.ts";
 import { HTTP_KIND_SPECS } from "../../capabilities/http/declaration.ts";
 import { BUILTIN_KIND_SPECS as BUILTINS } from "../../kernel/kinds/specs.ts";
 
@@ -216,6 +217,30 @@ nodes:
     const child = flow("child", "triggers: []\nnodes: [{ id: a, kind: transform, retry: 3 }]\n");
     const result = validateFlows([caller, child], BUILTIN_KIND_SPECS);
     expect(result.diagnostics.map((d) => [d.file, d.code])).toEqual([["child.yaml", "FLOW_SCHEMA_TYPE"]]);
+  });
+});
+
+describe("kinds", () => {
+  it("leaves internal kinds (github.webhook.*) out of the known kinds and suggestions, but accepts them", () => {
+    const catalog = { ...BUILTIN_KIND_SPECS, ...GITHUB_WEBHOOK_KIND_SPECS };
+    const result = validateFlows(
+      [flow("k", "triggers: []\nnodes:\n  - { id: a, kind: github.webhook.parsee }\n")],
+      catalog,
+    );
+    expect(codes(result)).toEqual(["FLOW_UNKNOWN_KIND 6:20"]);
+    expect(result.diagnostics[0]!.message).toBe(
+      "node `a` has unknown kind `github.webhook.parsee` (known kinds: `condition`, `delay`, `fail`, `http.fetch`, `log`, `map`, `merge`, `respond`, `subflow`, `switch`, `transform`)",
+    );
+    const parse = validateFlows(
+      [
+        flow(
+          "k",
+          "triggers: []\nnodes:\n  - { id: a, kind: github.webhook.parse, inputs: { request: {} } }\n",
+        ),
+      ],
+      catalog,
+    );
+    expect(parse.diagnostics.filter((d) => d.code === "FLOW_UNKNOWN_KIND")).toEqual([]);
   });
 });
 
