@@ -69,6 +69,7 @@ export const VALIDATION_CODES = {
   FLOW_BINDING_WRONG_TYPE: "error",
   FLOW_BINDING_AMBIGUOUS: "error",
   FLOW_QUEUE_BINDING_MISSING: "error",
+  FLOW_DO_CLASS_UNKNOWN: "error",
   // Retries and limits
   FLOW_RETRY_NOT_IDEMPOTENT: "error",
   FLOW_TIMEOUT_TOO_LONG: "error",
