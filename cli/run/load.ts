@@ -41,6 +41,7 @@ export async function loadFlow(file: string): Promise<LoadedFlow> {
   const diagnostics = all.diagnostics.filter((d) => !NEEDS_THE_SET.has(d.code));
   const ok = !diagnostics.some((d) => d.severity === "error");
   const result: ValidationResult = {
+    ...all,
     ok,
     diagnostics,
     flows: all.flows.map((f) => ({ ...f, ok })),

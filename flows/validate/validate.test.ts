@@ -54,6 +54,49 @@ nodes:
     expect(result.flows).toEqual([]);
   });
 
+  it("still checks the well-formed parts of a file with schema errors, at their own lines", () => {
+    const result = validateFlows(
+      [
+        flow(
+          "partly",
+          `bindings:
+  CACHE: { type: kvv }
+triggers:
+  - { type: http, method: GETT, path: /a }
+  - { type: queue, queue: jobs }
+nodes:
+  - id: broken
+    kind: transform
+    retry: 3
+  - id: gone
+    kind: 42
+  - id: b
+    kind: log
+    inputs: { message: "\${{ nodes.gone.out + nodes.zz.out }}" }
+    timeout: 10m
+  - id: c
+    kind: transfrom
+    after: [gone, b]
+`,
+        ),
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(result.ok).toBe(false);
+    expect(codes(result)).toEqual([
+      "FLOW_SCHEMA_VALUE 5:18",
+      "FLOW_SCHEMA_VALUE 7:27",
+      "FLOW_SCHEMA_TYPE 12:12",
+      "FLOW_SCHEMA_TYPE 14:11",
+      // Found although the schema failed: the rest is checked. `gone` (left out) is not reported unknown.
+      "FLOW_UNKNOWN_NODE_REF 17:46",
+      "FLOW_TIMEOUT_TOO_LONG 18:14",
+      "FLOW_UNKNOWN_KIND 20:11",
+    ]);
+    expect(result.flows).toEqual([]);
+    expect(result.partlyChecked).toEqual(["partly.yaml"]);
+  });
+
   it("says a number given for the version should be a semantic version string", () => {
     const result = validateFlows(
       [

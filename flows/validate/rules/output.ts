@@ -11,7 +11,7 @@ export const RESPOND_KIND = "respond";
 export function checkOutput(check: FlowCheck): void {
   const { output, nodes } = check.doc;
   if (output !== undefined) {
-    if (!check.index.has(output)) {
+    if (!check.index.has(output) && !check.droppedNodes.has(output)) {
       const ids = [...check.index.keys()];
       const guess = closest(output, ids);
       check.report(
