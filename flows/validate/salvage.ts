@@ -3,7 +3,7 @@ import { flowSchema, validateFlowDocument } from "../generated/validators.js";
 import type { FlowDocument } from "../ir/types.ts";
 import { parsePointer, toPointer } from "../load/pointer.ts";
 import type { PartialView } from "./context.ts";
-import { explainSchemaErrors } from "./schema-errors.ts";
+import { explainSchemaErrors, type SchemaFinding } from "./schema-errors.ts";
 
 /**
  * The well-formed part of a document that does not match the schema, so that the semantic rules can still check
@@ -126,7 +126,10 @@ function toFile(pointer: string, part: WellFormedPart): string[] {
  * The well-formed part of a document with schema errors (see WellFormedPart), or undefined when none can be
  * checked. Never changes `document`.
  */
-export function wellFormedPart(document: unknown): WellFormedPart | undefined {
+export function wellFormedPart(
+  document: unknown,
+  findingsOfDocument: readonly SchemaFinding[],
+): WellFormedPart | undefined {
   if (!isObject(document)) return undefined;
   const work = structuredClone(document);
   const removed = { nodes: new Set<number>(), triggers: new Set<number>() };
@@ -137,19 +140,21 @@ export function wellFormedPart(document: unknown): WellFormedPart | undefined {
     droppedNodes: new Set(),
     suppressed: new Set(),
   };
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const next = candidate(work, removed, part);
-    if (validateFlowDocument(next)) {
-      part.doc = next as unknown as FlowDocument;
-      return part;
-    }
-    const findings = explainSchemaErrors(validateFlowDocument.errors ?? [], flowSchema, next);
-    if (findings.length === 0) return undefined;
+  candidate(work, removed, part); // the indexes of the whole document
+  // The first round reads the findings the schema check already made on the whole document.
+  let findings = findingsOfDocument;
+  for (let round = 0; round < MAX_ROUNDS && findings.length > 0; round++) {
     // The deepest first: deleting a field before the item that holds it keeps the other indexes meaningful.
     const places = [...new Set(findings.map((f) => toPointer(toFile(f.pointer, part))))].sort(
       (a, b) => b.length - a.length,
     );
     for (const place of places) if (!leaveOut(work, removed, parsePointer(place), part)) return undefined;
+    const next = candidate(work, removed, part);
+    if (validateFlowDocument(next)) {
+      part.doc = next as unknown as FlowDocument;
+      return part;
+    }
+    findings = explainSchemaErrors(validateFlowDocument.errors ?? [], flowSchema, next);
   }
   return undefined;
 }

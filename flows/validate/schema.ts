@@ -2,7 +2,7 @@ import { flowSchema, validateFlowDocument } from "../generated/validators.js";
 import type { FlowDocument } from "../ir/types.ts";
 import type { LoadedSource } from "../load/index.ts";
 import type { FlowCheck } from "./context.ts";
-import { explainSchemaErrors } from "./schema-errors.ts";
+import { explainSchemaErrors, type SchemaFinding } from "./schema-errors.ts";
 
 /** Schema errors reported per file; more are usually consequences of the first ones. */
 const MAX_SCHEMA_ERRORS = 50;
@@ -10,7 +10,10 @@ const MAX_SCHEMA_ERRORS = 50;
 type Report = FlowCheck["report"];
 
 /** What the schema check found: the typed document when it matches; `mismatch` when only the schema failed. */
-export type SchemaCheck = { doc: FlowDocument } | { doc?: undefined; mismatch: boolean };
+export type SchemaCheck =
+  | { doc: FlowDocument }
+  | { doc?: undefined; mismatch: false }
+  | { doc?: undefined; mismatch: true; findings: SchemaFinding[] };
 
 /**
  * Checks a loaded document against the flow schema (the build-time compiled validator). Reports every
@@ -34,5 +37,5 @@ export function checkSchema(source: LoadedSource, report: Report): SchemaCheck {
   const findings = explainSchemaErrors(validateFlowDocument.errors ?? [], flowSchema, doc);
   for (const f of findings.slice(0, MAX_SCHEMA_ERRORS))
     report(f.code, f.pointer, f.message, { key: f.key, hint: f.hint });
-  return { mismatch: true };
+  return { mismatch: true, findings };
 }

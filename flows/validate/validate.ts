@@ -58,7 +58,7 @@ export function validateFlows(
         continue;
       }
       // Schema errors: the semantic rules still check the well-formed part, so that one round reports all.
-      const part = schema.mismatch ? wellFormedPart(source.document) : undefined;
+      const part = schema.mismatch ? wellFormedPart(source.document, schema.findings) : undefined;
       if (!part) continue;
       const check = createCheck(source, part.doc, catalog, options, diagnostics, partialView(part));
       for (const rule of FLOW_RULES) rule(check);
