@@ -139,7 +139,7 @@ describe("flows package workers (command)", () => {
     const io = capture();
     const out = join(temp, "orphan-out");
     expect(await runPackage([dir], { out }, io)).toBe(1);
-    expect(io.output()).toContain(
+    expect(io.errors()).toContain(
       "error[FLOW_SUBFLOW_UNKNOWN] node `call` (kind `subflow`) calls flow `child`, which is not among the flows validated together (flows: `parent`)",
     );
     expect(existsSync(out)).toBe(false);

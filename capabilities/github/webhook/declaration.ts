@@ -119,6 +119,7 @@ const complete: NodeKindSpec = {
 
 const defer: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_DEFER,
+  internal: true,
   description:
     "Hands a claimed delivery (input `key`, the claim's `fresh`) to the queue message just sent: the ledger keeps it held, not done, for the delivery TTL (24 hours) instead of the claim's lease, so a redelivery is answered `queued` and not queued again; the consumer completes it with `github.webhook.complete` once the routed flows have run. A delivery already completed stays completed. `out` is the key.",
   effect: "write",
