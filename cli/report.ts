@@ -65,7 +65,9 @@ export function formatReport(
     const name = flow ? `${c.bold(flow.document.id)} (${file})` : file;
     const about = flow
       ? `determinism ${flow.determinism}, effects ${flow.effects.join(", ") || "none"}`
-      : "not checked further";
+      : result.partlyChecked.includes(file)
+        ? "its schema errors left out, the rest checked"
+        : "not checked further";
     lines.push(
       `${mark} ${name}: ${e === 0 ? "valid" : counts}${e === 0 && w ? ` (${counts})` : ""}; ${about}`,
     );

@@ -56,7 +56,7 @@ export const CODE_DEFAULTS: Readonly<Record<string, CodeDefaults>> = Object.free
   HTTP_FETCH_FAILED: { status: 502, expose: true },
   UNKNOWN_KIND: { status: 500, expose: false },
   PLAN_INVALID: { status: 500, expose: false },
-  SUBFLOW_NOT_FOUND: { status: 500, expose: false },
+  SUBFLOW_NOT_FOUND: { status: 500, expose: true },
   SUBFLOW_DEPTH_EXCEEDED: { status: 508, expose: false },
   JOURNAL_FAILED: { status: 500, expose: false, retriable: true },
   IDEMPOTENCY_PENDING: { status: 409, expose: true, retriable: true },

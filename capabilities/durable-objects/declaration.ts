@@ -14,9 +14,10 @@ export const KIND_DO_DELETE = "do.delete";
 export const KIND_DO_INCREMENT = "do.increment";
 export const KIND_DO_CALL = "do.call";
 
-/** The class of the generic state object, and of the runtime's own object, and the runtime's binding. */
-export const STATE_CLASS = "FlowsState";
-export const RUNTIME_CLASS = "FlowsRuntime";
+/** The class of the generic state object, and of the runtime's own object (defined with the IR), and the runtime's binding. */
+import { RUNTIME_CLASS, STATE_CLASS } from "../../flows/ir/objects.ts";
+
+export { RUNTIME_CLASS, STATE_CLASS };
 export const RUNTIME_BINDING = "FLOWS_RUNTIME";
 
 /** Limits checked before a call (Durable Objects' own: keys up to 2 KiB, SQLite values up to 2 MB). */

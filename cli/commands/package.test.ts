@@ -129,6 +129,22 @@ describe("flows package workers (command)", () => {
     expect((JSON.parse(json.output()) as { ok: boolean }).ok).toBe(false);
   });
 
+  it("exits 1, writing nothing, when a subflow node calls a flow that is not packaged with it", async () => {
+    const dir = join(temp, "orphan");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "parent.yaml"),
+      "flows: 1\nid: parent\nversion: 1.0.0\ntriggers: []\nnodes:\n  - { id: call, kind: subflow, config: { flow: child } }\n",
+    );
+    const io = capture();
+    const out = join(temp, "orphan-out");
+    expect(await runPackage([dir], { out }, io)).toBe(1);
+    expect(io.errors()).toContain(
+      "error[FLOW_SUBFLOW_UNKNOWN] node `call` (kind `subflow`) calls flow `child`, which is not among the flows validated together (flows: `parent`)",
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("throws a usage error (exit 2) for a missing file or a bad option", async () => {
     await expect(runPackage(["no/such/flow.yaml"], { out: join(temp, "x") }, capture())).rejects.toThrow(
       UsageError,

@@ -19,11 +19,18 @@ export function registerRun(program: Command, io: CommandIO, proc?: RunProcess):
   program
     .command("run")
     .description("run a flow once, locally, printing its run events and its output")
-    .argument("<file>", "the flow file (.yaml, .yml or .json)")
+    .argument(
+      "<paths...>",
+      "the flow file (.yaml, .yml or .json), with the files or folders of the flows its subflow nodes call",
+    )
+    .option(
+      "--flow <id>",
+      "the flow to run (required when several of the flows given have triggers, or the --trigger id)",
+    )
     .option("--trigger <id>", "the trigger to start from (required when the flow has several)")
     .option(
       "--input <file>",
-      "trigger data as JSON (`-` reads stdin): http { body, headers, params, query }, queue { message: { body } }, cron { scheduledTime }, github { event, payload }",
+      "trigger data as JSON (`-` reads stdin): http { body, headers, params, query }, queue { message: { body } }, cron { scheduledTime }, github { event, payload }; a flow without triggers gets it as is, as from a subflow node",
     )
     .option("--json", "print events, logs and the result as JSON lines")
     .option("--timeout <duration>", "deadline of the whole run, e.g. 30s (default: the flow's, else 25s)")
@@ -33,10 +40,10 @@ export function registerRun(program: Command, io: CommandIO, proc?: RunProcess):
       "after",
       "\nExit codes: 0 ok, 1 invalid flow, 2 usage error, 3 the run failed, 4 output differs from --expect, 130 interrupted (Ctrl-C).",
     )
-    .action(async (file: string, options: RunCommandOptions) => {
+    .action(async (paths: string[], options: RunCommandOptions) => {
       try {
         const { runCommand } = await import("../run/run.ts");
-        io.setExitCode(await runCommand(file, options, io, proc));
+        io.setExitCode(await runCommand(paths, options, io, proc));
       } catch (error) {
         io.setExitCode(reportCliError(error, options.json === true, io));
       }

@@ -16,6 +16,8 @@ export const EXIT = Object.freeze({
 /** Every CLI code with its exit code. */
 export const CLI_CODES = Object.freeze({
   CLI_FILE_NOT_FOUND: EXIT.usage,
+  CLI_FLOW_REQUIRED: EXIT.usage,
+  CLI_FLOW_UNKNOWN: EXIT.usage,
   CLI_TRIGGER_REQUIRED: EXIT.usage,
   CLI_TRIGGER_UNKNOWN: EXIT.usage,
   CLI_INPUT_INVALID: EXIT.usage,

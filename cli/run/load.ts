@@ -4,6 +4,7 @@ import { type FlowDocument, type ValidationResult, validateFlows } from "../../f
 import { BUILTIN_KINDS, createRegistry, type KindRegistry } from "../../kernel/index.ts";
 import { defaultCatalog } from "../catalog.ts";
 import type { Colors } from "../color.ts";
+import { readFlowFiles, UsageError } from "../files.ts";
 import { formatReport, jsonReport } from "../report.ts";
 import { CliError } from "./errors.ts";
 
@@ -12,8 +13,17 @@ export type LoadedFlow =
   | { ok: true; file: string; text: string; document: FlowDocument; result: ValidationResult }
   | { ok: false; file: string; text: string; result: ValidationResult };
 
+/** Flow files read and validated together (one deployment): their documents when all are valid. */
+export type LoadedFlows =
+  | { ok: true; texts: Map<string, string>; documents: FlowDocument[]; result: ValidationResult }
+  | { ok: false; texts: Map<string, string>; result: ValidationResult };
+
+/** What a one-file command cannot check: the flows its `subflow` nodes call live in other files. */
+const NEEDS_THE_SET = new Set(["FLOW_SUBFLOW_UNKNOWN"]);
+
 /**
- * Reads one flow file and validates it exactly as `flows validate` does. Throws CliError
+ * Reads one flow file and validates it as `flows validate` does, except that the flows its `subflow` nodes
+ * call are not looked for (they are other files: `flows graph` draws one flow). Throws CliError
  * `CLI_FILE_NOT_FOUND` when the path is missing or is not a file.
  * @example const flow = await loadFlow("flows/hello.yaml"); if (flow.ok) createPlan(flow.document)
  */
@@ -27,15 +37,48 @@ export async function loadFlow(file: string): Promise<LoadedFlow> {
     );
   }
   const text = await readFile(file, "utf8");
-  const result = validateFlows([{ file, text }], defaultCatalog());
+  const all = validateFlows([{ file, text }], defaultCatalog());
+  const diagnostics = all.diagnostics.filter((d) => !NEEDS_THE_SET.has(d.code));
+  const ok = !diagnostics.some((d) => d.severity === "error");
+  const result: ValidationResult = {
+    ...all,
+    ok,
+    diagnostics,
+    flows: all.flows.map((f) => ({ ...f, ok })),
+  };
   const flow = result.flows[0];
   if (result.ok && flow) return { ok: true, file, text, document: flow.document, result };
   return { ok: false, file, text, result };
 }
 
-/** The validation report of a flow that did not validate, as `flows validate` prints it. */
-export function invalidReport(flow: LoadedFlow, json: boolean, c: Colors): string {
-  return json ? jsonReport(flow.result) : formatReport(flow.result, new Map([[flow.file, flow.text]]), c);
+/**
+ * Reads flow files and folders (as `flows validate` finds them) and validates them together, exactly as
+ * `flows validate` does: a `subflow` node must name one of them. Throws CliError `CLI_FILE_NOT_FOUND` for a
+ * missing path or when no flow file is found.
+ * @example const set = await loadFlows(["flows/"]); if (set.ok) set.documents.map((d) => d.id)
+ */
+export async function loadFlows(paths: readonly string[]): Promise<LoadedFlows> {
+  let sources: { file: string; text: string }[];
+  try {
+    sources = await readFlowFiles(paths);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new CliError("CLI_FILE_NOT_FOUND", error.message, { files: [...paths] });
+  }
+  const texts = new Map(sources.map((s) => [s.file, s.text]));
+  const result = validateFlows(sources, defaultCatalog());
+  if (result.ok) return { ok: true, texts, documents: result.flows.map((f) => f.document), result };
+  return { ok: false, texts, result };
+}
+
+/** The validation report of flows that did not validate, as `flows validate` prints it. */
+export function invalidReport(
+  flow: { result: ValidationResult } & ({ file: string; text: string } | { texts: Map<string, string> }),
+  json: boolean,
+  c: Colors,
+): string {
+  const texts = "texts" in flow ? flow.texts : new Map([[flow.file, flow.text]]);
+  return json ? jsonReport(flow.result) : formatReport(flow.result, texts, c);
 }
 
 /** Every node kind the CLI runs: the built-ins and every capability's (the run-time halves of `defaultCatalog`). */

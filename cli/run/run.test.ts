@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -195,7 +195,9 @@ describe("flows run", () => {
   it("exits 2 with a coded error for a missing file, an unknown or missing trigger id, bad JSON input and a bad --timeout", async () => {
     const missing = await flowsInProcess(["run", join(tmp, "nope.yaml")]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(`flows: error[CLI_FILE_NOT_FOUND] no such file: ${join(tmp, "nope.yaml")}\n`);
+    expect(missing.stderr).toBe(
+      `flows: error[CLI_FILE_NOT_FOUND] no such file or directory: ${join(tmp, "nope.yaml")}\n`,
+    );
 
     const unknown = await flowsInProcess(["run", GREET, "--trigger", "mobile"]);
     expect(unknown.code).toBe(2);
@@ -231,6 +233,74 @@ describe("flows run", () => {
     const timeout = await flowsInProcess(["run", GREET, "--trigger", "web", "--timeout", "soon"]);
     expect(timeout.code).toBe(2);
     expect(timeout.stderr).toContain("error[CLI_OPTION_INVALID] --timeout soon is not a duration");
+  });
+
+  describe("with subflows", () => {
+    const dir = join(tmp, "family");
+    mkdirSync(dir);
+    const parent = join(dir, "parent.yaml");
+    const child = join(dir, "child.yaml");
+    writeFileSync(
+      parent,
+      "flows: 1\nid: parent\nversion: 1.0.0\ntriggers: [{ type: http, method: POST, path: /p }]\nnodes:\n  - { id: call, kind: subflow, inputs: { input: '${{ trigger.body }}' }, config: { flow: child } }\noutput: call\n",
+    );
+    writeFileSync(
+      child,
+      "flows: 1\nid: child\nversion: 1.0.0\ntriggers: []\nnodes:\n  - { id: add, kind: transform, config: { value: '${{ trigger.x + 1 }}' } }\noutput: add\n",
+    );
+    const output = (stdout: string) => JSON.parse(stdout.trimEnd().split("\n").at(-1)!).output;
+
+    it("runs a parent with the child its subflow node calls, given as two files or as their folder", async () => {
+      const input = file("parent-in.json", JSON.stringify({ body: { x: 1 } }));
+      const files = await flowsInProcess(["run", parent, child, "--input", input, "--json"]);
+      expect(files.code).toBe(0);
+      expect(output(files.stdout)).toBe(2);
+      const folder = await flowsInProcess(["run", dir, "--input", input, "--json"]);
+      expect(folder.code).toBe(0);
+      expect(output(folder.stdout)).toBe(2);
+    });
+
+    it("gives a flow without triggers its input as `trigger`, the value a subflow node passes it", async () => {
+      const { code, stdout } = await flowsInProcess(
+        ["run", dir, "--flow", "child", "--input", "-", "--json"],
+        JSON.stringify({ x: 41 }),
+      );
+      expect(code).toBe(0);
+      expect(output(stdout)).toBe(42);
+    });
+
+    it("exits 1 with FLOW_SUBFLOW_UNKNOWN when the called flow's file is not given", async () => {
+      const { code, stderr } = await flowsInProcess(["run", parent]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        "error[FLOW_SUBFLOW_UNKNOWN] node `call` (kind `subflow`) calls flow `child`, which is not among the flows validated together (flows: `parent`)",
+      );
+      expect(stderr).toContain(`--> ${parent}:6:90`);
+    });
+
+    it("asks for --flow when it cannot tell which flow to run, and names an unknown one", async () => {
+      const other = join(tmp, "other.yaml");
+      writeFileSync(
+        other,
+        "flows: 1\nid: other\nversion: 1.0.0\ntriggers: [{ type: cron, schedule: '0 * * * *' }]\nnodes: [{ id: a, kind: transform }]\n",
+      );
+      const two = await flowsInProcess(["run", dir, other]);
+      expect(two.code).toBe(2);
+      expect(two.stderr).toBe(
+        "flows: error[CLI_FLOW_REQUIRED] 3 flows were given and 2 (parent, other) are with triggers: choose the flow to run with --flow <id> (flows: child, parent, other)\n",
+      );
+      const byTrigger = await flowsInProcess(["run", dir, other, "--trigger", "cron", "--json"]);
+      expect(byTrigger.code).toBe(0);
+      expect(output(byTrigger.stdout)).toBe(null);
+      const unknown = await flowsInProcess(["run", dir, "--flow", "kid", "--json"]);
+      expect(unknown.code).toBe(2);
+      expect(JSON.parse(unknown.stdout).error).toEqual({
+        code: "CLI_FLOW_UNKNOWN",
+        message: "no flow `kid` among the files given (flows: child, parent)",
+        details: { flow: "kid", known: ["child", "parent"] },
+        runId: null,
+      });
+    });
   });
 
   it("ends a run at --timeout with DEADLINE_EXCEEDED (exit 3)", async () => {

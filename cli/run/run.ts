@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
+import type { FlowDocument } from "../../flows/index.ts";
+import { calledFlows } from "../../flows/ir/subflows.ts";
 import {
   createPlan,
   type Logger,
@@ -13,10 +15,12 @@ import { type CommandIO, reportStream } from "../commands/io.ts";
 import { runBindings } from "./bindings.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { jsonLine, materialize, plainJson, prettyLine } from "./format.ts";
-import { allKinds, invalidReport, loadFlow } from "./load.ts";
-import { selectTrigger, triggerEvent } from "./trigger.ts";
+import { allKinds, invalidReport, loadFlows } from "./load.ts";
+import { selectFlow, selectTrigger, triggerEvent } from "./trigger.ts";
 
 export interface RunCommandOptions {
+  /** The flow to run, by id, when several files are given. */
+  flow?: string;
   trigger?: string;
   /** A JSON file, or `-` for stdin. */
   input?: string;
@@ -90,26 +94,45 @@ function logger(options: RunCommandOptions, io: CommandIO): Logger {
 }
 
 /**
- * `flows run <file>`: validates the flow, builds the trigger from `--input`, runs it once with local bindings
+ * The flow to run and what it needs of the others: every plan by id (for its `subflow` nodes), and one document
+ * declaring the bindings of the flow and of the flows it calls (a child's KV is bound for the run too).
+ */
+function deployment(documents: readonly FlowDocument[], doc: FlowDocument) {
+  const byId = new Map(documents.map((d) => [d.id, d]));
+  const registry = allKinds();
+  const plans = new Map(documents.map((d) => [d.id, createPlan(d, { registry })]));
+  const called = [...calledFlows(doc, byId)].map((id) => byId.get(id)!);
+  const bindings = Object.assign(
+    {},
+    ...[...called].reverse().map((d) => d.bindings ?? {}),
+    doc.bindings ?? {},
+  );
+  const plan = plans.get(doc.id)!;
+  const used = { ...plan, nodes: [plan, ...called.map((d) => plans.get(d.id)!)].flatMap((p) => p.nodes) };
+  return { plan, plans, bindingsDoc: { ...doc, bindings }, used };
+}
+
+/**
+ * `flows run <file|dir...>`: validates the flows together, picks the one to run (`--flow`), builds the trigger from `--input`, runs it once with local bindings
  * when it needs them, prints each run event as it happens and the output at the end. Returns the exit code:
  * 0 ok, 1 invalid flow, 2 usage (CliError), 3 the run failed, 4 the output differs from `--expect`, 130 Ctrl-C.
  */
 export async function runCommand(
-  file: string,
+  paths: string | readonly string[],
   options: RunCommandOptions,
   io: CommandIO,
   proc: RunProcess = nodeProcess,
 ): Promise<number> {
   const c = colorsFor(io.stdout, proc.environment);
-  const flow = await loadFlow(file);
-  if (!flow.ok) {
+  const flows = await loadFlows(typeof paths === "string" ? [paths] : paths);
+  if (!flows.ok) {
     const json = options.json === true;
-    const report = `${invalidReport(flow, json, json ? c : colorsFor(reportStream(io), proc.environment))}\n`;
+    const report = `${invalidReport(flows, json, json ? c : colorsFor(reportStream(io), proc.environment))}\n`;
     if (json) io.out(report);
     else io.err(report);
     return EXIT.invalid;
   }
-  const doc = flow.document;
+  const doc = selectFlow(flows.documents, options.flow, options.trigger);
   const selected = selectTrigger(doc, options.trigger);
   let deadlineMs: number | undefined;
   if (options.timeout !== undefined) {
@@ -121,10 +144,10 @@ export async function runCommand(
       );
     }
   }
-  const input = options.input === undefined ? {} : await readJson(options.input, "input", proc);
+  const input = options.input === undefined ? undefined : await readJson(options.input, "input", proc);
   const expected =
     options.expect === undefined ? undefined : await readJson(options.expect, "expected output", proc);
-  const plan = createPlan(doc, { registry: allKinds() });
+  const { plan, plans, bindingsDoc, used } = deployment(flows.documents, doc);
   const trigger = triggerEvent(selected, input);
   // Listen before starting workerd, so that Ctrl-C during its start-up still releases it.
   const controller = new AbortController();
@@ -146,7 +169,10 @@ export async function runCommand(
   };
   let bindings: Awaited<ReturnType<typeof runBindings>>;
   try {
-    bindings = await runBindings(doc, plan, { persist: options.persist, environment: proc.environment });
+    bindings = await runBindings(bindingsDoc, used, {
+      persist: options.persist,
+      environment: proc.environment,
+    });
   } catch (error) {
     stopListening();
     throw error;
@@ -167,6 +193,7 @@ export async function runCommand(
       trigger,
       env: bindings.env,
       signal: controller.signal,
+      subflows: (id) => plans.get(id),
       onEvent,
       logger: logger(options, io),
       ...(deadlineMs === undefined ? {} : { deadlineMs }),

@@ -36,6 +36,42 @@ export function selectTrigger(doc: FlowDocument, id: string | undefined): NamedT
   return triggers[0];
 }
 
+/**
+ * The flow a run starts: the one named by `--flow`, else the only one given, else the only one that can start
+ * from `--trigger` (has a trigger of that id) or, without `--trigger`, the only one with triggers (the others are
+ * subflows it calls). Throws `CLI_FLOW_UNKNOWN` or `CLI_FLOW_REQUIRED` (both list the ids).
+ */
+export function selectFlow(
+  documents: readonly FlowDocument[],
+  flowId: string | undefined,
+  triggerId: string | undefined,
+): FlowDocument {
+  const known = documents.map((d) => d.id);
+  if (flowId !== undefined) {
+    const found = documents.find((d) => d.id === flowId);
+    if (!found) {
+      throw new CliError(
+        "CLI_FLOW_UNKNOWN",
+        `no flow \`${flowId}\` among the files given (flows: ${known.join(", ")})`,
+        { flow: flowId, known },
+      );
+    }
+    return found;
+  }
+  if (documents.length === 1) return documents[0]!;
+  const candidates = documents.filter((d) =>
+    triggerId === undefined ? d.triggers.length > 0 : namedTriggers(d).some((t) => t.id === triggerId),
+  );
+  if (candidates.length === 1) return candidates[0]!;
+  const which = triggerId === undefined ? "with triggers" : `with a trigger \`${triggerId}\``;
+  const ids = candidates.map((d) => d.id);
+  throw new CliError(
+    "CLI_FLOW_REQUIRED",
+    `${documents.length} flows were given and ${candidates.length === 0 ? "none" : `${candidates.length} (${ids.join(", ")})`} ${candidates.length === 1 ? "is" : "are"} ${which}: choose the flow to run with --flow <id> (flows: ${known.join(", ")})`,
+    { candidates: ids, known },
+  );
+}
+
 type Input = Record<string, unknown>;
 
 const record = (value: unknown): Record<string, string> => {
@@ -134,13 +170,12 @@ function githubEvent(id: string, input: Input): unknown {
 /**
  * The `trigger` a flow sees, shaped as the Workers host shapes it for that trigger type, filled from the
  * user's `--input` (a partial event: HTTP `body`, `headers`, `params`, `query`; queue `message` or its `body`;
- * cron `scheduledTime`; GitHub `event`, `action`, `payload`). Without a trigger: `{ type: "invoke", body, headers }`,
- * as `worker.invoke` gives it.
+ * cron `scheduledTime`; GitHub `event`, `action`, `payload`). A flow without triggers (a subflow) gets the
+ * input as it is (`null` without `--input`): exactly the value a `subflow` node passes it as `trigger`.
  */
 export function triggerEvent(selected: NamedTrigger | undefined, input: unknown, now = new Date()): unknown {
+  if (!selected) return input === undefined ? null : input;
   const given: Input = input && typeof input === "object" && !Array.isArray(input) ? (input as Input) : {};
-  if (!selected)
-    return { type: "invoke", body: given.body ?? input ?? null, headers: lowerKeys(record(given.headers)) };
   const { id, trigger } = selected;
   switch (trigger.type) {
     case "http":

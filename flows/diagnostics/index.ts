@@ -51,6 +51,7 @@ export const VALIDATION_CODES = {
   FLOW_EXPR_TYPE: "error",
   FLOW_EXPR_LIMIT: "error",
   FLOW_EXPR_ROOT_NOT_ALLOWED: "error",
+  FLOW_VAR_UNKNOWN: "error",
   // Graph
   FLOW_UNKNOWN_NODE_REF: "error",
   FLOW_UNKNOWN_PORT: "error",
@@ -62,17 +63,20 @@ export const VALIDATION_CODES = {
   FLOW_CRON_INVALID: "error",
   FLOW_ROUTE_CONFLICT: "error",
   FLOW_DUPLICATE_FLOW_ID: "error",
+  FLOW_SUBFLOW_UNKNOWN: "error",
   // Bindings
   FLOW_BINDING_MISSING: "error",
   FLOW_BINDING_WRONG_TYPE: "error",
   FLOW_BINDING_AMBIGUOUS: "error",
   FLOW_QUEUE_BINDING_MISSING: "error",
+  FLOW_DO_CLASS_UNKNOWN: "error",
   // Retries and limits
   FLOW_RETRY_NOT_IDEMPOTENT: "error",
   FLOW_TIMEOUT_TOO_LONG: "error",
   // Output
   FLOW_OUTPUT_UNKNOWN_NODE: "error",
   FLOW_OUTPUT_AMBIGUOUS: "error",
+  FLOW_OUTPUT_MISSING: "warning",
   // The validator itself
   FLOW_INTERNAL_ERROR: "error",
 } as const satisfies Record<string, Severity>;

@@ -18,6 +18,13 @@ export interface NodeReference {
   offset: number;
 }
 
+/** A read of a flow variable: `vars.<name>` (or `vars["<name>"]`), outside a `has()` test. */
+export interface VarReference {
+  name: string;
+  /** Offset of the reference in the expression source. */
+  offset: number;
+}
+
 /** Why an expression was rejected; `offset` is relative to the expression source. */
 export class ExpressionError extends Error {
   override name = "ExpressionError";
@@ -35,6 +42,8 @@ export type Scope = Partial<Record<(typeof EXPRESSION_ROOTS)[number], unknown>>;
 export interface CompiledExpression {
   readonly source: string;
   readonly references: readonly NodeReference[];
+  /** The `vars.<name>` it reads (a `has(vars.x)` test is not a read). */
+  readonly vars: readonly VarReference[];
   /** Evaluates against a scope; throws ExpressionError (code EXPR_EVAL) on failure. Results are plain JSON-like values. */
   evaluate(scope: Scope): unknown;
 }
@@ -48,21 +57,31 @@ interface AstNode {
 
 const isAst = (v: unknown): v is AstNode => typeof v === "object" && v !== null && "op" in v && "args" in v;
 
-/** Collects `nodes.<id>.<port>` chains from a parsed CEL AST. */
-function collectReferences(ast: unknown, out: NodeReference[]): void {
+interface Collected {
+  nodes: NodeReference[];
+  vars: VarReference[];
+}
+
+/** Collects `nodes.<id>.<port>` and `vars.<name>` chains from a parsed CEL AST. */
+function collectReferences(ast: unknown, out: Collected, inHas = false): void {
   if (Array.isArray(ast)) {
-    for (const item of ast) collectReferences(item, out);
+    for (const item of ast) collectReferences(item, out, inHas);
     return;
   }
   if (!isAst(ast)) return;
   if (ast.op === "." || ast.op === "[]") {
     const chain = memberChain(ast);
     if (chain && chain.names[0] === "nodes" && chain.names.length >= 2) {
-      out.push({ node: chain.names[1]!, port: chain.names[2], offset: chain.offset });
+      out.nodes.push({ node: chain.names[1]!, port: chain.names[2], offset: chain.offset });
+      return;
+    }
+    if (chain && chain.names[0] === "vars" && chain.names.length >= 2) {
+      if (!inHas) out.vars.push({ name: chain.names[1]!, offset: chain.offset });
       return;
     }
   }
-  collectReferences(ast.args, out);
+  const has = ast.op === "call" && Array.isArray(ast.args) && ast.args[0] === "has";
+  collectReferences(ast.args, out, inHas || has);
 }
 
 /** `nodes.a.out` → ["nodes","a","out"]; `nodes["a"]` works too. Returns undefined for other shapes. */
@@ -118,13 +137,15 @@ export function compileExpression(source: string): CompiledExpression {
   }
   const checked = program.check();
   if (!checked.valid) throw toExpressionError(checked.error, "check");
-  const references: NodeReference[] = [];
-  collectReferences(program.ast, references);
+  const collected: Collected = { nodes: [], vars: [] };
+  collectReferences(program.ast, collected);
+  const references = collected.nodes;
   // Only an expression with a comprehension can do more work than its size × its input: it gets a step budget.
   const looped = installBudget(program.ast);
   return {
     source,
     references,
+    vars: collected.vars,
     evaluate: looped
       ? (scope: Scope): unknown => {
           const previous = startBudget();

@@ -37,6 +37,11 @@ export interface NodeKindSpec {
   readonly defaultRetry?: RetryPolicyDecl;
   /** Names of config fields whose string values may hold `${{ }}` expressions (checked at validation). */
   readonly expressionConfig?: readonly string[];
+  /**
+   * A kind of the built-in flows (e.g. `github.webhook.*`, behind GitHub triggers): valid in any flow, but never
+   * offered to users (the validator's known-kinds list and suggestions leave it out).
+   */
+  readonly internal?: boolean;
 }
 
 /** A frozen map from kind name to spec. */

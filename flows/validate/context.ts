@@ -47,6 +47,8 @@ export interface FlowCheck {
   /** Node id → index of its first declaration. */
   readonly index: Map<string, number>;
   readonly references: Reference[];
+  /** Ids of nodes left out of a document with schema errors (see salvage.ts): references to them are not unknown. */
+  readonly droppedNodes: ReadonlySet<string>;
   report(code: ValidationCode, pointer: string, message: string, options?: ReportOptions): void;
   /** Line of a pointer, for "first declared at line N" messages. */
   lineOf(pointer: string): number;
@@ -54,9 +56,25 @@ export interface FlowCheck {
 
 type Report = FlowCheck["report"];
 
+/**
+ * How the rules' pointers map to the file, and what they must not report, when they check the well-formed part
+ * of a document with schema errors (nodes or triggers left out shift the indexes).
+ */
+export interface PartialView {
+  toFile(pointer: string): string;
+  suppressed: ReadonlySet<ValidationCode>;
+  droppedNodes: ReadonlySet<string>;
+}
+
 /** A report function that locates diagnostics in one source and collects them. */
-export function createReporter(source: LoadedSource, diagnostics: Diagnostic[]): Report {
-  return (code, pointer, message, opts = {}) => {
+export function createReporter(
+  source: LoadedSource,
+  diagnostics: Diagnostic[],
+  partial?: PartialView,
+): Report {
+  return (code, rulePointer, message, opts = {}) => {
+    if (partial?.suppressed.has(code)) return;
+    const pointer = partial ? partial.toFile(rulePointer) : rulePointer;
     const { line, column } = source.locate(pointer, { key: opts.key, index: opts.index });
     const d: Diagnostic = {
       code,
@@ -78,6 +96,7 @@ export function createCheck(
   catalog: KindCatalog,
   options: ValidateOptions,
   diagnostics: Diagnostic[],
+  partial?: PartialView,
 ): FlowCheck {
   return {
     file: source.file,
@@ -91,8 +110,9 @@ export function createCheck(
     badConfig: new Set(),
     index: new Map(),
     references: [],
-    report: createReporter(source, diagnostics),
-    lineOf: (pointer) => source.locate(pointer).line,
+    droppedNodes: partial?.droppedNodes ?? new Set(),
+    report: createReporter(source, diagnostics, partial),
+    lineOf: (pointer) => source.locate(partial ? partial.toFile(pointer) : pointer).line,
   };
 }
 

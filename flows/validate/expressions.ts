@@ -4,6 +4,7 @@ import { childPointer } from "../load/index.ts";
 import type { FlowCheck } from "./context.ts";
 import { findRestrictedRoots, type RestrictedRoot } from "./roots.ts";
 import { compileBare, compileSegments, hasExpression, type Segment, type SegmentIssue } from "./segments.ts";
+import { closest, list, quote } from "./words.ts";
 
 /** Where an expression sits decides which context-bound roots it may use. */
 export interface ExpressionPlace {
@@ -24,10 +25,33 @@ const CODES: Record<ExpressionError["code"], ValidationCode> = {
 
 const HINTS: Partial<Record<ValidationCode, string>> = {
   FLOW_EXPR_SYNTAX: "expressions are CEL inside `${{ }}`; write `$${{` for a literal `${{`",
-  FLOW_EXPR_TYPE:
-    "expressions may use trigger, nodes, vars and run (and input in config, item/index in map templates)",
   FLOW_EXPR_LIMIT: "split the expression, or compute part of it in a `transform` node",
 };
+
+/** Type errors, by what the checker says: the hint answers that problem. The first match wins. */
+const TYPE_HINTS: readonly [RegExp, string][] = [
+  [
+    /^Unknown variable/i,
+    "expressions may use trigger, nodes, vars and run (and input in config, item/index in map templates)",
+  ],
+  [
+    /^Ternary branches/i,
+    "both branches of `c ? a : b` must have one type: convert one (`string(x)`, `int(x)`, `double(x)`), or wrap one in `dyn(...)` to allow any",
+  ],
+  [
+    /^Ternary condition/i,
+    "the condition before `?` must be a boolean: compare the value (`x > 0`, `x != null`) or test a key with `has(x.y)`",
+  ],
+  [
+    /overload/i,
+    "no operator or function takes these types: convert a value first (`string(x)`, `int(x)`, `double(x)`)",
+  ],
+];
+
+function hintFor(code: ValidationCode, message: string): string | undefined {
+  if (code !== "FLOW_EXPR_TYPE") return HINTS[code];
+  return TYPE_HINTS.find(([pattern]) => pattern.test(message))?.[1];
+}
 
 function whereAllowed(root: RestrictedRoot): string {
   return root === "input"
@@ -45,7 +69,7 @@ function record(
     const code = CODES[issue.error.code];
     check.report(code, pointer, `invalid expression: ${issue.error.message}`, {
       index: issue.offset,
-      hint: HINTS[code],
+      hint: hintFor(code, issue.error.message),
     });
   }
   for (const { expr, start } of found.segments) {
@@ -58,6 +82,7 @@ function record(
         index: start + ref.offset,
       });
     }
+    for (const use of expr.vars) checkVar(check, use.name, pointer, start + use.offset);
     for (const use of findRestrictedRoots(expr.source)) {
       if (use.name === "input" ? place.input : place.item) continue;
       check.report(
@@ -70,6 +95,24 @@ function record(
       );
     }
   }
+}
+
+/** `vars.<name>` must name a `var` binding of the flow: anything else is `null` at run time. */
+function checkVar(check: FlowCheck, name: string, pointer: string, index: number): void {
+  const bindings = check.doc.bindings ?? {};
+  const decl = Object.hasOwn(bindings, name) ? bindings[name] : undefined;
+  if (decl?.type === "var") return;
+  const vars = Object.keys(bindings).filter((n) => bindings[n]!.type === "var");
+  const guess = closest(name, vars);
+  const why = decl
+    ? `\`${name}\` is a \`${decl.type}\` binding, not a var: only \`var\` bindings are in \`vars\``
+    : `the flow declares no var \`${name}\`${guess ? `: did you mean ${quote(guess)}?` : ""}`;
+  check.report("FLOW_VAR_UNKNOWN", pointer, `\`vars.${name}\` is not a variable of this flow: ${why}`, {
+    index,
+    hint: decl
+      ? "a secret is read by the kinds that name it; give the value a `var` binding if expressions need it"
+      : `declare it under bindings, e.g. \`${name}: { type: var, value: ... }\`${vars.length ? ` (its vars: ${list(vars)})` : ""}`,
+  });
 }
 
 /** Compiles every `${{ }}` in a JSON value (at any depth) and records its issues and references. */

@@ -200,14 +200,21 @@ function explainOne(
     }
     case "type": {
       const expected = String(p.type).replace(",", " or ");
-      const hint =
-        segments.at(-1) === "version" && typeof value === "number"
-          ? 'quote it: YAML reads 1.0 as a number; write version: "1.0.0"'
-          : undefined;
+      // Say what the string must look like (`version`: a semantic version), and show a number as read.
+      const pattern = schemaAt(root, data, segments)?.pattern;
+      const shape = typeof pattern === "string" ? `, ${describePattern(pattern)}` : "";
+      const actual = typeof value === "number" ? `the number ${value}` : typeName(value);
+      let hint: string | undefined;
+      if (typeof value === "number" && expected === "string") {
+        hint =
+          segments.at(-1) === "version"
+            ? 'quote it: YAML reads an unquoted 1.0 as a number; write version: "1.0.0"'
+            : "quote it: YAML reads unquoted digits as a number";
+      }
       return {
         code: "FLOW_SCHEMA_TYPE",
         pointer: at,
-        message: `${where} must be ${article(expected)} (it is ${typeName(value)})`,
+        message: `${where} must be ${article(expected)}${shape} (it is ${actual})`,
         hint,
       };
     }

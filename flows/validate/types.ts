@@ -49,4 +49,9 @@ export interface ValidationResult {
   flows: ValidatedFlow[];
   /** Every diagnostic of every file, sorted by file (input order), line and column. */
   diagnostics: Diagnostic[];
+  /**
+   * Files that do not match the schema but whose well-formed parts the semantic rules checked (their findings are
+   * among `diagnostics`), in input order.
+   */
+  partlyChecked: string[];
 }

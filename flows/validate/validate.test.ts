@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GITHUB_WEBHOOK_KIND_SPECS } from "../../capabilities/github/webhook/declaration.ts";
 import { HTTP_KIND_SPECS } from "../../capabilities/http/declaration.ts";
 import { BUILTIN_KIND_SPECS as BUILTINS } from "../../kernel/kinds/specs.ts";
 
@@ -51,6 +52,70 @@ nodes:
       "`nodes[0].timeout` is `5 seconds`: it must be a duration",
     );
     expect(result.flows).toEqual([]);
+  });
+
+  it("still checks the well-formed parts of a file with schema errors, at their own lines", () => {
+    const result = validateFlows(
+      [
+        flow(
+          "partly",
+          `bindings:
+  CACHE: { type: kvv }
+triggers:
+  - { type: http, method: GETT, path: /a }
+  - { type: queue, queue: jobs }
+nodes:
+  - id: broken
+    kind: transform
+    retry: 3
+  - id: gone
+    kind: 42
+  - id: b
+    kind: log
+    inputs: { message: "\${{ nodes.gone.out + nodes.zz.out }}" }
+    timeout: 10m
+  - id: c
+    kind: transfrom
+    after: [gone, b]
+`,
+        ),
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(result.ok).toBe(false);
+    expect(codes(result)).toEqual([
+      "FLOW_SCHEMA_VALUE 5:18",
+      "FLOW_SCHEMA_VALUE 7:27",
+      "FLOW_SCHEMA_TYPE 12:12",
+      "FLOW_SCHEMA_TYPE 14:11",
+      // Found although the schema failed: the rest is checked. `gone` (left out) is not reported unknown.
+      "FLOW_UNKNOWN_NODE_REF 17:46",
+      "FLOW_TIMEOUT_TOO_LONG 18:14",
+      "FLOW_UNKNOWN_KIND 20:11",
+    ]);
+    expect(result.flows).toEqual([]);
+    expect(result.partlyChecked).toEqual(["partly.yaml"]);
+  });
+
+  it("says a number given for the version should be a semantic version string", () => {
+    const result = validateFlows(
+      [
+        {
+          file: "v.yaml",
+          text: "flows: 1\nid: v\nversion: 1.0\ntriggers: []\nnodes: [{ id: a, kind: transform }]\n",
+        },
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.line, d.column, d.message, d.hint])).toEqual([
+      [
+        "FLOW_SCHEMA_TYPE",
+        3,
+        10,
+        "`version` must be a string, a semantic version such as `1.0.0` (it is the number 1)",
+        'quote it: YAML reads an unquoted 1.0 as a number; write version: "1.0.0"',
+      ],
+    ]);
   });
 
   it("reports semantic errors of every rule family together", () => {
@@ -111,15 +176,15 @@ describe("rules across flows (one deployment)", () => {
       [
         flow(
           "users",
-          "triggers: [{ type: http, method: GET, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers: [{ type: http, method: GET, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
         flow(
           "people",
-          "triggers: [{ type: http, method: POST, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers: [{ type: http, method: POST, path: '/users/:id' }]\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
         flow(
           "accounts",
-          "triggers:\n  - { type: http, method: GET, path: '/users/:userId' }\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers:\n  - { type: http, method: GET, path: '/users/:userId' }\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
       ],
       BUILTIN_KIND_SPECS,
@@ -142,7 +207,7 @@ describe("rules across flows (one deployment)", () => {
         flow("gh-two", `${github}nodes: [{ id: a, kind: transform }]\n`),
         flow(
           "hook",
-          "triggers: [{ type: http, method: POST, path: /api/github/webhooks }]\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers: [{ type: http, method: POST, path: /api/github/webhooks }]\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
       ],
       BUILTIN_KIND_SPECS,
@@ -161,6 +226,64 @@ describe("rules across flows (one deployment)", () => {
       ["two.yaml", "FLOW_DUPLICATE_FLOW_ID", 3, 5],
     ]);
     expect(result.diagnostics[0]!.message).toContain("also used by one.yaml");
+  });
+
+  it("rejects a subflow node that names no flow of the set, at its config.flow, and in a map template", () => {
+    const caller = flow(
+      "caller",
+      `triggers: []
+nodes:
+  - { id: call, kind: subflow, config: { flow: chil } }
+  - id: each
+    kind: map
+    inputs: { items: [1] }
+    config: { node: { kind: subflow, config: { flow: gone } } }
+`,
+    );
+    const child = flow("child", "triggers: []\nnodes: [{ id: a, kind: transform }]\n");
+    const result = validateFlows([caller, child], BUILTIN_KIND_SPECS);
+    expect(result.diagnostics.map((d) => [d.file, d.code, d.line, d.column])).toEqual([
+      ["caller.yaml", "FLOW_SUBFLOW_UNKNOWN", 6, 48],
+      ["caller.yaml", "FLOW_SUBFLOW_UNKNOWN", 10, 54],
+    ]);
+    expect(result.diagnostics[0]!.message).toBe(
+      "node `call` (kind `subflow`) calls flow `chil`, which is not among the flows validated together: did you mean `child`? (flows: `caller`, `child`)",
+    );
+    expect(result.ok).toBe(false);
+  });
+
+  it("accepts a subflow node naming a flow of the set, even one whose schema is wrong", () => {
+    const caller = flow(
+      "caller",
+      "triggers: []\nnodes: [{ id: call, kind: subflow, config: { flow: child } }]\n",
+    );
+    const child = flow("child", "triggers: []\nnodes: [{ id: a, kind: transform, retry: 3 }]\n");
+    const result = validateFlows([caller, child], BUILTIN_KIND_SPECS);
+    expect(result.diagnostics.map((d) => [d.file, d.code])).toEqual([["child.yaml", "FLOW_SCHEMA_TYPE"]]);
+  });
+});
+
+describe("kinds", () => {
+  it("leaves internal kinds (github.webhook.*) out of the known kinds and suggestions, but accepts them", () => {
+    const catalog = { ...BUILTIN_KIND_SPECS, ...GITHUB_WEBHOOK_KIND_SPECS };
+    const result = validateFlows(
+      [flow("k", "triggers: []\nnodes:\n  - { id: a, kind: github.webhook.parsee }\n")],
+      catalog,
+    );
+    expect(codes(result)).toEqual(["FLOW_UNKNOWN_KIND 6:20"]);
+    expect(result.diagnostics[0]!.message).toBe(
+      "node `a` has unknown kind `github.webhook.parsee` (known kinds: `condition`, `delay`, `fail`, `http.fetch`, `log`, `map`, `merge`, `respond`, `subflow`, `switch`, `transform`)",
+    );
+    const parse = validateFlows(
+      [
+        flow(
+          "k",
+          "triggers: []\nnodes:\n  - { id: a, kind: github.webhook.parse, inputs: { request: {} } }\n",
+        ),
+      ],
+      catalog,
+    );
+    expect(parse.diagnostics.filter((d) => d.code === "FLOW_UNKNOWN_KIND")).toEqual([]);
   });
 });
 
@@ -262,7 +385,7 @@ describe("triggers", () => {
       [
         flow(
           "ids",
-          "triggers:\n  - { type: http, id: cron, method: GET, path: /a }\n  - { type: cron, schedule: '0 * * * *' }\nnodes: [{ id: a, kind: transform }]\n",
+          "triggers:\n  - { type: http, id: cron, method: GET, path: /a }\n  - { type: cron, schedule: '0 * * * *' }\nnodes: [{ id: a, kind: transform }]\noutput: a\n",
         ),
       ],
       BUILTIN_KIND_SPECS,
@@ -412,6 +535,66 @@ describe("config validators", () => {
 });
 
 describe("expressions", () => {
+  it("gives a type error the hint that fits it: ternary branches, ternary condition, unknown variable", () => {
+    const result = validateFlows(
+      [
+        flow(
+          "types",
+          `triggers: []
+nodes:
+  - id: t
+    kind: transform
+    inputs: { a: "\${{ trigger.ok ? 1 : 'no' }}", b: "\${{ size(trigger.list) ? 1 : 2 }}", c: "\${{ trgger.x }}" }
+`,
+        ),
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      [
+        "FLOW_EXPR_TYPE",
+        "invalid expression: Ternary branches must have the same type, got 'int' and 'string'",
+        "both branches of `c ? a : b` must have one type: convert one (`string(x)`, `int(x)`, `double(x)`), or wrap one in `dyn(...)` to allow any",
+      ],
+      [
+        "FLOW_EXPR_TYPE",
+        "invalid expression: Ternary condition must be bool, got 'int'",
+        "the condition before `?` must be a boolean: compare the value (`x > 0`, `x != null`) or test a key with `has(x.y)`",
+      ],
+      [
+        "FLOW_EXPR_TYPE",
+        "invalid expression: Unknown variable: trgger",
+        "expressions may use trigger, nodes, vars and run (and input in config, item/index in map templates)",
+      ],
+    ]);
+  });
+
+  it("rejects vars that are not var bindings, wherever the expression is, but not a has() test", () => {
+    const result = validateFlows(
+      [
+        flow(
+          "vars",
+          `bindings:
+  CURRENCY: { type: var, value: EUR }
+  TOKEN: { type: secret }
+triggers: []
+nodes:
+  - id: t
+    kind: transform
+    inputs: { a: "\${{ vars.CURRENCY }}", b: "\${{ has(vars.RATE) ? 1 : 2 }}", c: "\${{ vars.CURENCY }}" }
+    when: vars["TOKEN"] != null
+`,
+        ),
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(codes(result)).toEqual(["FLOW_VAR_UNKNOWN 11:86", "FLOW_VAR_UNKNOWN 12:11"]);
+    expect(result.diagnostics.map((d) => d.message)).toEqual([
+      "`vars.CURENCY` is not a variable of this flow: the flow declares no var `CURENCY`: did you mean `CURRENCY`?",
+      "`vars.TOKEN` is not a variable of this flow: `TOKEN` is a `secret` binding, not a var: only `var` bindings are in `vars`",
+    ]);
+  });
+
   it("accepts input in evaluated config fields and item/index in map templates only", () => {
     const result = validateFlows(
       [

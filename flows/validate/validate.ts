@@ -8,7 +8,9 @@ import { checkGraph } from "./rules/graph.ts";
 import { checkNodes } from "./rules/nodes.ts";
 import { checkOutput } from "./rules/output.ts";
 import { checkPolicy } from "./rules/policy.ts";
+import { checkSubflows } from "./rules/subflows.ts";
 import { checkTriggers } from "./rules/triggers.ts";
+import { partialView, wellFormedPart } from "./salvage.ts";
 import { checkSchema } from "./schema.ts";
 import { summarize } from "./summary.ts";
 import type { FlowSource, ValidatedFlow, ValidateOptions, ValidationResult } from "./types.ts";
@@ -37,22 +39,37 @@ export function validateFlows(
 ): ValidationResult {
   const diagnostics: Diagnostic[] = [];
   const checks: FlowCheck[] = [];
+  /** Well-formed parts of files with schema errors: checked, across flows too, but not results. */
+  const partial: FlowCheck[] = [];
+  /** The id of every file that loaded, whether or not it matched the schema (a subflow may name it). */
+  const ids = new Set<string>();
   for (const { file, text } of sources) {
     try {
       const source = loadFlowSource(text, file);
       diagnostics.push(...source.diagnostics);
       if (source.document === undefined) continue;
-      const doc = checkSchema(source, createReporter(source, diagnostics));
-      if (!doc) continue;
-      const check = createCheck(source, doc, catalog, options, diagnostics);
+      const id = (source.document as { id?: unknown } | null)?.id;
+      if (typeof id === "string") ids.add(id);
+      const schema = checkSchema(source, createReporter(source, diagnostics));
+      if (schema.doc) {
+        const check = createCheck(source, schema.doc, catalog, options, diagnostics);
+        for (const rule of FLOW_RULES) rule(check);
+        checks.push(check);
+        continue;
+      }
+      // Schema errors: the semantic rules still check the well-formed part, so that one round reports all.
+      const part = schema.mismatch ? wellFormedPart(source.document, schema.findings) : undefined;
+      if (!part) continue;
+      const check = createCheck(source, part.doc, catalog, options, diagnostics, partialView(part));
       for (const rule of FLOW_RULES) rule(check);
-      checks.push(check);
+      partial.push(check);
     } catch (error) {
       diagnostics.push(internalError(file, error));
     }
   }
   try {
-    checkDeployment(checks);
+    checkDeployment([...checks, ...partial]);
+    checkSubflows([...checks, ...partial], ids);
   } catch (error) {
     diagnostics.push(internalError(sources[0]?.file ?? "", error));
   }
@@ -66,6 +83,7 @@ export function validateFlows(
   return {
     ok: failed.size === 0,
     flows,
+    partlyChecked: partial.map((check) => check.file),
     diagnostics: sortDiagnostics(
       diagnostics,
       sources.map((s) => s.file),

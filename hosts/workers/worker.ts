@@ -28,7 +28,7 @@ export interface FlowsWorker extends ExportedHandler<Bindings> {
   readonly flows: FlowSet;
   /**
    * Runs a flow directly, bypassing HTTP (tests, embedding). `body` and `headers` become `trigger.body` and
-   * `trigger.headers`.
+   * `trigger.headers`; a flow without triggers (a subflow) gets `body` itself as `trigger`, as from a `subflow` node.
    * @example const result = await worker.invoke("echo", { hi: 1 }, {}, AbortSignal.timeout(1000), env)
    */
   invoke(
@@ -74,7 +74,9 @@ export function createWorker(
     invoke: (flowId, body, headers = {}, signal, env = {}) => {
       const plan = set.plans.get(flowId);
       if (!plan) throw new TypeError(`no flow \`${flowId}\` (known: ${[...set.plans.keys()].join(", ")})`);
-      const trigger = { type: "invoke", body, headers };
+      // A flow without triggers (a subflow) gets `body` as it is, as a `subflow` node passes its input.
+      const called = set.documents.get(flowId)?.triggers.length === 0;
+      const trigger = called ? body : { type: "invoke", body, headers };
       return runFlow(plan, { ...runOptions(env), trigger, ...(signal ? { signal } : {}) });
     },
   };

@@ -39,6 +39,7 @@ const ledgerBinding = (): JsonSchema => ({
 
 const verify: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_VERIFY,
+  internal: true,
   description:
     "Checks a webhook delivery before anything reads it: `X-GitHub-Event` and `X-GitHub-Delivery` present (400 GITHUB_WEBHOOK_HEADERS_MISSING, listing the missing ones), a JSON content type (415 UNSUPPORTED_MEDIA_TYPE), and `X-Hub-Signature-256` of the form `sha256=<64 hex>` matching the HMAC of the raw body under the secret `config.secret` or, during a rotation, `<secret>_PREVIOUS` (401 GITHUB_WEBHOOK_SIGNATURE_INVALID). Input `body` is the raw bytes (a `body: raw` trigger) and `headers` the request headers; `out` is the verified body as text.",
   effect: "read",
@@ -57,6 +58,7 @@ const verify: NodeKindSpec = {
 
 const parse: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_PARSE,
+  internal: true,
   description:
     "Parses a verified delivery: `out` is `{ name, event, action, deliveryId, hookId, installationId, payload }` (`name` is `issues.opened`, or `push` for an event without action). A body that is not a JSON object is 400 BODY_INVALID_JSON.",
   effect: "pure",
@@ -68,6 +70,7 @@ const parse: NodeKindSpec = {
 
 const match: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_MATCH,
+  internal: true,
   description:
     "Picks the routes (`[{ flow, trigger, events }]`) whose events take the delivery `event`: `*`, `issues` (any action), `issues.*` (any action), `issues.opened`. `out` is `[{ flow, trigger }]`, possibly empty.",
   effect: "pure",
@@ -79,6 +82,7 @@ const match: NodeKindSpec = {
 
 const claim: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_CLAIM,
+  internal: true,
   description:
     "Claims the delivery id in the FlowsRuntime idempotency ledger (key `github-delivery:<id>`). A new id: `fresh` is the key (pass it to `github.webhook.complete` once the work is done, or to `github.webhook.defer` once it is queued). An id already completed: `duplicate` is the id (GitHub redelivered it). An id deferred to a queue message not yet processed: `queued` is the id. An id claimed by a run still in progress: 409 IDEMPOTENCY_PENDING. A claim never completed (the run failed) runs out after `leaseMs`.",
   effect: "write",
@@ -101,6 +105,7 @@ const claim: NodeKindSpec = {
 
 const complete: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_COMPLETE,
+  internal: true,
   description:
     "Marks a claimed delivery (input `key`, the claim's `fresh`) done in the ledger, with input `result` (JSON) recorded. `out` is the key.",
   effect: "write",
@@ -114,6 +119,7 @@ const complete: NodeKindSpec = {
 
 const defer: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_DEFER,
+  internal: true,
   description:
     "Hands a claimed delivery (input `key`, the claim's `fresh`) to the queue message just sent: the ledger keeps it held, not done, for the delivery TTL (24 hours) instead of the claim's lease, so a redelivery is answered `queued` and not queued again; the consumer completes it with `github.webhook.complete` once the routed flows have run. A delivery already completed stays completed. `out` is the key.",
   effect: "write",
@@ -127,6 +133,7 @@ const defer: NodeKindSpec = {
 
 const dispatch: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_DISPATCH,
+  internal: true,
   description:
     "Runs the flows whose GitHub triggers take the delivery `event` (input `routes`, `[{ flow, trigger, events }]`, matched as by `github.webhook.match`; or input `targets`, `[{ flow, trigger }]`, already matched) as subflows, concurrently, each with the trigger `{ type: github, id, name, event, action, deliveryId, hookId, installationId, payload }`. `out` is `{ flows, outputs }` (outputs by flow id). When some fail, the first failure fails the node, once every flow has ended (a flow that succeeded is then journaled, and a retried queue message replays it rather than running it twice).",
   effect: "external",

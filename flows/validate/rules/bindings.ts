@@ -1,3 +1,4 @@
+import { OBJECT_CLASSES, RUNTIME_CLASS, STATE_CLASS } from "../../ir/objects.ts";
 import type { BindingType, Json } from "../../ir/types.ts";
 import type { NodeKindSpec } from "../../kinds/spec.ts";
 import { childPointer } from "../../load/index.ts";
@@ -9,7 +10,7 @@ const EXAMPLES: Record<BindingType, string> = {
   kv: "FLOW_KV: { type: kv }",
   r2: "FLOW_BUCKET: { type: r2, bucket: my-bucket }",
   queue: "FLOW_QUEUE: { type: queue, queue: my-queue }",
-  durableObject: "FLOW_DO: { type: durableObject, className: MyObject }",
+  durableObject: "FLOW_DO: { type: durableObject, className: FlowsState }",
   var: "MY_VAR: { type: var, value: ... }",
   secret: "MY_SECRET: { type: secret }",
 };
@@ -72,11 +73,25 @@ function checkNeeds(
   }
 }
 
+/** A `durableObject` binding names a class a flows Worker exports (`flows package` could not build it otherwise). */
+function checkObjectClasses(check: FlowCheck): void {
+  for (const [name, decl] of Object.entries(check.doc.bindings ?? {})) {
+    if (decl.type !== "durableObject" || OBJECT_CLASSES.includes(decl.className)) continue;
+    check.report(
+      "FLOW_DO_CLASS_UNKNOWN",
+      childPointer("/bindings", name, "className"),
+      `binding ${quote(name)} names Durable Object class ${quote(decl.className)}; a flows Worker exports only \`${STATE_CLASS}\` (user state, for do.* nodes) and \`${RUNTIME_CLASS}\``,
+      { hint: `use \`className: ${STATE_CLASS}\`` },
+    );
+  }
+}
+
 /**
- * Binding rules: every node (and map template) whose kind needs bindings finds them: the one named in
+ * Binding rules: Durable Object classes, and every node (and map template) whose kind needs bindings finds them: the one named in
  * `config.binding` (declared, of a needed type), else the only binding of each needed type.
  */
 export function checkBindings(check: FlowCheck): void {
+  checkObjectClasses(check);
   check.doc.nodes.forEach((node, i) => {
     const spec = check.specs[i];
     if (!spec) return;

@@ -21,6 +21,7 @@ export function checkGraph(check: FlowCheck): void {
   const portsOf = new Map<number, string[]>();
   for (const ref of check.references) {
     const target = check.index.get(ref.node);
+    if (target === undefined && check.droppedNodes.has(ref.node)) continue;
     if (target === undefined) {
       const guess = closest(ref.node, ids);
       check.report(
@@ -62,6 +63,7 @@ export function checkGraph(check: FlowCheck): void {
     node.after?.forEach((name, j) => {
       const pointer = childPointer(`/nodes/${i}`, "after", j);
       const target = check.index.get(name);
+      if (target === undefined && check.droppedNodes.has(name)) return;
       if (target === undefined) {
         const guess = closest(name, ids);
         check.report(

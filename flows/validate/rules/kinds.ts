@@ -105,7 +105,9 @@ function checkInputs(check: FlowCheck, body: NodeBody, spec: NodeKindSpec, point
 export function lookupKind(check: FlowCheck, body: NodeBody, pointer: string): NodeKindSpec | undefined {
   const kind = body.kind;
   if (Object.hasOwn(check.catalog, kind)) return check.catalog[kind];
-  const known = Object.keys(check.catalog).sort();
+  const known = Object.keys(check.catalog)
+    .filter((name) => !check.catalog[name]!.internal)
+    .sort();
   const guess = closest(kind, known);
   check.report(
     "FLOW_UNKNOWN_KIND",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { toEnvelope } from "../../errors.ts";
 import { runFlow } from "../../executor.ts";
 import { DEFAULT_MAP_CONCURRENCY } from "../../kinds/map.ts";
 import { createPlan } from "../../plan.ts";
@@ -163,7 +164,15 @@ export function kindsSuite(): void {
 
     it("fails with SUBFLOW_NOT_FOUND and SUBFLOW_DEPTH_EXCEEDED", async () => {
       const missing = createPlan(flow([node("call", "subflow", { config: { flow: "nowhere" } })]));
-      expect((await runFlow(missing, { logger: memoryLogger() })).error?.code).toBe("SUBFLOW_NOT_FOUND");
+      const notFound = await runFlow(missing, { logger: memoryLogger() });
+      // A deployment mistake, named for the caller: the code, the missing flow and its message reach the client.
+      expect(toEnvelope(notFound.error, notFound.runId).error).toEqual({
+        code: "SUBFLOW_NOT_FOUND",
+        message: "subflow `nowhere` is not deployed with flow `test-flow`",
+        details: { flowId: "nowhere" },
+        runId: notFound.runId,
+        nodeId: "call",
+      });
       const loop = createPlan(flow([node("call", "subflow", { config: { flow: "loop" } })], { id: "loop" }));
       const result = await runFlow(loop, { subflows: () => loop, logger: memoryLogger() });
       expect(result.error?.code).toBe("SUBFLOW_DEPTH_EXCEEDED");
