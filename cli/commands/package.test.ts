@@ -86,9 +86,9 @@ describe("flows package workers (command)", () => {
       await runPackage(["examples/s3_workers_echo"], { out: on, json: true, viewer: true }, capture()),
     ).toBe(0);
     expect(readFileSync(join(off, "entry.js"), "utf8")).not.toContain("RUN_VIEWER");
-    // The page's script follows a run with an EventSource: only the viewer has one.
-    expect(readFileSync(join(off, "worker.js"), "utf8").includes("EventSource")).toBe(false);
-    expect(readFileSync(join(on, "worker.js"), "utf8").includes("EventSource")).toBe(true);
+    // The page's script keeps the viewer's token under this key: only the viewer has it.
+    expect(readFileSync(join(off, "worker.js"), "utf8").includes("flows-viewer-token")).toBe(false);
+    expect(readFileSync(join(on, "worker.js"), "utf8").includes("flows-viewer-token")).toBe(true);
   });
 
   it("shows progress and colour only on a terminal", async () => {
@@ -192,6 +192,29 @@ describe("flows package workers (command)", () => {
     expect(readdirSync(older).sort()).toEqual(["notes.txt", "wrangler.jsonc"]);
     expect(readFileSync(join(older, "wrangler.jsonc"), "utf8")).toBe('{ "name": "older" }\n');
   });
+  it("adds to the user's --config, says what it added, and runs the dry-run deploy on that file", async () => {
+    const project = join(temp, "user-config");
+    mkdirSync(project, { recursive: true });
+    const config = join(project, "wrangler.jsonc");
+    writeFileSync(
+      config,
+      '{\n  // mine\n  "name": "mine",\n  "kv_namespaces": [{ "binding": "FLOW_KV", "id": "0f2ac74b498b48028cb68387c421e279" }]\n}\n',
+    );
+    const io = capture();
+    const out = join(project, "dist");
+    expect(await runPackage(["examples/capabilities"], { out, config, dryRun: true }, io)).toBe(0);
+    expect(io.errors()).toContain(
+      `  wrangler config ${config}: added main; no_bundle; compatibility_date; compatibility_flags: enable_request_signal; r2_buckets: FLOW_BUCKET; queues; durable_objects; migrations\n`,
+    );
+    expect(io.errors()).toContain(`$ wrangler deploy --config ${config} --dry-run`);
+    expect(io.errors()).toMatch(/env\.FLOW_KV \(0f2ac74b498b48028cb68387c421e279\)/);
+    const text = readFileSync(config, "utf8");
+    expect(text.startsWith('{\n  // mine\n  "name": "mine",')).toBe(true);
+    expect(text).toContain('"main": "dist/worker.js"');
+    const again = capture();
+    expect(await runPackage(["examples/capabilities"], { out, config }, again)).toBe(0);
+    expect(again.errors()).toContain(`wrangler config ${config}: has everything the flows need, unchanged`);
+  }, 60_000);
 
   it("documents its exit codes in --help", async () => {
     let help = "";

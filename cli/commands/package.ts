@@ -1,8 +1,7 @@
-import { join } from "node:path";
 import type { Command } from "commander";
 import { colorsFor } from "../color.ts";
 import { UsageError } from "../files.ts";
-import { BUNDLE_FILE, CONFIG_FILE } from "../package/config.ts";
+import { BUNDLE_FILE } from "../package/config.ts";
 import { PackageError } from "../package/errors.ts";
 import { type PackageResult, type PackageStep, packageWorkers } from "../package/index.ts";
 import { formatBytes, type Plan, parseSize } from "../package/limits.ts";
@@ -18,6 +17,7 @@ export interface PackageCommandOptions {
   budget?: string;
   plan?: string;
   route?: string[];
+  config?: string;
   deploy?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -36,7 +36,7 @@ export const PACKAGE_EXIT_CODES = `Exit codes:
   0  packaged (and deployed, with --deploy)
   1  a flow is invalid (diagnostics as \`flows validate\` prints them); nothing was written
   2  usage error: a missing path, no flows found, a bad option
-  3  the package could not be made: PACKAGE_OUT_DIR, PACKAGE_BINDING_CONFLICT, PACKAGE_UNKNOWN_DO_CLASS,
+  3  the package could not be made: PACKAGE_OUT_DIR, PACKAGE_CONFIG_INVALID, PACKAGE_CONFIG_TOML, PACKAGE_BINDING_CONFLICT, PACKAGE_UNKNOWN_DO_CLASS,
      PACKAGE_BUNDLE_FAILED, PACKAGE_BUDGET_EXCEEDED, PACKAGE_SUBREQUESTS_EXCEEDED
   4  PACKAGE_DEPLOY_FAILED: \`wrangler deploy\` (or its --dry-run) failed`;
 
@@ -49,11 +49,12 @@ function humanSummary(result: PackageResult, io: CommandIO): string {
   const lines = [
     `${c.green("✓")} validated ${result.flows.length} flow${result.flows.length === 1 ? "" : "s"}: ${result.flows.map((f) => f.id).join(", ")} ${ms(result.timings.read + result.timings.validate)}`,
     `${c.green("✓")} wrote ${result.files.filter((f) => f !== BUNDLE_FILE).join(", ")} ${ms(result.timings.write)}`,
+    `  wrangler config ${result.config.path}: ${result.config.created ? "new" : result.config.added.length > 0 ? `added ${result.config.added.join("; ")}` : "has everything the flows need, unchanged"}`,
     `${c.green("✓")} bundled ${BUNDLE_FILE}: ${c.bold(formatBytes(result.bundle.raw))}, ${c.bold(formatBytes(result.bundle.gzip))} gzipped (budget ${formatBytes(result.bundle.budget)}) ${ms(result.timings.bundle)}`,
     `  largest parts (minified): ${result.bundle.largest.map((l) => `${l.name} ${formatBytes(l.bytes)}`).join(", ")}`,
     `  capabilities: ${result.capabilities.join(", ") || "none"}`,
     `  subrequests per run (${result.plan} plan, at most ${result.subrequests[0]?.limit ?? 0}): ${result.subrequests.map((s) => `${s.flowId} ${s.count}${s.unbounded ? "+" : ""}`).join(", ")}`,
-    ...result.warnings.map((w) => `${c.yellow("warning:")} ${w}`),
+    ...[...result.config.notes, ...result.warnings].map((w) => `${c.yellow("warning:")} ${w}`),
   ];
   const total = Object.values(result.timings).reduce((a, b) => a + b, 0);
   lines.push(`packaged Worker ${c.bold(result.name)} into ${result.out} in ${formatMs(total)}`);
@@ -105,6 +106,7 @@ export async function runPackage(
       ...(options.name ? { name: options.name } : {}),
       ...(budget !== undefined ? { budget } : {}),
       ...(options.route ? { routes: options.route } : {}),
+      ...(options.config ? { config: options.config } : {}),
       minify: options.minify !== false,
       ...(options.viewer ? { viewer: "on" as const } : {}),
       onStep: progress,
@@ -126,12 +128,7 @@ export async function runPackage(
   let deploy: { dryRun: boolean; code: number; output: string } | undefined;
   if (!options.json) io.err(humanSummary(result, io));
   if (options.deploy || options.dryRun) {
-    const args = [
-      "deploy",
-      "--config",
-      join(result.out, CONFIG_FILE),
-      ...(options.dryRun ? ["--dry-run"] : []),
-    ];
+    const args = ["deploy", "--config", result.config.path, ...(options.dryRun ? ["--dry-run"] : [])];
     if (!options.json) io.err(c.dim(`$ wrangler ${args.join(" ")}\n`));
     const run = await runWrangler(args, options.json ? {} : { onOutput: io.err });
     deploy = { dryRun: options.dryRun === true, ...run };
@@ -177,12 +174,16 @@ export function registerPackage(program: Command, io: CommandIO): void {
       "a Workers route (hostname pattern, e.g. example.com/*); repeatable",
       collect,
     )
+    .option(
+      "--config <file>",
+      "your wrangler.jsonc or wrangler.json: what the flows need is added, everything else kept (default: <out>/wrangler.jsonc)",
+    )
     .option("--no-minify", "keep the bundle readable")
     .option(
       "--viewer",
       "serve the run viewer at /_flows/ (off by default: it starts runs with the Worker's bindings)",
     )
-    .option("--deploy", "then run `wrangler deploy --config <out>/wrangler.jsonc`")
+    .option("--deploy", "then run `wrangler deploy --config <the config>`")
     .option("--dry-run", "then run `wrangler deploy --dry-run` (checks the package without uploading)")
     .option(
       "--json",

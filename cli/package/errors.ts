@@ -6,6 +6,8 @@
 /** Every packaging code, with its exit code: 3 the package could not be made, 4 `wrangler deploy` failed. */
 export const PACKAGE_CODES = Object.freeze({
   PACKAGE_OUT_DIR: 3,
+  PACKAGE_CONFIG_INVALID: 3,
+  PACKAGE_CONFIG_TOML: 3,
   PACKAGE_BINDING_CONFLICT: 3,
   PACKAGE_UNKNOWN_DO_CLASS: 3,
   PACKAGE_BUNDLE_FAILED: 3,

@@ -1,16 +1,26 @@
-import { writeFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
 import { type FlowSource, type ValidationResult, validateFlows } from "../../flows/index.ts";
+import { ADMIN_TOKEN_BINDING } from "../../hosts/workers/viewer/auth.ts";
 import { defaultCatalog } from "../catalog.ts";
 import { readFlowFiles } from "../files.ts";
 import { analyzeFlows, type FlowsAnalysis } from "./analyze.ts";
 import { bundle } from "./bundle.ts";
-import { BUNDLE_FILE, CONFIG_FILE, ENTRY_FILE, FLOWS_FILE, renderConfig, wranglerConfig } from "./config.ts";
+import {
+  BUNDLE_FILE,
+  CONFIG_FILE,
+  configHeader,
+  ENTRY_FILE,
+  FLOWS_FILE,
+  renderConfig,
+  wranglerConfig,
+} from "./config.ts";
 import { entryModule, type ViewerMode } from "./entry.ts";
 import { PackageError } from "./errors.ts";
 import { formatBytes, PLAN_LIMITS, type Plan } from "./limits.ts";
 import { stage } from "./staging.ts";
+import { updateConfigFile } from "./user-config.ts";
 
 export interface PackageOptions {
   out: string;
@@ -20,6 +30,12 @@ export interface PackageOptions {
   /** Gzipped bundle budget in bytes; default the plan's Worker size limit. */
   budget?: number;
   routes?: readonly string[];
+  /**
+   * The user's wrangler config (`.jsonc` or `.json`), default `<out>/wrangler.jsonc`: written when missing, else
+   * what the flows need is added to it and everything else kept (see `user-config.ts`). Its `main` points at the
+   * bundle in `out`.
+   */
+  config?: string;
   /** Minify the bundle (default true; `flows dev` turns it off for readable stack traces). */
   minify?: boolean;
   /**
@@ -38,8 +54,10 @@ export interface PackageResult {
   out: string;
   name: string;
   plan: Plan;
-  /** The files written, relative to `out`. */
+  /** The files written, relative to `out` (the config, when it is elsewhere, as its absolute path). */
   files: string[];
+  /** The wrangler config: its path, whether it was new, what was added to it, and what it sets otherwise. */
+  config: { path: string; created: boolean; added: string[]; notes: string[] };
   flows: { id: string; file: string }[];
   capabilities: string[];
   bundle: { raw: number; gzip: number; budget: number; largest: { name: string; bytes: number }[] };
@@ -91,7 +109,13 @@ export async function packageWorkers(
   const validation = validateFlows(sources, catalog);
   if (!validation.ok) return { ok: false, sources, validation };
   const documents = validation.flows.map((f) => f.document);
-  const analysis = analyzeFlows(documents, catalog, CAPABILITY_DECLARATIONS);
+  const analyzed = analyzeFlows(documents, catalog, CAPABILITY_DECLARATIONS);
+  const viewer = options.viewer ?? "off";
+  // A served viewer needs its bearer token: the secret is listed (wrangler dev loads only listed .dev.vars keys).
+  const analysis =
+    viewer === "off" || analyzed.secrets.includes(ADMIN_TOKEN_BINDING)
+      ? analyzed
+      : { ...analyzed, secrets: [...analyzed.secrets, ADMIN_TOKEN_BINDING] };
   const plan = options.plan ?? "free";
   const limit = PLAN_LIMITS[plan].subrequests;
   const subrequests = analysis.subrequests.map((s) => ({ ...s, limit }));
@@ -120,9 +144,30 @@ export async function packageWorkers(
     files: sources.map((s) => s.file),
     ...(options.routes ? { routes: options.routes } : {}),
   };
-  const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, configOptions);
   const out = resolve(options.out);
-  const written = [CONFIG_FILE, ENTRY_FILE, FLOWS_FILE];
+  const configPath = resolve(options.config ?? join(out, CONFIG_FILE));
+  if (/\.toml$/i.test(configPath)) {
+    throw new PackageError(
+      "PACKAGE_CONFIG_TOML",
+      `${options.config} is TOML, which the packager cannot edit keeping its comments: convert it to wrangler.jsonc (wrangler reads either) and pass that with --config`,
+      { config: options.config },
+    );
+  }
+  const main = relative(dirname(configPath), join(out, BUNDLE_FILE)).split(sep).join("/");
+  const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { ...configOptions, main });
+  const update = await updateConfigFile(
+    configPath,
+    config,
+    configHeader(config, analysis, configOptions),
+    () => renderConfig(config, analysis, configOptions),
+  );
+  // The config beside the package is staged with it; one elsewhere (--config) is written once the package is.
+  const configInOut = dirname(configPath) === out;
+  const written = [
+    ...(update.text !== undefined && configInOut ? [basename(configPath)] : []),
+    ENTRY_FILE,
+    FLOWS_FILE,
+  ];
   // Everything is written into a staging folder inside `out` and moved into place only when the package is
   // complete: a failed bundle or budget leaves `out` as it was (nothing half-written).
   const outDirError = (error: unknown): PackageError => {
@@ -137,8 +182,9 @@ export async function packageWorkers(
     throw outDirError(error);
   });
   try {
-    await writeFile(join(staging.dir, CONFIG_FILE), renderConfig(config, analysis, configOptions));
-    await writeFile(join(staging.dir, ENTRY_FILE), entryModule(analysis, options.viewer ?? "off"));
+    if (update.text !== undefined && configInOut)
+      await writeFile(join(staging.dir, basename(configPath)), update.text);
+    await writeFile(join(staging.dir, ENTRY_FILE), entryModule(analysis, viewer));
     await writeFile(join(staging.dir, FLOWS_FILE), `${JSON.stringify(documents, null, 2)}\n`);
   } catch (error) {
     await staging.discard();
@@ -169,6 +215,19 @@ export async function packageWorkers(
     await staging.discard();
     throw error;
   }
+  if (update.text !== undefined && !configInOut) {
+    try {
+      await mkdir(dirname(configPath), { recursive: true });
+      await writeFile(configPath, update.text);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown";
+      throw new PackageError("PACKAGE_OUT_DIR", `cannot write ${configPath} (${code})`, {
+        config: configPath,
+        cause: code,
+      });
+    }
+    written.unshift(configPath);
+  }
   timings.bundle = since(start);
   return {
     ok: true,
@@ -176,6 +235,7 @@ export async function packageWorkers(
     name,
     plan,
     files: written,
+    config: { path: configPath, created: update.created, added: update.added, notes: update.notes },
     flows: validation.flows.map((f) => ({ id: f.document.id, file: f.file })),
     capabilities: analysis.capabilities.map((c) => c.name),
     bundle: { ...sizes, budget },

@@ -128,7 +128,7 @@ describe("the generated configuration", () => {
       compatibility_flags: ["enable_request_signal"],
       routes: ["example.com/*"],
       vars: { GREETING: { text: "hi", n: null } },
-      kv_namespaces: [{ binding: "KV", id: "kv" }],
+      kv_namespaces: [{ binding: "KV" }],
       r2_buckets: [{ binding: "FILES", bucket_name: "files" }],
       queues: {
         producers: [{ binding: "JOBS", queue: "jobs" }],
