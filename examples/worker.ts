@@ -16,9 +16,10 @@ if (!validation.ok) {
   throw new Error(`example flows are invalid:\n${lines.join("\n")}`);
 }
 
+// The run viewer at /_flows/: its page and API need the bearer token in the FLOWS_ADMIN_TOKEN secret.
 const worker = createWorker(
   validation.flows.map((f) => f.document),
-  { registry },
+  { registry, viewer: true },
 );
 
 // A development aid: validate a posted flow file against this worker's node kinds, at request time.

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkAnswer, fuzzHttp, type ServedExample, serveExampleWorker } from "./bad-http.ts";
+import {
+  checkAnswer,
+  fuzzHttp,
+  type ServedExample,
+  SOAK_ADMIN_TOKEN,
+  serveExampleWorker,
+} from "./bad-http.ts";
 
 /** The quick part of the soak's HTTP section (`npm run soak` sends 10,000). */
 let served: ServedExample;
@@ -75,7 +81,7 @@ describe("malformed requests against the served example worker", () => {
     });
     const response = await fetch(new URL("/_flows/api/flows/echo/runs", served.url), {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${SOAK_ADMIN_TOKEN}` },
       body,
       duplex: "half",
     } as RequestInit);

@@ -22,6 +22,8 @@ import type { SoakSection } from "./run.ts";
 const ROOT = join(import.meta.dirname, "..", "..");
 /** The webhook secret the served worker is given (only for this test process). */
 export const SOAK_WEBHOOK_SECRET = "soak-webhook-secret-3f9a1c";
+/** The run viewer's bearer token (the FLOWS_ADMIN_TOKEN secret) of the served example. */
+export const SOAK_ADMIN_TOKEN = "soak-viewer-token-7d2e90b1";
 /** A request not answered within this time counts as a hang. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -61,7 +63,7 @@ export async function serveExampleWorker(
     logLevel: "warning",
   });
   const served = await serveOnWorkerd(script, {
-    bindings: { GITHUB_WEBHOOK_SECRET: SOAK_WEBHOOK_SECRET },
+    bindings: { GITHUB_WEBHOOK_SECRET: SOAK_WEBHOOK_SECRET, FLOWS_ADMIN_TOKEN: SOAK_ADMIN_TOKEN },
     kvNamespaces: ["FLOW_KV"],
     r2Buckets: ["FLOW_BUCKET"],
     queueProducers: { FLOW_QUEUE: "flows-examples", UPLOAD_QUEUE: "flows-uploads" },

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateFlows } from "../../flows/index.ts";
 import { BUILTIN_KIND_SPECS } from "../../kernel/kinds/specs.ts";
-import { type ServedExample, SOAK_WEBHOOK_SECRET, serveExampleWorker } from "./bad-http.ts";
+import { type ServedExample, SOAK_ADMIN_TOKEN, SOAK_WEBHOOK_SECRET, serveExampleWorker } from "./bad-http.ts";
 import {
   type Capture,
   captureBundle,
@@ -35,7 +35,7 @@ describe("secrets never leave in logs, envelopes, SSE frames or bundles", () => 
     expect(capture.notes[0]).toMatch(/20 × 200, 80 × 401/);
     expect(capture.texts.some((t) => t.source === "sse" && t.text.includes("event:"))).toBe(true);
     expect(capture.texts.find((t) => t.source === "log")!.text.length).toBeGreaterThan(1000);
-    expect(findSecrets(capture, [SOAK_WEBHOOK_SECRET])).toEqual([]);
+    expect(findSecrets(capture, [SOAK_WEBHOOK_SECRET, SOAK_ADMIN_TOKEN])).toEqual([]);
   }, 90_000);
 
   it("github.* with a personal token and with App auth (private key), one call refused: nothing in logs, events, envelope", async () => {

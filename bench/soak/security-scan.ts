@@ -6,7 +6,7 @@ import { FakeGitHub, jsonResponse, pkcs1KeyPair } from "../../capabilities/githu
 import { packageWorkers } from "../../cli/package/index.ts";
 import type { FlowDocument } from "../../flows/ir/types.ts";
 import { BUILTIN_KINDS, createPlan, createRegistry, runFlow, toEnvelope } from "../../kernel/index.ts";
-import { SOAK_WEBHOOK_SECRET, serveExampleWorker } from "./bad-http.ts";
+import { SOAK_ADMIN_TOKEN, SOAK_WEBHOOK_SECRET, serveExampleWorker } from "./bad-http.ts";
 import type { SoakSection } from "./run.ts";
 
 /**
@@ -99,9 +99,10 @@ export async function captureServedWebhooks(): Promise<Capture> {
       await deliver(`${body.slice(0, -1)},"x":1}`, await hmac(SOAK_WEBHOOK_SECRET, body), `tampered-${i}`);
     }
     // A run started from the viewer and followed over its SSE stream (the frames a browser would get).
+    const viewer = { authorization: `Bearer ${SOAK_ADMIN_TOKEN}` };
     const start = await fetch(new URL("/_flows/api/flows/github-issue-opened/runs", served.url), {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...viewer },
       body: JSON.stringify({
         trigger: {
           payload: {
@@ -115,7 +116,10 @@ export async function captureServedWebhooks(): Promise<Capture> {
     const started = (await start.json()) as { events?: string };
     let frames = 0;
     if (started.events) {
-      const sse = await fetch(new URL(started.events, served.url), { signal: AbortSignal.timeout(10_000) });
+      const sse = await fetch(new URL(started.events, served.url), {
+        headers: viewer,
+        signal: AbortSignal.timeout(10_000),
+      });
       const text = await sse.text();
       frames = text.split("\n\n").filter((f) => f.trim()).length;
       texts.push({ source: "sse", text });

@@ -36,9 +36,11 @@ export interface HostOptions {
   /** Serve `GET /_flows/health` (default true). */
   health?: boolean;
   /**
-   * The run viewer at `/_flows/` (see `viewer/routes.ts`): on by default; `false` turns it off (page and API).
-   * `recordAll: true` records every run's events in the isolate, so any run can be followed by its id (for local
-   * development: it costs an event hub per run); by default only the viewer's own runs are recorded.
+   * The run viewer at `/_flows/` (see `viewer/routes.ts`): off by default; `true` (or an object) serves the page and
+   * its API, which need `Authorization: Bearer <FLOWS_ADMIN_TOKEN>` (the secret binding; without it they answer 503
+   * `VIEWER_NOT_CONFIGURED`). `recordAll: true` records every run's events in the isolate, so any run can be
+   * followed by its id (for local development: it costs an event hub per run); by default only the viewer's own
+   * runs are recorded.
    */
   viewer?: boolean | { recordAll?: boolean };
   /**
@@ -176,18 +178,18 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     );
   }
 
-  if (options.viewer !== undefined && options.viewer !== false && !options.runViewer) {
+  if (options.viewer && !options.runViewer) {
     throw new TypeError(
       "`viewer` asks for the run viewer: pass `runViewer: RUN_VIEWER` (hosts/workers/viewer)",
     );
   }
-  const recorder =
-    options.viewer === false
-      ? undefined
-      : options.runViewer?.mount(app, set, (bindings, runId) => ({
-          ...baseRunOptions(set, bindings, options),
-          runId,
-        }));
+  // Off unless asked (`viewer: true` or `{ recordAll }`): its API starts runs with the Worker's bindings.
+  const recorder = options.viewer
+    ? options.runViewer?.mount(app, set, (bindings, runId) => ({
+        ...baseRunOptions(set, bindings, options),
+        runId,
+      }))
+    : undefined;
   const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
 
   for (const route of set.http) {

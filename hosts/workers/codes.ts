@@ -16,6 +16,8 @@ export const HOST_CODES = Object.freeze({
   FLOW_CONFLICT: 500,
   FLOW_NOT_FOUND: 404,
   RUN_NOT_FOUND: 404,
+  VIEWER_UNAUTHORIZED: 401,
+  VIEWER_NOT_CONFIGURED: 503,
 } as const);
 
 export type HostCode = keyof typeof HOST_CODES;

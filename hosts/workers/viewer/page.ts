@@ -3,6 +3,11 @@
  * at `/_flows/`. It lists the flows, draws the selected flow's graph (the SVG of `flows/graph`), starts a run or
  * follows one by id, and colours each node as its events arrive over SSE, with per-node timings and errors.
  * The state of the page is also written to `data-*` attributes, so a browser test can wait on it.
+ * The page holds no data: everything comes from the API with `Authorization: Bearer <token>`. The token is taken from
+ * the URL fragment (`/_flows/#token=…`: a fragment is never sent to a server, and the page removes it from the
+ * address bar and the history at once) or typed into the page's form, and kept in `sessionStorage` (this tab only).
+ * Events are read with `fetch` (an EventSource cannot send a header), so no credential is ever ambient: another
+ * site cannot make the browser start a run.
  */
 export function viewerPage(base: string): string {
   return `<!doctype html>
@@ -39,9 +44,23 @@ export function viewerPage(base: string): string {
   td, th { border-bottom: 1px solid #e3e3e3; padding: 3px 10px; text-align: left; font-size: 13px; }
   td.error { color: #d62c2c; }
   .muted { color: #777; }
+  #login { position: fixed; inset: 0; background: rgba(244,244,246,0.97); display: flex; align-items: center; justify-content: center; }
+  #login[hidden] { display: none; }
+  #login form { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 20px 24px; max-width: 440px; }
+  #login p { margin: 0 0 10px; }
+  #loginError { color: #d62c2c; min-height: 1.4em; }
 </style>
 </head>
 <body data-run-status="idle">
+<div id="login" hidden>
+  <form id="loginForm">
+    <p><strong>flows run viewer</strong></p>
+    <p class="muted">Paste the viewer's token (the Worker's <code>FLOWS_ADMIN_TOKEN</code> secret).</p>
+    <p id="loginError"></p>
+    <input id="token" type="password" autocomplete="current-password" aria-label="token" required>
+    <button class="action" type="submit">Open</button>
+  </form>
+</div>
 <aside>
   <h1>flows</h1>
   <div id="flows" class="muted">loading…</div>
@@ -64,17 +83,38 @@ export function viewerPage(base: string): string {
 <script>
 (() => {
   const BASE = ${JSON.stringify(base)};
+  const KEY = "flows-viewer-token";
   const $ = (id) => document.getElementById(id);
   let flowId = null, source = null;
+
+  // The token: from the fragment (then removed from the address bar and history), else this tab's storage.
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromFragment) { sessionStorage.setItem(KEY, fromFragment); history.replaceState(null, "", location.pathname + location.search); }
+  const auth = () => ({ authorization: "Bearer " + (sessionStorage.getItem(KEY) || "") });
+  function login(message) {
+    sessionStorage.removeItem(KEY);
+    $("loginError").textContent = message || "";
+    $("login").hidden = false; document.body.dataset.login = "shown";
+    $("token").focus();
+  }
+  $("loginForm").onsubmit = (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(KEY, $("token").value.trim());
+    $("token").value = ""; $("login").hidden = true; document.body.dataset.login = "hidden";
+    start();
+  };
+  class Unauthorized extends Error {}
   const rows = new Map();
 
   const text = (value) => document.createTextNode(value == null ? "" : String(value));
   function cell(tr, value, cls) { const td = document.createElement("td"); if (cls) td.className = cls; td.append(text(value)); tr.append(td); return td; }
 
   async function api(path, init) {
-    const response = await fetch(BASE + path, init);
+    const response = await fetch(BASE + path, { ...init, headers: { ...(init && init.headers), ...auth() } });
     const body = await response.json();
-    if (!response.ok) throw new Error(body.error ? body.error.code + ": " + body.error.message : response.status);
+    const message = body.error ? body.error.code + ": " + body.error.message : String(response.status);
+    if (response.status === 401) { login(message); throw new Unauthorized(message); }
+    if (!response.ok) throw new Error(message);
     return body;
   }
 
@@ -124,29 +164,50 @@ export function viewerPage(base: string): string {
   }
   function set(r, key, value) { r[key].textContent = value == null ? "" : String(value); }
 
-  function follow(runId) {
-    if (source) source.close();
+  // The run's events (SSE) read with fetch, so that the token goes as a header; each frame to its handler.
+  async function follow(runId) {
+    if (source) source.abort();
+    const controller = new AbortController(); source = controller;
     rows.clear(); $("timings").tBodies[0].textContent = "";
     for (const g of document.querySelectorAll("#graph g.node")) { g.classList.remove("st-running", "st-done", "st-error", "st-skipped", "st-retry"); delete g.dataset.state; }
     $("current").textContent = runId; $("status").textContent = "running"; $("status").className = "";
     document.body.dataset.runStatus = "running"; document.body.dataset.runId = runId;
-    source = new EventSource(BASE + "/api/runs/" + encodeURIComponent(runId) + "/events");
-    const on = (type, handler) => source.addEventListener(type, (e) => handler(JSON.parse(e.data)));
-    on("node.start", (e) => { mark(e.nodeId, "running"); set(row(e.nodeId), "state", "running"); });
-    on("node.retry", (e) => { mark(e.nodeId, "retry"); const r = row(e.nodeId); set(r, "state", "retrying"); set(r, "attempts", e.attempt); });
-    on("node.end", (e) => { mark(e.nodeId, "done"); const r = row(e.nodeId); set(r, "state", "done"); set(r, "ms", e.durationMs); set(r, "attempts", e.attempts); });
-    on("node.skipped", (e) => { mark(e.nodeId, "skipped"); set(row(e.nodeId), "state", "skipped (" + e.reason + ")"); });
-    on("node.error", (e) => { mark(e.nodeId, "error"); const r = row(e.nodeId); set(r, "state", "error"); set(r, "ms", e.durationMs); set(r, "attempts", e.attempts); set(r, "error", e.error.code + ": " + e.error.message); });
-    on("run.end", (e) => {
-      $("status").textContent = e.status + " in " + e.durationMs + " ms"; $("status").className = e.status;
-      document.body.dataset.runStatus = e.status;
-      source.close(); source = null;
-    });
-    source.onerror = () => {
-      if (!source) return;
-      source.close(); source = null;
-      if (document.body.dataset.runStatus === "running") { $("status").textContent = "not found or disconnected"; document.body.dataset.runStatus = "lost"; }
+    const handlers = {
+      "node.start": (e) => { mark(e.nodeId, "running"); set(row(e.nodeId), "state", "running"); },
+      "node.retry": (e) => { mark(e.nodeId, "retry"); const r = row(e.nodeId); set(r, "state", "retrying"); set(r, "attempts", e.attempt); },
+      "node.end": (e) => { mark(e.nodeId, "done"); const r = row(e.nodeId); set(r, "state", "done"); set(r, "ms", e.durationMs); set(r, "attempts", e.attempts); },
+      "node.skipped": (e) => { mark(e.nodeId, "skipped"); set(row(e.nodeId), "state", "skipped (" + e.reason + ")"); },
+      "node.error": (e) => { mark(e.nodeId, "error"); const r = row(e.nodeId); set(r, "state", "error"); set(r, "ms", e.durationMs); set(r, "attempts", e.attempts); set(r, "error", e.error.code + ": " + e.error.message); },
+      "run.end": (e) => {
+        $("status").textContent = e.status + " in " + e.durationMs + " ms"; $("status").className = e.status;
+        document.body.dataset.runStatus = e.status;
+      },
     };
+    try {
+      const response = await fetch(BASE + "/api/runs/" + encodeURIComponent(runId) + "/events", { headers: auth(), signal: controller.signal });
+      if (response.status === 401) { login("the token was refused"); throw new Unauthorized(); }
+      if (!response.ok || !response.body) throw new Error(String(response.status));
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        for (let cut = buffer.indexOf("\\n\\n"); cut >= 0; cut = buffer.indexOf("\\n\\n")) {
+          const frame = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
+          let type = "message", data = "";
+          for (const line of frame.split("\\n")) {
+            if (line.startsWith("event: ")) type = line.slice(7);
+            else if (line.startsWith("data: ")) data += line.slice(6);
+          }
+          if (data && handlers[type]) handlers[type](JSON.parse(data));
+        }
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+    }
+    if (source === controller) source = null;
+    if (document.body.dataset.runStatus === "running") { $("status").textContent = "not found or disconnected"; document.body.dataset.runStatus = "lost"; }
   }
 
   $("run").onclick = async () => {
@@ -159,11 +220,15 @@ export function viewerPage(base: string): string {
       });
       $("runId").value = runId;
       follow(runId);
-    } catch (error) { $("status").textContent = String(error.message); }
+    } catch (error) { if (!(error instanceof Unauthorized)) $("status").textContent = String(error.message); }
   };
   $("follow").onclick = () => { const id = $("runId").value.trim(); if (id) follow(id); };
 
-  loadFlows().catch((error) => { $("flows").textContent = "could not load the flows: " + error.message; });
+  function start() {
+    if (!sessionStorage.getItem(KEY)) { login(""); return; }
+    loadFlows().catch((error) => { if (!(error instanceof Unauthorized)) $("flows").textContent = "could not load the flows: " + error.message; });
+  }
+  start();
 })();
 </script>
 </body>

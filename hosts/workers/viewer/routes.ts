@@ -7,6 +7,7 @@ import { hostError } from "../codes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
 import { formatSseComment, formatSseEvent } from "../sse/format.ts";
+import { adminToken, checkViewerRequest, VIEWER_CHALLENGE } from "./auth.ts";
 import { viewerPage } from "./page.ts";
 import type { RunRecorder } from "./recorder.ts";
 
@@ -86,6 +87,10 @@ function eventsResponse(events: AsyncIterable<unknown>, runId: string, signal: A
  * their events arrive. Its API: `GET /_flows/api/flows`, `GET /_flows/api/flows/:id/graph` (the graph and its
  * SVG), `POST /_flows/api/flows/:id/runs` (starts a run, answers `{ runId }`; the run goes on under `waitUntil`),
  * `GET /_flows/api/runs` and `GET /_flows/api/runs/:runId/events` (SSE: the recorded events, then live ones).
+ * Every API request needs `Authorization: Bearer <FLOWS_ADMIN_TOKEN>` (401 `VIEWER_UNAUTHORIZED` otherwise);
+ * without that secret the page and the API answer 503 `VIEWER_NOT_CONFIGURED`. The page holds no data: it asks for
+ * the token (or takes it from the URL fragment, `#token=…`, which is never sent to the server) and sends it as
+ * that header.
  */
 export function registerViewer(
   // biome-ignore lint/suspicious/noExplicitAny: mounted on the host's app whatever its env type.
@@ -94,17 +99,31 @@ export function registerViewer(
   recorder: RunRecorder,
   runOptions: (bindings: object, runId: string) => RunOptions,
 ): void {
-  const page = viewerPage(VIEWER_PATH);
+  const document = viewerPage(VIEWER_PATH);
   const html = () =>
-    new Response(page, {
+    new Response(document, {
       headers: {
         "content-type": "text/html; charset=utf-8",
         "content-security-policy":
           "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'",
       },
     });
-  app.get(VIEWER_PATH, html);
-  app.get(`${VIEWER_PATH}/`, html);
+  const page = (c: { env?: object; get: (key: "runId") => string }) => {
+    const token = adminToken(c.env ?? {});
+    return typeof token === "string" ? html() : errorResponse(token, c.get("runId"));
+  };
+  app.get(VIEWER_PATH, page);
+  app.get(`${VIEWER_PATH}/`, page);
+
+  app.use(`${VIEWER_PATH}/api/*`, async (c, next) => {
+    const refused = await checkViewerRequest(c.req.raw, c.env ?? {});
+    if (refused) {
+      const headers =
+        refused.code === "VIEWER_UNAUTHORIZED" ? { "www-authenticate": VIEWER_CHALLENGE } : undefined;
+      return errorResponse(refused, c.get("runId"), headers);
+    }
+    await next();
+  });
 
   app.get(`${VIEWER_PATH}/api/flows`, (c) =>
     c.json({ flows: [...set.documents.values()].map((doc) => flowSummary(doc, set)) }),

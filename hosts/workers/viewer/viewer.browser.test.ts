@@ -8,6 +8,8 @@ import { unstable_startWorker } from "wrangler";
 // (test/ensure-chromium.sh).
 
 const CHROMIUM = "/usr/bin/chromium";
+/** The viewer's bearer token: the FLOWS_ADMIN_TOKEN secret of the served worker. */
+const TOKEN = "browser-test-viewer-token-0123";
 const SCREENSHOT = "test-results/run-viewer.png";
 
 type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
@@ -21,6 +23,7 @@ beforeAll(async () => {
   process.env.WRANGLER_SEND_METRICS = "false";
   worker = await unstable_startWorker({
     config: "wrangler.toml",
+    bindings: { FLOWS_ADMIN_TOKEN: { type: "secret_text", value: TOKEN } },
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false },
   });
   await worker.ready;
@@ -50,8 +53,12 @@ describe("the run viewer in a browser", () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
-    await page.goto(`${base}/_flows/?flow=greet`);
+    await page.goto(`${base}/_flows/?flow=greet#token=${TOKEN}`);
     await page.waitForSelector('body[data-flow="greet"]');
+    // The token left the address bar (and the history) at once; the tab keeps it.
+    expect(new URL(page.url()).hash).toBe("");
+    expect(new URL(page.url()).search).toBe("?flow=greet");
+    expect(await page.evaluate(() => sessionStorage.getItem("flows-viewer-token"))).toBe(TOKEN);
     expect(Number(await page.getAttribute("body", "data-flows"))).toBeGreaterThan(5);
     const boxes = await page.$$eval("#graph g.node", (nodes) => nodes.map((n) => n.getAttribute("data-id")));
     expect(boxes.length).toBeGreaterThan(2);
@@ -79,12 +86,12 @@ describe("the run viewer in a browser", () => {
 
   it("follows a run by its id, and says so when the id is unknown", async () => {
     const page = await browser.newPage();
-    await page.goto(`${base}/_flows/?flow=echo`);
+    await page.goto(`${base}/_flows/?flow=echo#token=${TOKEN}`);
     await page.waitForSelector('body[data-flow="echo"]');
     const started = (await (
       await fetch(`${base}/_flows/api/flows/echo/runs`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
         body: JSON.stringify({ trigger: { body: { hi: 1 } } }),
       })
     ).json()) as { runId: string };
@@ -96,6 +103,32 @@ describe("the run viewer in a browser", () => {
     await page.fill("#runId", "no-such-run");
     await page.click("#follow");
     await page.waitForSelector('body[data-run-status="lost"]', { timeout: 15_000 });
+    await page.close();
+  }, 60_000);
+
+  it("asks for the token without one, refuses a wrong one, and opens with the right one", async () => {
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    await page.goto(`${base}/_flows/?flow=echo`);
+    await page.waitForSelector('body[data-login="shown"]');
+    expect(await page.isVisible("#login")).toBe(true);
+    expect(await page.getAttribute("body", "data-flows")).toBeNull();
+
+    await page.fill("#token", "not-the-token-at-all");
+    await page.click("#loginForm button");
+    await page.waitForSelector('body[data-login="shown"]');
+    await page.waitForFunction(() => document.getElementById("loginError")?.textContent !== "");
+    expect(await page.textContent("#loginError")).toBe(
+      "VIEWER_UNAUTHORIZED: the bearer token is not the viewer's FLOWS_ADMIN_TOKEN",
+    );
+    expect(await page.getAttribute("body", "data-flows")).toBeNull();
+
+    await page.fill("#token", TOKEN);
+    await page.click("#loginForm button");
+    await page.waitForSelector('body[data-flow="echo"]');
+    expect(await page.isVisible("#login")).toBe(false);
+    expect(failures).toEqual([]);
     await page.close();
   }, 60_000);
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../../flows/ir/types.ts";
 import { createWorker } from "../index.ts";
+import { constantTimeEqual } from "./auth.ts";
 
 // The run viewer's page and API inside workerd: flows and graphs, runs started from the page and followed over
-// SSE, runs followed by id, errors as envelopes, and the switch that turns it off.
+// SSE, runs followed by id, errors as envelopes; off by default, and when on, closed without the bearer token.
 
 const flows: FlowDocument[] = [
   {
@@ -52,6 +53,11 @@ const ctx = {
   props: {},
 } as unknown as ExecutionContext;
 const quiet = { log: () => {} };
+const TOKEN = "viewer-test-token-0123456789";
+const ENV = { FLOWS_ADMIN_TOKEN: TOKEN };
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+type Envelope = { error: { code: string; message: string; runId: string } };
 
 type Frame = { event: string; data: Record<string, unknown> };
 
@@ -68,9 +74,13 @@ async function frames(response: Response): Promise<Frame[]> {
 }
 
 describe("run viewer", () => {
-  const worker = createWorker(flows, quiet);
+  const worker = createWorker(flows, { ...quiet, viewer: true });
   const call = (path: string, init?: RequestInit) =>
-    worker.fetch(new Request(`http://flows.test${path}`, init), {}, ctx);
+    worker.fetch(
+      new Request(`http://flows.test${path}`, { ...init, headers: { ...AUTH, ...init?.headers } }),
+      ENV,
+      ctx,
+    );
   const start = (flow: string, trigger: unknown) =>
     call(`/_flows/api/flows/${flow}/runs`, {
       method: "POST",
@@ -87,6 +97,10 @@ describe("run viewer", () => {
       const html = await response.text();
       expect(html).toContain("<title>flows · run viewer</title>");
       expect(html).not.toMatch(/<script src|<link /);
+      // Its inline script parses (compiled here only, never run: a test pool allows code generation).
+      const script = html.split("<script>")[1]?.split("</script>")[0] ?? "";
+      expect(script).toContain("sessionStorage");
+      expect(() => new Function(script)).not.toThrow();
     }
   });
 
@@ -174,7 +188,11 @@ describe("run viewer", () => {
   it("with recordAll, follows an ordinary HTTP run by its x-flow-run-id", async () => {
     const recording = createWorker(flows, { ...quiet, viewer: { recordAll: true } });
     const fetchIt = (path: string, init?: RequestInit) =>
-      recording.fetch(new Request(`http://flows.test${path}`, init), {}, ctx);
+      recording.fetch(
+        new Request(`http://flows.test${path}`, { ...init, headers: { ...AUTH, ...init?.headers } }),
+        ENV,
+        ctx,
+      );
     const response = await fetchIt("/double", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -188,11 +206,105 @@ describe("run viewer", () => {
     expect(runs.runs[0]?.runId).toBe(runId);
   });
 
-  it("is off with viewer: false", async () => {
-    const off = createWorker(flows, { ...quiet, viewer: false });
-    const response = await off.fetch(new Request("http://flows.test/_flows/"), {}, ctx);
-    expect(response.status).toBe(404);
-    const api = await off.fetch(new Request("http://flows.test/_flows/api/flows"), {}, ctx);
-    expect(api.status).toBe(404);
+  it("is off by default and with viewer: false: the page and the API are not found", async () => {
+    for (const off of [createWorker(flows, quiet), createWorker(flows, { ...quiet, viewer: false })]) {
+      for (const path of ["/_flows/", "/_flows/api/flows"]) {
+        const response = await off.fetch(
+          new Request(`http://flows.test${path}`, { headers: AUTH }),
+          ENV,
+          ctx,
+        );
+        expect(response.status).toBe(404);
+        expect(((await response.json()) as Envelope).error.code).toBe("ROUTE_NOT_FOUND");
+      }
+      const run = await off.fetch(
+        new Request("http://flows.test/_flows/api/flows/double/runs", { method: "POST", headers: AUTH }),
+        ENV,
+        ctx,
+      );
+      expect(run.status).toBe(404);
+    }
+  });
+});
+
+describe("run viewer: the bearer token", () => {
+  const worker = createWorker(flows, { ...quiet, viewer: true });
+  const call = (path: string, env: object, headers: Record<string, string> = {}, method = "GET") =>
+    worker.fetch(new Request(`http://flows.test${path}`, { method, headers }), env, ctx);
+  const API = ["/_flows/api/flows", "/_flows/api/flows/double/graph", "/_flows/api/runs"];
+
+  it("answers 401 VIEWER_UNAUTHORIZED with a Bearer challenge to an API request without a token, and starts no run", async () => {
+    for (const path of API) {
+      const response = await call(path, ENV);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('Bearer realm="flows viewer"');
+      const body = (await response.json()) as Envelope;
+      expect(body.error.code).toBe("VIEWER_UNAUTHORIZED");
+      expect(body.error.message).toBe(
+        "the run viewer needs the header `Authorization: Bearer <FLOWS_ADMIN_TOKEN>`",
+      );
+      expect(body.error.runId).toBe(response.headers.get("x-flow-run-id"));
+    }
+    const run = await call("/_flows/api/flows/double/runs", ENV, {}, "POST");
+    expect(run.status).toBe(401);
+    const runs = (await (await call("/_flows/api/runs", ENV, AUTH)).json()) as { runs: unknown[] };
+    expect(runs.runs).toEqual([]);
+  });
+
+  it("answers 401 to a wrong token, another scheme, or the token with a suffix", async () => {
+    for (const authorization of [
+      "Bearer wrong-token-wrong-token",
+      `Bearer ${TOKEN}x`,
+      `Basic ${btoa(`admin:${TOKEN}`)}`,
+      TOKEN,
+      "Bearer ",
+    ]) {
+      const response = await call("/_flows/api/flows", ENV, { authorization });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as Envelope).error.code).toBe("VIEWER_UNAUTHORIZED");
+    }
+    const wrong = (await (
+      await call("/_flows/api/flows", ENV, { authorization: "Bearer wrong-token-wrong-token" })
+    ).json()) as Envelope;
+    expect(wrong.error.message).toBe("the bearer token is not the viewer's FLOWS_ADMIN_TOKEN");
+  });
+
+  it("serves the API to the right token (any case of the scheme)", async () => {
+    const response = await call("/_flows/api/flows", ENV, { authorization: `bearer ${TOKEN}` });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { flows: unknown[] }).flows).toHaveLength(2);
+  });
+
+  it("keeps the page and the API closed with 503 VIEWER_NOT_CONFIGURED when the secret is missing or short", async () => {
+    for (const env of [{}, { FLOWS_ADMIN_TOKEN: "short" }, { FLOWS_ADMIN_TOKEN: 12 }]) {
+      for (const path of ["/_flows/", "/_flows/api/flows"]) {
+        const response = await call(path, env, { authorization: "Bearer short" });
+        expect(response.status).toBe(503);
+        const body = (await response.json()) as Envelope;
+        expect(body.error.code).toBe("VIEWER_NOT_CONFIGURED");
+      }
+    }
+    const body = (await (await call("/_flows/api/flows", {})).json()) as Envelope;
+    expect(body.error.message).toBe(
+      "the run viewer is on but the FLOWS_ADMIN_TOKEN secret is not set: set it with `wrangler secret put FLOWS_ADMIN_TOKEN` (locally in .dev.vars)",
+    );
+    const short = (await (await call("/_flows/", { FLOWS_ADMIN_TOKEN: "short" })).json()) as Envelope;
+    expect(short.error.message).toContain("is shorter than 16 characters");
+  });
+
+  it("serves the page, which holds no data, without a token when the secret is set", async () => {
+    const response = await call("/_flows/", ENV);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<div id="login" hidden>');
+    expect(html).not.toContain("double");
+    expect(html).not.toContain(TOKEN);
+  });
+
+  it("compares tokens in constant time over their SHA-256 digests", async () => {
+    expect(await constantTimeEqual(TOKEN, TOKEN)).toBe(true);
+    expect(await constantTimeEqual(TOKEN, `${TOKEN} `)).toBe(false);
+    expect(await constantTimeEqual("", "a")).toBe(false);
+    expect(await constantTimeEqual("", "")).toBe(true);
   });
 });
