@@ -41,6 +41,11 @@ describe("flows dev (the command)", () => {
       for (let i = 0; i < 240 && !stdout.includes("serving on"); i++)
         await new Promise((r) => setTimeout(r, 250));
       expect(stdout).toContain(`serving on http://127.0.0.1:${port}`);
+      for (let i = 0; i < 40 && !stdout.includes("run viewer:"); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(stdout).toMatch(
+        new RegExp(`^run viewer: http://127\\.0\\.0\\.1:${port}/_flows/#token=[\\w-]{32}$`, "m"),
+      );
       const fire = `http://127.0.0.1:${port}/cdn-cgi/local/scheduled?cron=0+*+*+*+*`;
       expect(stdout).toContain(`  cron "0 * * * *" fires with: curl '${fire}'\n`);
       const fired = await fetch(fire);

@@ -65,6 +65,7 @@ export async function runDev(
   io.out(
     `${c.bold("flows dev")} serving on ${c.cyan(server.url)} (GET /_flows/health lists the flows); watching ${paths.join(", ")}\n`,
   );
+  io.out(`run viewer: ${c.cyan(server.viewerUrl)}\n`);
   for (const cron of server.crons())
     io.out(`  cron "${cron}" fires with: curl ${c.cyan(`'${scheduledUrl(server.url, cron)}'`)}\n`);
   const signalled = new Promise<void>((resolve) => {

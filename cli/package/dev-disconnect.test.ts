@@ -11,6 +11,10 @@ import { type DevServer, startDev } from "./dev-server.ts";
  */
 const temp = mkdtempSync(join(tmpdir(), "flows-dev-disconnect-"));
 let server: DevServer;
+/** The viewer's API needs the session's token (in the fragment of the printed viewer URL). */
+const viewer = (): RequestInit => ({
+  headers: { authorization: `Bearer ${decodeURIComponent(server.viewerUrl.split("#token=")[1] ?? "")}` },
+});
 
 const MODES = ["json", "stream", "sse"] as const;
 const waitingFlow = (mode: (typeof MODES)[number]): string => `flows: 1
@@ -66,7 +70,7 @@ interface RunEnd {
 /** The id of the one running run of `flowId` (the viewer records every run under `flows dev`). */
 async function runningRun(flowId: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const { runs } = (await fetch(`${server.url}/_flows/api/runs`).then((r) => r.json())) as {
+    const { runs } = (await fetch(`${server.url}/_flows/api/runs`, viewer()).then((r) => r.json())) as {
       runs: { runId: string; flowId: string; ended: boolean }[];
     };
     const run = runs.find((r) => r.flowId === flowId && !r.ended);
@@ -80,7 +84,7 @@ async function runningRun(flowId: string): Promise<string> {
 async function endedAt(runId: string, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const { runs } = (await fetch(`${server.url}/_flows/api/runs`).then((r) => r.json())) as {
+    const { runs } = (await fetch(`${server.url}/_flows/api/runs`, viewer()).then((r) => r.json())) as {
       runs: { runId: string; ended: boolean }[];
     };
     if (runs.find((r) => r.runId === runId)?.ended) return performance.now();
@@ -91,7 +95,7 @@ async function endedAt(runId: string, timeoutMs: number): Promise<number> {
 
 /** A run's `run.end` event, from the recorded events the viewer replays. */
 async function runEnd(runId: string): Promise<RunEnd> {
-  const text = await fetch(`${server.url}/_flows/api/runs/${runId}/events`).then((r) => r.text());
+  const text = await fetch(`${server.url}/_flows/api/runs/${runId}/events`, viewer()).then((r) => r.text());
   const match = /event: run\.end\nid: \d+\ndata: (.*)\n/.exec(text);
   if (!match) throw new Error(`no run.end in ${text}`);
   return JSON.parse(match[1]!) as RunEnd;

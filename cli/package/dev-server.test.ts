@@ -5,7 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../files.ts";
-import { type DevServer, devVarsFiles, startDev } from "./dev-server.ts";
+import {
+  buildForDev,
+  type DevServer,
+  devVarsFiles,
+  devVarsToken,
+  generateViewerToken,
+  startDev,
+} from "./dev-server.ts";
 import { devWorker, scheduledUrl } from "./dev-worker.ts";
 
 const temp = mkdtempSync(join(tmpdir(), "flows-dev-"));
@@ -51,8 +58,17 @@ describe("flows dev", () => {
       }).then(async (r) => ({ status: r.status, body: await r.json() }));
     expect(await echo()).toEqual({ status: 200, body: { a: 1 } });
     // .dev.vars beside the flows goes next to the generated config, where wrangler reads it.
-    expect(readFileSync(join(temp, "out", ".dev.vars"), "utf8")).toBe("GITHUB_WEBHOOK_SECRET=dev-secret\n");
+    // With a generated viewer token (none was given), which the served viewer takes.
+    const token = /#token=([\w-]{32})$/.exec(server.viewerUrl)?.[1];
+    expect(server.viewerUrl.startsWith(`${server.url}/_flows/#token=`)).toBe(true);
+    expect(readFileSync(join(temp, "out", ".dev.vars"), "utf8")).toBe(
+      `GITHUB_WEBHOOK_SECRET=dev-secret\n# The run viewer's token, written by flows dev (none was in .dev.vars)\nFLOWS_ADMIN_TOKEN=${token}\n`,
+    );
     expect(log).toContain(".dev.vars");
+    const viewerApi = (authorization?: string) =>
+      fetch(`${server?.url}/_flows/api/flows`, authorization ? { headers: { authorization } } : {});
+    expect((await viewerApi()).status).toBe(401);
+    expect((await viewerApi(`Bearer ${token}`)).status).toBe(200);
 
     const file = join(flows, "echo.yaml");
     writeFileSync(
@@ -112,6 +128,33 @@ describe("firing a cron flow locally, as documented", () => {
       expect(text).toContain(`curl '${scheduledUrl("http://127.0.0.1:8787", cron)}'`);
       expect(text).not.toContain("__scheduled");
     }
+  });
+});
+
+describe("the viewer token of flows dev", () => {
+  it("takes the last FLOWS_ADMIN_TOKEN of .dev.vars, quoted or not, and none from other keys", () => {
+    expect(devVarsToken('A=1\nFLOWS_ADMIN_TOKEN=first-token\nFLOWS_ADMIN_TOKEN="second token"\n')).toBe(
+      "second token",
+    );
+    expect(devVarsToken("FLOWS_ADMIN_TOKEN='abc' # comment\n")).toBe("abc");
+    expect(devVarsToken("MY_FLOWS_ADMIN_TOKEN=x\n# FLOWS_ADMIN_TOKEN=y\n")).toBeUndefined();
+    expect(generateViewerToken()).toMatch(/^[\w-]{32}$/);
+    expect(generateViewerToken()).not.toBe(generateViewerToken());
+  });
+
+  it("keeps the user's token from .dev.vars instead of generating one", async () => {
+    const flows = join(temp, "own-token");
+    cpSync("examples/s3_workers_echo", flows, { recursive: true });
+    writeFileSync(join(flows, ".dev.vars"), "FLOWS_ADMIN_TOKEN=my-own-viewer-token-123\n");
+    const result = await buildForDev([flows], join(temp, "own-token-out"), undefined, "generated-not-used");
+    expect(result.ok && result.viewerToken).toBe("my-own-viewer-token-123");
+    expect(readFileSync(join(temp, "own-token-out", ".dev.vars"), "utf8")).toBe(
+      "FLOWS_ADMIN_TOKEN=my-own-viewer-token-123\n",
+    );
+    // The packaged config lists the secret (wrangler deploy refuses a viewer package without it).
+    expect(readFileSync(join(temp, "own-token-out", "wrangler.jsonc"), "utf8")).toContain(
+      '"required": [\n      "FLOWS_ADMIN_TOKEN"\n    ]',
+    );
   });
 });
 
@@ -261,15 +304,16 @@ describe("flows dev around the Worker", () => {
     expect(await deliver("new-secret")).toMatchObject({ status: 200 });
     expect(await deliver("old-secret")).toMatchObject({ status: 200 });
     expect((await deliver("wrong-secret")).body.error?.code).toBe("GITHUB_WEBHOOK_SIGNATURE_INVALID");
-    // The generated config lists only the secret the flows declare; the Worker gets all three keys.
+    // The generated config lists only the secrets the flows and the viewer declare; the Worker gets every key.
     expect(readFileSync(join(out, "wrangler.jsonc"), "utf8")).toContain(
-      '"required": [\n      "GITHUB_WEBHOOK_SECRET"\n    ]',
+      '"required": [\n      "GITHUB_WEBHOOK_SECRET",\n      "FLOWS_ADMIN_TOKEN"\n    ]',
     );
     const worker = await devWorker(out);
     expect(worker.options.bindings).toEqual({
       GITHUB_WEBHOOK_SECRET: "new-secret",
       GITHUB_WEBHOOK_SECRET_PREVIOUS: "old-secret",
       GITHUB_API_URL: "http://127.0.0.1:9/",
+      FLOWS_ADMIN_TOKEN: expect.stringMatching(/^[\w-]{32}$/),
     });
     expect(log).toContain(`bindings from ${join(dir, ".dev.vars")}`);
   }, 120_000);

@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { ADMIN_TOKEN_BINDING } from "../../hosts/workers/viewer/auth.ts";
 import { UsageError } from "../files.ts";
 import { type DevFront, serveDevFront } from "./dev-front.ts";
 import { DEV_VARS, devVarsFiles } from "./dev-vars.ts";
@@ -27,6 +29,8 @@ export interface DevOptions {
 
 export interface DevServer {
   readonly url: string;
+  /** The run viewer with its token in the fragment (`<url>/_flows/#token=…`), to open in a browser. */
+  readonly viewerUrl: string;
   /** Resolves when the server has stopped (0). */
   readonly exited: Promise<number>;
   /** Number of builds so far (the first included). */
@@ -81,26 +85,42 @@ export async function claimOutDir(out: string): Promise<() => Promise<void>> {
   }
 }
 
-/** Packages the flows for local serving (not minified) and puts the `.dev.vars` beside the config. */
+/** The last `FLOWS_ADMIN_TOKEN` a `.dev.vars` text sets (dotenv syntax, quoted or not), if any. */
+export function devVarsToken(text: string): string | undefined {
+  const pattern = new RegExp(`^\\s*${ADMIN_TOKEN_BINDING}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s#]*))`, "gm");
+  let token: string | undefined;
+  for (const m of text.matchAll(pattern)) token = m[1] ?? m[2] ?? m[3];
+  return token || undefined;
+}
+
+/** A fresh viewer token for `flows dev`: 24 random bytes, base64url (32 characters). */
+export const generateViewerToken = (): string => randomBytes(24).toString("base64url");
+
+/**
+ * Packages the flows for local serving (not minified, the viewer on and recording every run) and puts the
+ * `.dev.vars` beside the config, adding `FLOWS_ADMIN_TOKEN=<token>` when none of them sets the viewer's token.
+ * Answers the token the viewer takes (`token`, or the user's).
+ */
 export async function buildForDev(
   paths: readonly string[],
   out: string,
   log?: (text: string) => void,
-): Promise<PackageResult | PackageInvalid> {
+  token: string = generateViewerToken(),
+): Promise<(PackageResult & { viewerToken: string }) | PackageInvalid> {
   const result = await packageWorkers(paths, { out, minify: false, plan: "paid", viewer: "record-all" });
   if (!result.ok) return result;
   const vars = await devVarsFiles(
     paths,
     result.flows.map((f) => f.file),
   );
-  const target = join(result.out, DEV_VARS);
   if (vars.length > 0) log?.(`bindings from ${vars.join(", ")}\n`);
-  if (vars.length === 0) await rm(target, { force: true });
-  else {
-    const texts = await Promise.all(vars.map((file) => readFile(file, "utf8")));
-    await writeFile(target, texts.map((t) => (t.endsWith("\n") ? t : `${t}\n`)).join(""));
-  }
-  return result;
+  const texts = await Promise.all(vars.map((file) => readFile(file, "utf8")));
+  let text = texts.map((t) => (t.endsWith("\n") ? t : `${t}\n`)).join("");
+  const own = devVarsToken(text);
+  if (own === undefined)
+    text += `# The run viewer's token, written by flows dev (none was in .dev.vars)\n${ADMIN_TOKEN_BINDING}=${token}\n`;
+  await writeFile(join(result.out, DEV_VARS), text);
+  return { ...result, viewerToken: own ?? token };
 }
 
 /**
@@ -130,7 +150,9 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
       throw error;
     });
     cleanups.push(() => front.close());
-    const first = await buildForDev(paths, out, options.log);
+    // One viewer token for the whole session: the page keeps working across rebuilds.
+    const token = generateViewerToken();
+    const first = await buildForDev(paths, out, options.log, token);
     options.onBuild?.(first);
     if (!first.ok) throw Object.assign(new Error("the flows are invalid"), { result: first });
 
@@ -178,7 +200,7 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
     let building: Promise<void> = Promise.resolve();
     const rebuild = () => {
       building = building.then(async () => {
-        const result = await buildForDev(paths, out, options.log).catch((error: unknown) =>
+        const result = await buildForDev(paths, out, options.log, token).catch((error: unknown) =>
           error instanceof Error ? error : new Error(String(error)),
         );
         builds++;
@@ -211,6 +233,7 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
     const url = `http://${ip.includes(":") ? `[${ip}]` : ip}:${front.port}`;
     return {
       url,
+      viewerUrl: `${url}/_flows/#token=${encodeURIComponent(first.viewerToken)}`,
       exited,
       builds: () => builds,
       crons: () => [...crons],
