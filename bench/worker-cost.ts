@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import definitions from "@octokit/webhooks-examples" with { type: "json" };
 import { sign } from "@octokit/webhooks-methods";
@@ -11,6 +11,7 @@ import { fixed, formatSpread, type Spread, spread } from "./stats.ts";
 import {
   bundleWorkers,
   cpuMs,
+  durableObjectDir,
   pin,
   pinnedCommand,
   ROOT,
@@ -116,15 +117,6 @@ function issuesOpened(): string {
   return JSON.stringify(payload);
 }
 
-/**
- * Where the Durable Objects' SQLite files go: a tmpfs when there is one (`BENCH_DO_DIR` to choose). On this
- * shared VM's disk, SQLite's syncs made every claim wait on the other sessions' I/O (tens of webhooks/s).
- */
-function storageRoot(): string {
-  if (process.env.BENCH_DO_DIR) return process.env.BENCH_DO_DIR;
-  return existsSync("/dev/shm") ? "/dev/shm" : join(ROOT, ".tmp", "bench");
-}
-
 const ratioOf = (a: number, b: number): number => a / b;
 
 /** A side's timed load against its server. */
@@ -228,11 +220,12 @@ export async function benchWorkerCost(
 ): Promise<WorkerCostResult> {
   const stamp = `${process.pid}-${Date.now()}`;
   const outdir = join(ROOT, ".tmp", "bench", `worker-cost-${stamp}`);
-  const objects = join(storageRoot(), `flows-bench-objects-${stamp}`);
+  const objects = durableObjectDir("worker-cost");
   mkdirSync(outdir, { recursive: true });
   const workerd: WorkerdServer[] = [];
   const nodeServers: NodeServer[] = [];
   let pinnedSelf = false;
+  let nodePinned = true;
   try {
     const names = ["flows-github", "hono-github", "flows-chain", "hono-chain", "empty"];
     const bundles = await bundleWorkers(names, outdir);
@@ -266,14 +259,14 @@ export async function benchWorkerCost(
         ...env,
       });
       nodeServers.push(server);
-      pin(server.pid, SERVER_CPU);
+      nodePinned = pin(server.pid, SERVER_CPU) && nodePinned;
       return server;
     };
     const flowsNode = await startNode("node-host-server.ts", { BENCH_NODE_TARGET: "flows" });
     const honoNode = await startNode("node-host-server.ts", { BENCH_NODE_TARGET: "hono" });
     const probot = await startNode("probot-server.ts", {});
-    const pinned = workerd.every((s) => s.pinned) && pin(process.pid, LOAD_CPU);
-    pinnedSelf = pinned;
+    pinnedSelf = pin(process.pid, LOAD_CPU);
+    const pinned = workerd.every((s) => s.pinned) && nodePinned && pinnedSelf;
 
     const body = issuesOpened();
     const webhookHeaders = {
@@ -497,7 +490,7 @@ export async function benchWorkerCost(
       connections: CONNECTIONS,
       repetitions: REPS,
       pinned,
-      durableObjectStorage: storageRoot(),
+      durableObjectStorage: dirname(objects),
       loadAverage: { before: loadBefore, after: loadAfter },
       scenarios: figures,
       startup,
@@ -506,7 +499,7 @@ export async function benchWorkerCost(
 
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     print(
-      `What the worker costs: workerd serve (generated capnp config, no Miniflare), autocannon ${CONNECTIONS} connections × ${SECONDS} s per run from a separate process, ${REPS} runs interleaved after a warm-up; median (min–max); ${pinned ? `servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : "not pinned"}; Durable Objects' SQLite under ${storageRoot()}; load average ${load(loadBefore)} → ${load(loadAfter)}`,
+      `What the worker costs: workerd serve (generated capnp config, no Miniflare), autocannon ${CONNECTIONS} connections × ${SECONDS} s per run from a separate process, ${REPS} runs interleaved after a warm-up; median (min–max); ${pinned ? `servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : "not pinned"}; Durable Objects' SQLite under ${dirname(objects)}; load average ${load(loadBefore)} → ${load(loadAfter)}`,
     );
     print("");
     print(tableRow(["", "flows", "baseline", "ratio (per-run range)"]));

@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { build, type PluginBuild } from "esbuild";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 
 /**
  * Serving bench workers on workerd: bundling `bench/workers/*`, then either `workerd serve` from a generated capnp
@@ -133,6 +133,17 @@ export interface WorkerdServer {
   listeningAt: number;
   /** Kills workerd's process group (SIGKILL) and waits until the process is gone; safe to call twice. */
   stop: () => Promise<void>;
+}
+
+/**
+ * A fresh folder for Durable Objects' SQLite files: on a tmpfs when there is one (`BENCH_DO_DIR` chooses another
+ * root). On this shared VM's disk, SQLite's syncs made each claim wait on the other sessions' I/O (about 20
+ * webhooks/s instead of hundreds), which is not the Worker's cost.
+ */
+export function durableObjectDir(name: string): string {
+  const root =
+    process.env.BENCH_DO_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : join(ROOT, ".tmp", "bench"));
+  return join(root, `flows-bench-${name}-${process.pid}-${Date.now()}`);
 }
 
 /** Whether a process exists (a zombie counts as gone). */
@@ -304,6 +315,8 @@ export async function serveOnWorkerd(
   scriptPath: string,
   options: Record<string, unknown> = {},
 ): Promise<ServedWorker> {
+  // Loaded here, not at the top: the load process (`load-process.ts`) imports this module and needs no Miniflare.
+  const { convertV4MiniflareOptions, Miniflare } = await import("miniflare");
   const before = workerdPids();
   // Miniflare 5 (beta) moved worker options under `workers[].config`; its converter takes the v4 shape.
   const mf = new Miniflare(
