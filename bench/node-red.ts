@@ -69,12 +69,13 @@ const NODES: Record<ChainTarget, number> = { flows1: 1, nodeRed1: 1, flows5: 5, 
 export async function benchNodeRed(print: (line: string) => void = console.log): Promise<NodeRedBenchResult> {
   const outdir = join(ROOT, ".tmp", "bench", `node-red-${process.pid}-${Date.now()}`);
   mkdirSync(outdir, { recursive: true });
-  let flows: WorkerdServer | undefined;
+  let served: WorkerdServer | undefined;
   let nodeRed: NodeServer | undefined;
   let pinned = false;
   try {
     const scripts = await bundleWorkers(["flows-chain"], outdir);
-    flows = await serveWithWorkerd({ bundle: scripts["flows-chain"]!, dir: outdir, cpus: "1" });
+    const flows = await serveWithWorkerd({ bundle: scripts["flows-chain"]!, dir: outdir, cpus: "1" });
+    served = flows;
     nodeRed = await startNodeServer(join(import.meta.dirname, "peers", "node-red-server.ts"), {
       BENCH_NODE_RED_DIR: join(outdir, "node-red"),
     });
@@ -164,7 +165,7 @@ export async function benchNodeRed(print: (line: string) => void = console.log):
   } finally {
     if (pinned) pin(process.pid, "0-1");
     await nodeRed?.stop();
-    await flows?.stop();
+    await served?.stop();
     rmSync(outdir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,8 @@
 import { serve } from "@hono/node-server";
 import { ALL_CAPABILITY_KINDS } from "../../capabilities/index.ts";
 import { serveOnNode } from "../../hosts/node/index.ts";
-import { createWorker } from "../../hosts/workers/index.ts";
+import { GITHUB_TRIGGERS } from "../../hosts/workers/github.ts";
+import { createWorker } from "../../hosts/workers/worker.ts";
 import { BUILTIN_KINDS, createRegistry } from "../../kernel/index.ts";
 import { githubFlows } from "../workers/github-flows.ts";
 import { app } from "../workers/hono-github-app.ts";
@@ -23,6 +24,7 @@ async function listen(): Promise<number> {
   if (process.env.BENCH_NODE_TARGET === "flows") {
     const worker = createWorker(githubFlows, {
       registry: createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS),
+      github: GITHUB_TRIGGERS,
       log: () => {},
     });
     const server = await serveOnNode(worker, { port: 0, env });
