@@ -15,7 +15,8 @@ import {
 } from "./workerd.ts";
 
 /**
- * GitHub webhooks: signed `issues.opened` deliveries per second through the built-in webhook flow (the flows
+ * Secondary figures, through Miniflare (the primary ones, without it, are `worker-cost.ts`'s). GitHub webhooks:
+ * signed `issues.opened` deliveries per second through the built-in webhook flow (the flows
  * Workers host, `bench/workers/flows-github.ts`) against a hand-written Hono worker doing the same verification,
  * de-duplication (the same FlowsRuntime ledger) and routing (`bench/workers/hono-github.ts`). Both bundled with
  * esbuild and served by Miniflare (workerd directly, never `wrangler dev`), loaded from this Node process over
@@ -268,7 +269,7 @@ export async function benchGithub(print: (line: string) => void = console.log): 
     const row = (label: string, values: string[]): void =>
       print(label.padEnd(44) + values.map((v) => v.padEnd(30)).join(""));
     print(
-      `GitHub webhooks on Miniflare (workerd): signed issues.opened, ${REQUESTS} per run, ${CONCURRENCY} in flight, ${REPS} runs interleaved after warm-up; median (min–max); ${pinned ? "workerd on CPU 1, client on CPU 0" : "not pinned"}; load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
+      `Secondary: GitHub webhooks through Miniflare (its entry worker adds about 1 ms of workerd CPU to every request, see the floor line; the goals are checked without it by worker-cost): signed issues.opened, ${REQUESTS} per run, ${CONCURRENCY} in flight, ${REPS} runs interleaved after warm-up; median (min–max); ${pinned ? "workerd on CPU 1, client on CPU 0" : "not pinned"}; load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
     );
     row("", ["flows (built-in webhook flow)", "hand-written Hono"]);
     for (const mode of ["durable", "memory"] as const) {
@@ -298,7 +299,8 @@ export async function benchGithub(print: (line: string) => void = console.log): 
     print(
       `  (CPU = workerd process utime+stime from /proc over the run ÷ requests, ${1_000 / TICKS_PER_SECOND} ms ticks; it includes HTTP parsing, the Worker, and with the durable ledger its Durable Object and SQLite)`,
     );
-    for (const g of goals) print(`${g.met ? "met   " : "MISSED"}  ${g.name}: ${g.value} (goal ${g.goal})`);
+    // Through Miniflare the ratios shrink toward 1: shown for comparison, not as the goal check.
+    for (const g of goals) print(`  (Miniflare) ${g.name}: ${g.value} (goal ${g.goal})`);
     const dir = join(import.meta.dirname, "results");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "github.json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import type { Miniflare } from "miniflare";
 import {
   figuresOf,
   interleaved,
@@ -12,13 +11,14 @@ import {
   startNodeServer,
 } from "./peers/load.ts";
 import { fixed, type Spread } from "./stats.ts";
-import { bundleWorkers, pin, ROOT, rssMiB, type ServedWorker, serveOnWorkerd } from "./workerd.ts";
+import { bundleWorkers, pin, ROOT, rssMiB, serveWithWorkerd, type WorkerdServer } from "./workerd.ts";
 
 /**
  * A 1-node and a 5-node HTTP flow, flows on workerd against Node-RED on Node.
  *
  * - flows: `bench/workers/flows-chain.ts`, `POST /chain1` and `POST /chain5`: 1 or 5 `transform` nodes in a chain
- *   (each `{ n: input.n + 1 }`), the last one answered as JSON; bundled with esbuild, served by Miniflare on workerd.
+ *   (each `{ n: input.n + 1 }`), the last one answered as JSON; bundled with esbuild, served by `workerd serve`
+ *   from a generated config (no Miniflare).
  * - Node-RED: `bench/peers/node-red-server.ts`, Node-RED embedded in a child process (`RED.init`, editor off,
  *   userDir a temporary folder under .tmp/ that is deleted afterwards): `http in` → 1 or 5 `function` nodes doing
  *   the same → `http response`.
@@ -69,13 +69,13 @@ const NODES: Record<ChainTarget, number> = { flows1: 1, nodeRed1: 1, flows5: 5, 
 export async function benchNodeRed(print: (line: string) => void = console.log): Promise<NodeRedBenchResult> {
   const outdir = join(ROOT, ".tmp", "bench", `node-red-${process.pid}-${Date.now()}`);
   mkdirSync(outdir, { recursive: true });
-  let mf: Miniflare | undefined;
+  let served: WorkerdServer | undefined;
   let nodeRed: NodeServer | undefined;
   let pinned = false;
   try {
     const scripts = await bundleWorkers(["flows-chain"], outdir);
-    const flows: ServedWorker = await serveOnWorkerd(scripts["flows-chain"]!);
-    mf = flows.mf;
+    const flows = await serveWithWorkerd({ bundle: scripts["flows-chain"]!, dir: outdir, cpus: "1" });
+    served = flows;
     nodeRed = await startNodeServer(join(import.meta.dirname, "peers", "node-red-server.ts"), {
       BENCH_NODE_RED_DIR: join(outdir, "node-red"),
     });
@@ -165,7 +165,7 @@ export async function benchNodeRed(print: (line: string) => void = console.log):
   } finally {
     if (pinned) pin(process.pid, "0-1");
     await nodeRed?.stop();
-    await mf?.dispose().catch(() => {});
+    await served?.stop();
     rmSync(outdir, { recursive: true, force: true });
   }
 }

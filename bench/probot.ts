@@ -2,7 +2,6 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
-import type { Miniflare } from "miniflare";
 import {
   figuresOf,
   interleaved,
@@ -13,13 +12,22 @@ import {
   startNodeServer,
 } from "./peers/load.ts";
 import { fixed, type Spread } from "./stats.ts";
-import { bundleWorkers, pin, ROOT, rssMiB, type ServedWorker, serveOnWorkerd } from "./workerd.ts";
+import {
+  bundleWorkers,
+  durableObjectDir,
+  pin,
+  ROOT,
+  rssMiB,
+  serveWithWorkerd,
+  type WorkerdServer,
+} from "./workerd.ts";
 
 /**
  * The same signed GitHub webhook handled by Probot on Node and by the flows webhook flow on workerd.
  *
  * - flows: `bench/workers/flows-github.ts` (the built-in webhook flow routing `issues.opened` to a one-node user
- *   flow), bundled with esbuild and served by Miniflare on workerd, as `bench/github.ts` does; measured twice:
+ *   flow), bundled with esbuild and served by `workerd serve` from a generated config (no Miniflare;
+ *   its Durable Objects' SQLite on a tmpfs, `durableObjectDir`); measured twice:
  *   with the FlowsRuntime Durable Object ledger (delivery de-duplication, what a deployment does) and with the
  *   in-memory ledger stand-in (no storage: closer to Probot, which does not de-duplicate deliveries).
  * - Probot: `bench/peers/probot-server.ts`, a minimal Probot app (`app.on("issues.opened")` picking the same label,
@@ -98,16 +106,20 @@ async function handled(probot: NodeServer): Promise<{ handled: number; bugs: num
 export async function benchProbot(print: (line: string) => void = console.log): Promise<ProbotBenchResult> {
   const outdir = join(ROOT, ".tmp", "bench", `probot-${process.pid}-${Date.now()}`);
   mkdirSync(outdir, { recursive: true });
-  let mf: Miniflare | undefined;
+  const objects = durableObjectDir("probot");
+  let served: WorkerdServer | undefined;
   let probot: NodeServer | undefined;
   let pinned = false;
   try {
     const scripts = await bundleWorkers(["flows-github"], outdir);
-    const flows: ServedWorker = await serveOnWorkerd(scripts["flows-github"]!, {
-      bindings: { GITHUB_WEBHOOK_SECRET: SECRET },
-      durableObjects: { FLOWS_RUNTIME: { className: "FlowsRuntime", useSQLite: true } },
+    const flows = await serveWithWorkerd({
+      bundle: scripts["flows-github"]!,
+      dir: objects,
+      text: { GITHUB_WEBHOOK_SECRET: SECRET },
+      durableObjects: { FLOWS_RUNTIME: "FlowsRuntime" },
+      cpus: "1",
     });
-    mf = flows.mf;
+    served = flows;
     probot = await startNodeServer(join(import.meta.dirname, "peers", "probot-server.ts"), {
       BENCH_WEBHOOK_SECRET: SECRET,
     });
@@ -199,8 +211,9 @@ export async function benchProbot(print: (line: string) => void = console.log): 
   } finally {
     if (pinned) pin(process.pid, "0-1");
     await probot?.stop();
-    await mf?.dispose().catch(() => {});
+    await served?.stop();
     rmSync(outdir, { recursive: true, force: true });
+    rmSync(objects, { recursive: true, force: true });
   }
 }
 

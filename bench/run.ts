@@ -6,6 +6,7 @@ import { benchProbot } from "./probot.ts";
 import { benchSse } from "./sse.ts";
 import { benchStreaming } from "./streaming.ts";
 import { benchValidate } from "./validate.ts";
+import { benchWorkerCost } from "./worker-cost.ts";
 
 /** `npm run bench`: each benchmark module, in order. Add a module by adding a line. */
 const benchmarks: readonly (() => Promise<unknown>)[] = [
@@ -13,6 +14,7 @@ const benchmarks: readonly (() => Promise<unknown>)[] = [
   benchKernel,
   benchSse,
   benchPackage,
+  benchWorkerCost,
   benchGithub,
   benchProbot,
   benchNodeRed,

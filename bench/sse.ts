@@ -1,15 +1,15 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import type { Miniflare } from "miniflare";
 import { fixed, formatSpread, type Spread, spread } from "./stats.ts";
-import { bundleWorkers, ROOT, serveOnWorkerd } from "./workerd.ts";
+import { bundleWorkers, ROOT, serveWithWorkerd, type WorkerdServer } from "./workerd.ts";
 
 /**
  * SSE streaming: the flows Workers host against two hand-written workers doing the same wire work (N events
  * `{ i }` with ids, then `end`): Hono's `streamSSE` awaiting each write (the idiomatic way), and a plain
  * ReadableStream enqueueing without waiting (the flows host's own strategy). All bundled with esbuild and served
- * by Miniflare (workerd directly, no `wrangler dev` proxy), driven by Node's `fetch` over 127.0.0.1. Measures the
+ * by `workerd serve` from a generated config (no Miniflare, no `wrangler dev` proxy), driven by Node's `fetch`
+ * over 127.0.0.1. Measures the
  * time to the first SSE event, events per second on one stream of 20,000 chunks, and (flows only) how long a
  * client disconnect takes to abort the running node's signal. Warm-up first; servers interleaved so that all see
  * the same machine state. The bench workers are `bench/workers/flows-sse.ts` and `bench/workers/hono-sse.ts`.
@@ -239,9 +239,8 @@ async function cancelSeries(
   };
 }
 
-async function serve(scriptPath: string): Promise<{ mf: Miniflare; url: string }> {
-  const { mf, url } = await serveOnWorkerd(scriptPath);
-  return { mf, url };
+function serve(bundle: string, dir: string): Promise<WorkerdServer> {
+  return serveWithWorkerd({ bundle, dir });
 }
 
 const cell = formatSpread;
@@ -255,13 +254,13 @@ const cell = formatSpread;
 export async function benchSse(print: (line: string) => void = console.log): Promise<SseBenchResult> {
   const outdir = join(ROOT, ".tmp", "bench", `sse-${process.pid}-${Date.now()}`);
   mkdirSync(outdir, { recursive: true });
-  const servers: Miniflare[] = [];
+  const servers: WorkerdServer[] = [];
   try {
     const scripts = await bundleWorkers(["flows-sse", "hono-sse"], outdir);
-    const flowsServer = await serve(scripts["flows-sse"]!);
-    servers.push(flowsServer.mf);
-    const handServer = await serve(scripts["hono-sse"]!);
-    servers.push(handServer.mf);
+    const flowsServer = await serve(scripts["flows-sse"]!, outdir);
+    servers.push(flowsServer);
+    const handServer = await serve(scripts["hono-sse"]!, outdir);
+    servers.push(handServer);
     const base: Record<SseTarget, string> = {
       flows: `${flowsServer.url}stream`,
       hono: `${handServer.url}stream`,
@@ -388,7 +387,7 @@ export async function benchSse(print: (line: string) => void = console.log): Pro
     const row = (label: string, values: string[]): void =>
       print(label.padEnd(34) + values.map((v) => v.padEnd(30)).join(""));
     print(
-      `SSE on Miniflare (workerd), Node fetch client on 127.0.0.1; median (min–max) after warm-up, servers interleaved; load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
+      `SSE on workerd serve (generated config, no Miniflare), Node fetch client on 127.0.0.1; median (min–max) after warm-up, servers interleaved; load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
     );
     row("", ["flows", "hand: Hono streamSSE", "hand: raw ReadableStream"]);
     const t = throughput;
@@ -438,7 +437,9 @@ export async function benchSse(print: (line: string) => void = console.log): Pro
     writeFileSync(join(dir, "sse.json"), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
-    for (const mf of servers) await mf.dispose().catch(() => {});
+    for (const server of servers) await server.stop();
     rmSync(outdir, { recursive: true, force: true });
   }
 }
+
+if (import.meta.main) await benchSse();

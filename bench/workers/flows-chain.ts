@@ -1,12 +1,12 @@
 import type { FlowDocument, NodeDecl } from "../../flows/ir/types.ts";
-import { createWorker } from "../../hosts/workers/index.ts";
+import { createWorker } from "../../hosts/workers/worker.ts";
 import { BUILTIN_KINDS, createRegistry } from "../../kernel/index.ts";
 
 /**
  * Bench worker for `bench/node-red.ts`: the flows runtime serving `POST /chain1` and `POST /chain5`, a chain of
  * 1 or 5 `transform` nodes (each `{ n: input.n + 1 }`, the first reading `trigger.body.n`), the last one the
  * run's output, answered as JSON. The same work as Node-RED's `http in` → function nodes → `http response`
- * (`bench/peers/node-red-server.ts`).
+ * (`bench/peers/node-red-server.ts`). Built as a packaged Worker is (`hosts/workers/worker.ts`, no run viewer).
  */
 function chain(id: string, count: number): FlowDocument {
   const nodes: NodeDecl[] = Array.from({ length: count }, (_, i) => ({

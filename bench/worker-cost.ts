@@ -1,0 +1,603 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import definitions from "@octokit/webhooks-examples" with { type: "json" };
+import { sign } from "@octokit/webhooks-methods";
+import { type LoadResult, type LoadSpec, loadFromProcess } from "./load-process.ts";
+import { type NodeServer, startNodeServer } from "./peers/load.ts";
+import { fixed, formatSpread, type Spread, spread } from "./stats.ts";
+import {
+  bundleWorkers,
+  cpuMs,
+  durableObjectDir,
+  pin,
+  pinnedCommand,
+  ROOT,
+  serveWithWorkerd,
+  type WorkerdServer,
+} from "./workerd.ts";
+
+/**
+ * What the worker itself costs (issue 15's table): each bench worker served by `workerd serve` from a generated
+ * capnp config (no Miniflare entry worker, no wrangler proxy), pinned to CPU 0; load from autocannon in a
+ * separate Node process pinned to CPU 1 (`load-process.ts`), 20 connections for `BENCH_SECONDS` per run, only to
+ * 127.0.0.1, every answer checked; the server's CPU (utime + stime of workerd's own pid, or of the Node server,
+ * from /proc) over the load ÷ answers. Each scenario runs beside its baseline in the same run, `BENCH_REPS`
+ * (at least 3) repetitions interleaved (the order rotated each repetition), medians and spread (min–max).
+ *
+ * Scenarios: the GitHub webhook (`flows-github` vs hand-written `hono-github`, the `issues.opened` payload of
+ * `@octokit/webhooks-examples`, a fresh `X-GitHub-Delivery` per request) with the in-memory ledger and with the
+ * FlowsRuntime Durable Object ledger (SQLite); a 1-node and a 5-node HTTP flow (`flows-chain` vs `hono-chain`);
+ * the webhook on the Node host (`@hono/node-server`, in-memory ledger) vs Probot 14 (and the hand-written app on
+ * Node); module start-up of the two webhook bundles.
+ */
+
+const SECRET = "bench-webhook-secret";
+const WEBHOOK_PATH = "api/github/webhooks";
+const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 5));
+const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 3));
+const STARTUP_REPS = Math.max(3, Number(process.env.BENCH_STARTUP_REPS ?? 5));
+const CONNECTIONS = 20;
+/** Servers on this CPU, the load process on the other. */
+const SERVER_CPU = "0";
+const LOAD_CPU = "1";
+
+type ScenarioId = "webhookMemory" | "webhookDurable" | "chain1" | "chain5" | "nodeHost";
+
+interface Side {
+  label: string;
+  server: { url: string; pid: number };
+  spec: Omit<LoadSpec, "url" | "serverPid" | "connections" | "seconds"> & { path: string };
+  /** Checks done around each run (Probot: its handler count). */
+  around?: (run: () => Promise<LoadResult>) => Promise<LoadResult>;
+}
+
+interface Scenario {
+  id: ScenarioId;
+  title: string;
+  unit: "webhook" | "request";
+  sides: Side[];
+}
+
+export interface SideFigures {
+  label: string;
+  perSecond: Spread;
+  cpuMsPerRequest: Spread;
+  latencyMs: Spread;
+  requests: number[];
+}
+
+export interface ScenarioFigures {
+  title: string;
+  unit: string;
+  /** The first is flows, the second its baseline, then any others for context. */
+  sides: SideFigures[];
+  /**
+   * flows ÷ baseline. `perSecond` and `cpu` (what the goals compare) are the medians of the per-repetition
+   * ratios, each of two runs made one after the other; `…ByRep` their spread; `ofMedians` the ratio of the sides'
+   * medians, which one lucky or unlucky run on this shared machine can move further.
+   */
+  ratio: {
+    perSecond: number;
+    cpu: number;
+    perSecondByRep: Spread;
+    cpuByRep: Spread;
+    ofMedians: { perSecond: number; cpu: number };
+  };
+}
+
+export interface StartupFigures {
+  label: string;
+  /** Node: `await import()` of the bundle in a fresh process, ms. */
+  importMs: Spread;
+  /** `workerd serve`: from spawn to the first answer, ms, and workerd's CPU by then. */
+  firstAnswerMs: Spread;
+  firstAnswerCpuMs: Spread;
+}
+
+export interface Goal {
+  name: string;
+  goal: string;
+  value: number;
+  met: boolean;
+}
+
+export interface WorkerCostResult {
+  date: string;
+  seconds: number;
+  connections: number;
+  repetitions: number;
+  pinned: boolean;
+  durableObjectStorage: string;
+  loadAverage: { before: number[]; after: number[] };
+  scenarios: Record<ScenarioId, ScenarioFigures>;
+  startup: StartupFigures[];
+  goals: Goal[];
+}
+
+/** The `issues.opened` example delivery (11.6 KB). */
+function issuesOpened(): string {
+  const issues = (definitions as { name: string; examples: { action?: string }[] }[]).find(
+    (d) => d.name === "issues",
+  );
+  const payload = issues?.examples.find((e) => e.action === "opened");
+  if (!payload) throw new Error("@octokit/webhooks-examples has no issues.opened example");
+  return JSON.stringify(payload);
+}
+
+const ratioOf = (a: number, b: number): number => a / b;
+
+/** A side's timed load against its server. */
+function runSide(side: Side, seconds: number): Promise<LoadResult> {
+  const run = () =>
+    loadFromProcess(
+      {
+        ...side.spec,
+        url: `${side.server.url}${side.spec.path}`,
+        serverPid: side.server.pid,
+        connections: CONNECTIONS,
+        seconds,
+      },
+      LOAD_CPU,
+    );
+  return side.around ? side.around(run) : run();
+}
+
+/** Checks a webhook server before the timed runs: routed, a redelivery marked duplicate, a bad signature refused. */
+async function checkWebhook(label: string, base: string, body: string, headers: Record<string, string>) {
+  const deliver = (id: string, signature = headers["x-hub-signature-256"]!) =>
+    fetch(`${base}${WEBHOOK_PATH}`, {
+      method: "POST",
+      headers: { ...headers, "x-github-delivery": id, "x-hub-signature-256": signature },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+  const id = crypto.randomUUID();
+  const first = await deliver(id);
+  const text = await first.text();
+  const again = await deliver(id);
+  await again.arrayBuffer();
+  const bad = await deliver(crypto.randomUUID(), `sha256=${"0".repeat(64)}`);
+  await bad.arrayBuffer();
+  const problems = [
+    first.status === 200 && text.includes('"label-issue"')
+      ? ""
+      : `first ${first.status} ${text.slice(0, 200)}`,
+    again.status === 200 && again.headers.get("x-flows-duplicate") === "true"
+      ? ""
+      : "redelivery not a duplicate",
+    bad.status === 401 ? "" : `bad signature answered ${bad.status}`,
+  ].filter(Boolean);
+  if (problems.length > 0) throw new Error(`${label} is wrong: ${problems.join("; ")}`);
+}
+
+/** Node: the time of `await import(bundle)` in a fresh process pinned to the server CPU, ms. */
+function importMs(bundle: string): number {
+  const code =
+    "const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));";
+  const [command, args] = pinnedCommand(SERVER_CPU, process.execPath, [
+    "--input-type=module",
+    "-e",
+    code,
+    pathToFileURL(bundle).href,
+  ]);
+  const out = execFileSync(command, args, { timeout: 60_000, encoding: "utf8" });
+  const ms = Number(out.trim());
+  if (!Number.isFinite(ms)) throw new Error(`importing ${bundle} printed ${out}`);
+  return ms;
+}
+
+/** workerd: spawn to the first 200 of `GET /floor`, and workerd's CPU then. */
+async function firstAnswer(bundle: string, dir: string): Promise<{ ms: number; cpuMs: number }> {
+  const server = await serveWithWorkerd({
+    bundle,
+    dir,
+    text: { GITHUB_WEBHOOK_SECRET: SECRET },
+    ...(bundle.endsWith("empty.mjs") ? {} : { durableObjects: { FLOWS_RUNTIME: "FlowsRuntime" } }),
+    cpus: SERVER_CPU,
+  });
+  try {
+    const response = await fetch(`${server.url}floor`, { signal: AbortSignal.timeout(30_000) });
+    const text = await response.text();
+    const ms = performance.now() - server.spawnedAt;
+    if (response.status !== 200 || text !== "ok") throw new Error(`${bundle}: GET /floor answered ${text}`);
+    return { ms, cpuMs: cpuMs(server.pid) };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A markdown table row. */
+const tableRow = (cells: string[]): string => `| ${cells.join(" | ")} |`;
+const thousands = (x: number, digits = 0): string =>
+  Number.isFinite(x)
+    ? x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : "n/a";
+const spreadCell = (s: Spread, digits = 0): string =>
+  `${thousands(s.median, digits)} (${thousands(s.min, digits)}–${thousands(s.max, digits)})`;
+const ratioCell = (median: number, byRep: Spread): string =>
+  `${fixed(median, 2)} (${fixed(byRep.min, 2)}–${fixed(byRep.max, 2)})`;
+
+/**
+ * Runs every scenario, prints the table with met/MISSED per goal, writes bench/results/worker-cost.json.
+ * About (scenario runs × BENCH_SECONDS) + start-up: 4–5 minutes with the defaults.
+ * @example await benchWorkerCost() // npm run bench, or node bench/worker-cost.ts (BENCH_SECONDS=3 for a short run)
+ */
+export async function benchWorkerCost(
+  print: (line: string) => void = console.log,
+): Promise<WorkerCostResult> {
+  const stamp = `${process.pid}-${Date.now()}`;
+  const outdir = join(ROOT, ".tmp", "bench", `worker-cost-${stamp}`);
+  const objects = durableObjectDir("worker-cost");
+  mkdirSync(outdir, { recursive: true });
+  const workerd: WorkerdServer[] = [];
+  const nodeServers: NodeServer[] = [];
+  let pinnedSelf = false;
+  let nodePinned = true;
+  try {
+    const names = ["flows-github", "hono-github", "flows-chain", "hono-chain", "empty"];
+    const bundles = await bundleWorkers(names, outdir);
+    const nodeBundles = await bundleWorkers(
+      ["flows-github", "hono-github"],
+      join(outdir, "node"),
+      undefined,
+      {
+        node: true,
+      },
+    );
+    const serve = async (name: string, withLedger: boolean): Promise<WorkerdServer> => {
+      const server = await serveWithWorkerd({
+        bundle: bundles[name]!,
+        dir: join(objects, name),
+        ...(withLedger
+          ? { text: { GITHUB_WEBHOOK_SECRET: SECRET }, durableObjects: { FLOWS_RUNTIME: "FlowsRuntime" } }
+          : {}),
+        cpus: SERVER_CPU,
+      });
+      workerd.push(server);
+      return server;
+    };
+    const flowsGithub = await serve("flows-github", true);
+    const honoGithub = await serve("hono-github", true);
+    const flowsChain = await serve("flows-chain", false);
+    const honoChain = await serve("hono-chain", false);
+    const startNode = async (script: string, env: Record<string, string>): Promise<NodeServer> => {
+      const server = await startNodeServer(join(import.meta.dirname, "peers", script), {
+        BENCH_WEBHOOK_SECRET: SECRET,
+        ...env,
+      });
+      nodeServers.push(server);
+      nodePinned = pin(server.pid, SERVER_CPU) && nodePinned;
+      return server;
+    };
+    const flowsNode = await startNode("node-host-server.ts", { BENCH_NODE_TARGET: "flows" });
+    const honoNode = await startNode("node-host-server.ts", { BENCH_NODE_TARGET: "hono" });
+    const probot = await startNode("probot-server.ts", {});
+    pinnedSelf = pin(process.pid, LOAD_CPU);
+    const pinned = workerd.every((s) => s.pinned) && nodePinned && pinnedSelf;
+
+    const body = issuesOpened();
+    const webhookHeaders = {
+      "content-type": "application/json",
+      "x-github-event": "issues",
+      "x-hub-signature-256": await sign(SECRET, body),
+    };
+    const memory = { ...webhookHeaders, "x-bench-ledger": "memory" };
+    for (const [label, server, headers] of [
+      ["flows, in-memory ledger", flowsGithub, memory],
+      ["hand-written, in-memory ledger", honoGithub, memory],
+      ["flows, Durable Object ledger", flowsGithub, webhookHeaders],
+      ["hand-written, Durable Object ledger", honoGithub, webhookHeaders],
+      ["flows on the Node host", flowsNode, webhookHeaders],
+      ["hand-written on Node", honoNode, webhookHeaders],
+    ] as const)
+      await checkWebhook(label, server.url, body, headers);
+    const refused = await fetch(`${probot.url}${WEBHOOK_PATH}`, {
+      method: "POST",
+      headers: {
+        ...webhookHeaders,
+        "x-github-delivery": "x",
+        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+      },
+      body,
+    });
+    await refused.arrayBuffer();
+    if (refused.status < 400) throw new Error(`Probot accepted a bad signature (${refused.status})`);
+
+    const webhook = (
+      label: string,
+      server: { url: string; pid: number },
+      headers: Record<string, string>,
+      includes = '"label-issue"',
+    ): Side => ({
+      label,
+      server,
+      spec: {
+        path: WEBHOOK_PATH,
+        method: "POST",
+        headers,
+        body,
+        freshHeader: "x-github-delivery",
+        expect: { status: 200, includes },
+      },
+    });
+    const chain = (label: string, server: WorkerdServer, steps: number): Side => ({
+      label,
+      server,
+      spec: {
+        path: `chain${steps}`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ n: 40 }),
+        expect: { status: 200, json: { n: 40 + steps } },
+      },
+    });
+    const handled = async (): Promise<number> => {
+      const response = await fetch(`${probot.url}handled`, { signal: AbortSignal.timeout(10_000) });
+      return ((await response.json()) as { handled: number }).handled;
+    };
+    const probotSide: Side = {
+      ...webhook("Probot 14 on Node", probot, webhookHeaders, "ok"),
+      // Probot answers `ok` after its handlers ran; its handler count must grow by the answers (plus at most
+      // the requests still in flight when the load stopped).
+      around: async (run) => {
+        const before = await handled();
+        const result = await run();
+        const grew = (await handled()) - before;
+        if (grew < result.requests || grew > result.requests + CONNECTIONS)
+          throw new Error(`Probot answered ${result.requests} deliveries but handled ${grew}`);
+        return result;
+      },
+    };
+
+    const scenarios: Scenario[] = [
+      {
+        id: "webhookMemory",
+        title: "webhook, in-memory ledger",
+        unit: "webhook",
+        sides: [webhook("flows", flowsGithub, memory), webhook("hand-written Hono", honoGithub, memory)],
+      },
+      {
+        id: "webhookDurable",
+        title: "webhook, Durable Object ledger",
+        unit: "webhook",
+        sides: [
+          webhook("flows", flowsGithub, webhookHeaders),
+          webhook("hand-written Hono", honoGithub, webhookHeaders),
+        ],
+      },
+      {
+        id: "chain1",
+        title: "1-node HTTP flow",
+        unit: "request",
+        sides: [chain("flows", flowsChain, 1), chain("hand-written Hono", honoChain, 1)],
+      },
+      {
+        id: "chain5",
+        title: "5-node HTTP flow",
+        unit: "request",
+        sides: [chain("flows", flowsChain, 5), chain("hand-written Hono", honoChain, 5)],
+      },
+      {
+        id: "nodeHost",
+        title: "webhook on Node, in-memory ledger",
+        unit: "webhook",
+        sides: [
+          webhook("flows Node host", flowsNode, webhookHeaders),
+          probotSide,
+          webhook("hand-written Hono on Node", honoNode, webhookHeaders),
+        ],
+      },
+    ];
+
+    const loadBefore = loadavg();
+    // Warm-up: every side once, not counted.
+    for (const scenario of scenarios)
+      for (const side of scenario.sides) await runSide(side, Math.min(2, SECONDS));
+    const runs = new Map<Side, LoadResult[]>(scenarios.flatMap((s) => s.sides.map((side) => [side, []])));
+    for (let rep = 0; rep < REPS; rep++)
+      for (const scenario of scenarios) {
+        const k = rep % scenario.sides.length;
+        for (const side of [...scenario.sides.slice(k), ...scenario.sides.slice(0, k)])
+          runs.get(side)!.push(await runSide(side, SECONDS));
+      }
+
+    // Start-up: the webhook bundles, interleaved; the empty Worker shows workerd's own start.
+    const startupTargets = [
+      { label: "flows webhook bundle", name: "flows-github" },
+      { label: "hand-written webhook bundle", name: "hono-github" },
+      { label: "empty Worker (workerd's own start)", name: "empty" },
+    ];
+    const startupRuns = startupTargets.map(() => ({
+      importMs: [] as number[],
+      ms: [] as number[],
+      cpu: [] as number[],
+    }));
+    for (let rep = 0; rep < STARTUP_REPS; rep++)
+      for (const [i, target] of startupTargets.entries()) {
+        if (nodeBundles[target.name]) startupRuns[i]!.importMs.push(importMs(nodeBundles[target.name]!));
+        const first = await firstAnswer(
+          bundles[target.name]!,
+          join(objects, `startup-${target.name}-${rep}`),
+        );
+        startupRuns[i]!.ms.push(first.ms);
+        startupRuns[i]!.cpu.push(first.cpuMs);
+      }
+    const loadAfter = loadavg();
+
+    const figures = Object.fromEntries(
+      scenarios.map((scenario) => {
+        const sides = scenario.sides.map((side): SideFigures => {
+          const r = runs.get(side)!;
+          return {
+            label: side.label,
+            perSecond: spread(r.map((x) => x.perSecond)),
+            cpuMsPerRequest: spread(r.map((x) => x.cpuMsPerRequest)),
+            latencyMs: spread(r.map((x) => x.latencyMs)),
+            requests: r.map((x) => x.requests),
+          };
+        });
+        const [flows, base] = [runs.get(scenario.sides[0]!)!, runs.get(scenario.sides[1]!)!];
+        const perSecondByRep = spread(flows.map((x, i) => ratioOf(x.perSecond, base[i]!.perSecond)));
+        const cpuByRep = spread(flows.map((x, i) => ratioOf(x.cpuMsPerRequest, base[i]!.cpuMsPerRequest)));
+        const ratio = {
+          perSecond: perSecondByRep.median,
+          cpu: cpuByRep.median,
+          perSecondByRep,
+          cpuByRep,
+          ofMedians: {
+            perSecond: ratioOf(sides[0]!.perSecond.median, sides[1]!.perSecond.median),
+            cpu: ratioOf(sides[0]!.cpuMsPerRequest.median, sides[1]!.cpuMsPerRequest.median),
+          },
+        };
+        return [scenario.id, { title: scenario.title, unit: scenario.unit, sides, ratio }];
+      }),
+    ) as Record<ScenarioId, ScenarioFigures>;
+    const startup = startupTargets.map(
+      (target, i): StartupFigures => ({
+        label: target.label,
+        importMs: spread(startupRuns[i]!.importMs),
+        firstAnswerMs: spread(startupRuns[i]!.ms),
+        firstAnswerCpuMs: spread(startupRuns[i]!.cpu),
+      }),
+    );
+    const startupRatio = ratioOf(startup[0]!.importMs.median, startup[1]!.importMs.median);
+
+    const goals: Goal[] = [
+      ...(["webhookMemory", "webhookDurable"] as const).flatMap((id) => [
+        {
+          name: `${figures[id].title}: webhooks/s, flows ÷ hand-written`,
+          goal: "≥ 0.95",
+          value: figures[id].ratio.perSecond,
+          met: figures[id].ratio.perSecond >= 0.95,
+        },
+        {
+          name: `${figures[id].title}: CPU per webhook, flows ÷ hand-written`,
+          goal: "≤ 1.1",
+          value: figures[id].ratio.cpu,
+          met: figures[id].ratio.cpu <= 1.1,
+        },
+      ]),
+      {
+        name: "1-node HTTP flow: requests/s, flows ÷ hand-written",
+        goal: "≥ 0.95",
+        value: figures.chain1.ratio.perSecond,
+        met: figures.chain1.ratio.perSecond >= 0.95,
+      },
+      {
+        name: "webhook on the Node host: webhooks/s, flows ÷ Probot 14",
+        goal: "≥ 1.0",
+        value: figures.nodeHost.ratio.perSecond,
+        met: figures.nodeHost.ratio.perSecond >= 1,
+      },
+      {
+        name: "start-up (import of the webhook bundle), flows ÷ hand-written",
+        goal: "≤ 1.5",
+        value: startupRatio,
+        met: startupRatio <= 1.5,
+      },
+    ];
+
+    const result: WorkerCostResult = {
+      date: new Date().toISOString(),
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      repetitions: REPS,
+      pinned,
+      durableObjectStorage: dirname(objects),
+      loadAverage: { before: loadBefore, after: loadAfter },
+      scenarios: figures,
+      startup,
+      goals,
+    };
+
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+    print(
+      `What the worker costs: workerd serve (generated capnp config, no Miniflare), autocannon ${CONNECTIONS} connections × ${SECONDS} s per run from a separate process, ${REPS} runs interleaved after a warm-up; median (min–max); ${pinned ? `servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : "not pinned"}; Durable Objects' SQLite under ${dirname(objects)}; load average ${load(loadBefore)} → ${load(loadAfter)}`,
+    );
+    print("");
+    print(tableRow(["", "flows", "baseline", "ratio: median of the per-run ratios (range)"]));
+    print(tableRow(["---", "---", "---", "---"]));
+    for (const id of ["webhookMemory", "webhookDurable", "chain1", "chain5", "nodeHost"] as const) {
+      const x = figures[id];
+      const [flows, base] = [x.sides[0]!, x.sides[1]!];
+      const unit = x.unit;
+      print(
+        tableRow([
+          `${x.title}: ${unit}s/s (vs ${base.label})`,
+          spreadCell(flows.perSecond),
+          spreadCell(base.perSecond),
+          ratioCell(x.ratio.perSecond, x.ratio.perSecondByRep),
+        ]),
+      );
+      print(
+        tableRow([
+          `${x.title}: server CPU per ${unit}, µs`,
+          spreadCell(scale(flows.cpuMsPerRequest)),
+          spreadCell(scale(base.cpuMsPerRequest)),
+          ratioCell(x.ratio.cpu, x.ratio.cpuByRep),
+        ]),
+      );
+      for (const other of x.sides.slice(2))
+        print(
+          tableRow([
+            `${x.title}: ${other.label}, ${unit}s/s; CPU per ${unit}, µs`,
+            "",
+            `${spreadCell(other.perSecond)}; ${spreadCell(scale(other.cpuMsPerRequest))}`,
+            "",
+          ]),
+        );
+    }
+    print(
+      tableRow([
+        "start-up: import of the webhook bundle in Node, ms",
+        formatSpread(startup[0]!.importMs, 1),
+        formatSpread(startup[1]!.importMs, 1),
+        `${fixed(startupRatio, 2)}`,
+      ]),
+    );
+    print(
+      tableRow([
+        "start-up: workerd serve, spawn → first answer, ms (empty Worker)",
+        formatSpread(startup[0]!.firstAnswerMs, 0),
+        formatSpread(startup[1]!.firstAnswerMs, 0),
+        `${fixed(ratioOf(startup[0]!.firstAnswerMs.median, startup[1]!.firstAnswerMs.median), 2)} (empty: ${formatSpread(startup[2]!.firstAnswerMs, 0)})`,
+      ]),
+    );
+    print(
+      tableRow([
+        "start-up: workerd CPU by the first answer, ms (empty Worker)",
+        formatSpread(startup[0]!.firstAnswerCpuMs, 0),
+        formatSpread(startup[1]!.firstAnswerCpuMs, 0),
+        `${fixed(ratioOf(startup[0]!.firstAnswerCpuMs.median, startup[1]!.firstAnswerCpuMs.median), 2)} (empty: ${formatSpread(startup[2]!.firstAnswerCpuMs, 0)})`,
+      ]),
+    );
+    print("");
+    for (const g of goals)
+      print(`${g.met ? "met   " : "MISSED"}  ${g.name}: ${fixed(g.value, 2)} (goal ${g.goal})`);
+    const dir = join(import.meta.dirname, "results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "worker-cost.json"), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  } finally {
+    if (pinnedSelf) pin(process.pid, "0-1");
+    for (const server of nodeServers) await server.stop();
+    for (const server of workerd) await server.stop();
+    rmSync(outdir, { recursive: true, force: true });
+    rmSync(objects, { recursive: true, force: true });
+  }
+}
+
+/** ms → µs. */
+function scale(s: Spread): Spread {
+  return {
+    median: s.median * 1_000,
+    min: s.min * 1_000,
+    max: s.max * 1_000,
+    samples: s.samples.map((x) => x * 1_000),
+  };
+}
+
+if (import.meta.main) await benchWorkerCost();
