@@ -42,6 +42,47 @@ describe("mergeWrangler, Durable Objects", () => {
   });
 });
 
+describe("mergeWrangler, any section", () => {
+  it("keeps sections it has no rule for, joining lists by binding name and merging objects key by key", () => {
+    const merged = mergeWrangler([
+      { kv_namespaces: [{ binding: "K", id: "k" }], vars: { A: "1" } },
+      {
+        d1_databases: [{ binding: "DB", database_name: "db" }],
+        vars: { A: "other", B: "2" },
+        services: [{ binding: "AUTH", service: "auth" }],
+      },
+      {
+        d1_databases: [{ binding: "DB", database_name: "db", database_id: "x" }],
+        observability: { enabled: true },
+      },
+    ]);
+    expect(merged).toEqual({
+      kv_namespaces: [{ binding: "K", id: "k" }],
+      vars: { A: "1", B: "2" },
+      d1_databases: [{ binding: "DB", database_name: "db", database_id: "x" }],
+      services: [{ binding: "AUTH", service: "auth" }],
+      observability: { enabled: true },
+    });
+  });
+
+  it("keeps queue producers by binding and consumers by queue, the first fragment's values winning", () => {
+    const merged = mergeWrangler([
+      { queues: { producers: [{ binding: "Q", queue: "q" }] } },
+      {
+        queues: {
+          producers: [{ binding: "Q", queue: "other" }],
+          consumers: [{ queue: "q", max_batch_size: 5 }],
+        },
+      },
+      { queues: { consumers: [{ queue: "q", max_batch_size: 9 }, { queue: "r" }] } },
+    ]);
+    expect(merged.queues).toEqual({
+      producers: [{ binding: "Q", queue: "q" }],
+      consumers: [{ queue: "q", max_batch_size: 5 }, { queue: "r" }],
+    });
+  });
+});
+
 describe("CapabilityDeclaration.runtime", () => {
   const root = fileURLToPath(new URL("../", import.meta.url));
 
@@ -49,8 +90,10 @@ describe("CapabilityDeclaration.runtime", () => {
     for (const declaration of CAPABILITY_DECLARATIONS) {
       expect(declaration.runtime, declaration.name).toBeDefined();
       const runtime = declaration.runtime as { module: string; export: string };
-      expect(existsSync(join(root, runtime.module))).toBe(true);
-      const module = (await import(join(root, runtime.module))) as Record<string, Record<string, unknown>>;
+      expect(runtime.module.startsWith("flows/"), runtime.module).toBe(true);
+      const path = join(root, runtime.module.slice("flows/".length));
+      expect(existsSync(path)).toBe(true);
+      const module = (await import(path)) as Record<string, Record<string, unknown>>;
       expect(Object.keys(module[runtime.export] ?? {}).sort()).toEqual(Object.keys(declaration.kinds).sort());
     }
   });

@@ -40,10 +40,10 @@ export interface CapabilityDeclaration {
   /** The kind specs, frozen. */
   readonly kinds: KindCatalog;
   /**
-   * Where the run-time half is: `module`, a path from the repository root (the `flows` package), and the name
-   * of its `export`, a KindRegistry. `flows package workers` imports it into the generated entry module only
-   * when a flow uses one of `kinds`.
-   * @example { module: "capabilities/kv/kinds.ts", export: "KV_KINDS" }
+   * Where the run-time half is: a module specifier (a package's export: `flows-runtime/capabilities/kv/kinds`,
+   * `my-capability/kinds`) and the name of its `export`, a KindRegistry. `flows package workers` imports it into
+   * the generated entry module only when a flow uses one of `kinds`; `flows run` imports it in Node.
+   * @example { module: "flows-runtime/capabilities/kv/kinds", export: "KV_KINDS" }
    */
   readonly runtime?: { readonly module: string; readonly export: string };
   /** The wrangler configuration for a flow's bindings (and triggers, for consumers). */
@@ -53,63 +53,50 @@ export interface CapabilityDeclaration {
   ): WranglerFragment;
 }
 
+type Value = unknown;
+const isRecord = (v: Value): v is Record<string, Value> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** What makes two entries of a wrangler list one entry: their binding, name, consumed queue, tag or class. */
+function identity(entry: Value): string {
+  if (!isRecord(entry)) return JSON.stringify(entry);
+  for (const key of ["binding", "name", "queue", "tag", "class_name", "pattern"]) {
+    if (typeof entry[key] === "string") return `${key}:${entry[key]}`;
+  }
+  return JSON.stringify(entry);
+}
+
+/** Merges `b` into `a`: `a` wins on scalars, objects merge, lists are joined by `identity`. */
+function merge(a: Value, b: Value): Value {
+  if (a === undefined) return structuredClone(b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const out = [...a];
+    for (const item of b) {
+      const at = out.findIndex((x) => identity(x) === identity(item));
+      if (at === -1) out.push(structuredClone(item));
+      else out[at] = merge(out[at], item);
+    }
+    return out;
+  }
+  if (isRecord(a) && isRecord(b)) {
+    const out: Record<string, Value> = { ...a };
+    for (const [key, value] of Object.entries(b)) out[key] = merge(out[key], value);
+    return out;
+  }
+  return a;
+}
+
 /**
- * Combines fragments: lists are concatenated, entries with the same binding (or consumed queue, or Durable
- * Object binding name) kept once; migrations with the same tag become one, each class in it once.
+ * Combines fragments, keeping every section (also ones this file does not know: `d1_databases`, `vars`,
+ * `services`...): lists are joined, entries with the same binding (or name, consumed queue, migration tag)
+ * merged into one, the first fragment's values winning; objects are merged key by key. So migrations with
+ * the same tag become one, each class in it once.
  * @example mergeWrangler([kv.wrangler(b), r2.wrangler(b)])
  */
 export function mergeWrangler(fragments: readonly WranglerFragment[]): WranglerFragment {
-  const out: WranglerFragment = {};
-  const seen = new Set<string>();
-  const add = <T extends object>(
-    list: T[] | undefined,
-    items: readonly T[] | undefined,
-    key: (t: T) => string,
-  ) => {
-    if (!items || items.length === 0) return list;
-    const target = list ?? [];
-    for (const item of items) {
-      const id = key(item);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      target.push(item);
-    }
-    return target;
-  };
-  for (const fragment of fragments) {
-    const kv = add(out.kv_namespaces, fragment.kv_namespaces, (e) => `kv:${e.binding}`);
-    if (kv) out.kv_namespaces = kv;
-    const r2 = add(out.r2_buckets, fragment.r2_buckets, (e) => `r2:${e.binding}`);
-    if (r2) out.r2_buckets = r2;
-    const producers = add(out.queues?.producers, fragment.queues?.producers, (e) => `qp:${e.binding}`);
-    const consumers = add(out.queues?.consumers, fragment.queues?.consumers, (e) => `qc:${e.queue}`);
-    if (producers || consumers) {
-      out.queues = {
-        ...out.queues,
-        ...(producers ? { producers } : {}),
-        ...(consumers ? { consumers } : {}),
-      };
-    }
-    const objects = add(
-      out.durable_objects?.bindings,
-      fragment.durable_objects?.bindings,
-      (e) => `do:${e.name}`,
-    );
-    if (objects) out.durable_objects = { bindings: objects };
-    for (const migration of fragment.migrations ?? []) {
-      out.migrations ??= [];
-      let target = out.migrations.find((m) => m.tag === migration.tag);
-      if (!target) {
-        target = { tag: migration.tag };
-        out.migrations.push(target);
-      }
-      for (const cls of migration.new_sqlite_classes ?? []) {
-        target.new_sqlite_classes ??= [];
-        if (!target.new_sqlite_classes.includes(cls)) target.new_sqlite_classes.push(cls);
-      }
-    }
-  }
-  return out;
+  let out: Value = {};
+  for (const fragment of fragments) out = merge(out, fragment);
+  return out as WranglerFragment;
 }
 
 /** The entries of `bindings` of one type, in declaration order. */

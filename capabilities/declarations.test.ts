@@ -5,7 +5,7 @@ import type { BindingDecl, TriggerDecl } from "../flows/ir/types.ts";
 import { validateFlows } from "../flows/validate/index.ts";
 import { CAPABILITY_CODES } from "./codes.ts";
 import { mergeWrangler } from "./declaration.ts";
-import { CAPABILITY_DECLARATIONS } from "./declarations.ts";
+import { BUILTIN_CAPABILITY_REGISTRY, CAPABILITY_DECLARATIONS } from "./declarations.ts";
 import { KV_DECLARATION } from "./kv/declaration.ts";
 import { QUEUES_DECLARATION } from "./queues/declaration.ts";
 import { R2_DECLARATION } from "./r2/declaration.ts";
@@ -178,5 +178,23 @@ describe("impl-docs/errors.md, Capability codes", () => {
       Object.entries(CAPABILITY_CODES).map(([code, d]) => [code, [d.status, d.expose ? "user" : "system"]]),
     );
     expect(rows).toEqual(expected);
+  });
+});
+
+describe("the error-code table and the registry", () => {
+  it("has exactly BINDING_MISSING plus the codes the built-in capabilities declare with defineCapability", () => {
+    const { BINDING_MISSING, ...rest } = CAPABILITY_CODES;
+    expect(BINDING_MISSING.status).toBe(500);
+    expect(rest).toEqual(BUILTIN_CAPABILITY_REGISTRY.codes);
+  });
+
+  it("builds the built-in catalog from the registry: every capability's kinds, each owned by one", () => {
+    const catalog = defaultCatalog();
+    for (const capability of CAPABILITY_DECLARATIONS) {
+      for (const kind of Object.keys(capability.kinds)) {
+        expect(catalog[kind]).toBe(capability.kinds[kind]);
+        expect(BUILTIN_CAPABILITY_REGISTRY.owner(kind)?.name).toBe(capability.name);
+      }
+    }
   });
 });

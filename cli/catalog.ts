@@ -1,15 +1,16 @@
-import { CAPABILITY_CATALOGS } from "../capabilities/declarations.ts";
+import { BUILTIN_CAPABILITY_REGISTRY } from "../capabilities/declarations.ts";
 import type { KindCatalog, NodeKindSpec } from "../flows/kinds/spec.ts";
 import { BUILTIN_KIND_SPECS } from "../kernel/kinds/specs.ts";
 
 /**
- * Every catalog of node kinds the CLI knows, in order. Add a capability's catalog here: the build
- * (`cli/build/main.ts`) compiles the config schemas of every kind listed, and `defaultCatalog()` merges them.
+ * The built-in catalogs of node kinds, in order: the kernel's kinds and the built-in capabilities' (from their
+ * registry). The build (`cli/build/main.ts`) compiles the config schemas of every kind listed. A project's
+ * capability packages are added by `loadProject()` (cli/project.ts), not here.
  */
-export const CATALOGS: readonly KindCatalog[] = [BUILTIN_KIND_SPECS, ...CAPABILITY_CATALOGS];
+export const CATALOGS: readonly KindCatalog[] = [BUILTIN_KIND_SPECS, BUILTIN_CAPABILITY_REGISTRY.catalog];
 
 /**
- * The catalog used by `flows validate` and the build: all of `CATALOGS` merged. Throws when two catalogs
+ * The built-in catalog (the build, and tests): all of `CATALOGS` merged. Throws when two catalogs
  * declare the same kind name.
  * @example validateFlows(sources, defaultCatalog())
  */

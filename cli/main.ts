@@ -9,6 +9,7 @@ import { registerRun } from "./commands/run.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { UsageError } from "./files.ts";
 import { PACKAGE_VERSION } from "./package-info.ts";
+import { CliError } from "./run/errors.ts";
 
 /** Output streams as the process has them: `write` and the `error` event (EPIPE once the reader is gone). */
 export interface ProcessStreams {
@@ -87,6 +88,10 @@ export async function main(argv: readonly string[], streams: ProcessStreams = pr
     if (error instanceof PeerMissingError) {
       io.err(`flows: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof CliError) {
+      io.err(`flows: error[${error.code}] ${error.message}\n`);
+      return error.exitCode;
     }
     throw error;
   }

@@ -1,6 +1,8 @@
 import type { BindingDecl } from "../../flows/ir/types.ts";
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
-import { bindingsOf, type CapabilityDeclaration, type WranglerFragment } from "../declaration.ts";
+import { DO_CODES } from "../codes.ts";
+import { bindingsOf, type WranglerFragment } from "../declaration.ts";
+import { defineCapability } from "../define.ts";
 
 /**
  * Durable Objects: the pure half (kind specs and the wrangler bindings). Every kind addresses one object of
@@ -125,9 +127,10 @@ export function runtimeWrangler(): DurableObjectsFragment {
  * @example DO_DECLARATION.wrangler({ STATE: { type: "durableObject", className: "FlowsState" } })
  * // { durable_objects: { bindings: [{ name: "STATE", class_name: "FlowsState" }] }, migrations: [{ tag: "v1", new_sqlite_classes: ["FlowsState"] }] }
  */
-export const DO_DECLARATION: CapabilityDeclaration = Object.freeze({
+export const DO_DECLARATION = defineCapability({
   name: "durable-objects",
-  runtime: { module: "capabilities/durable-objects/kinds.ts", export: "DO_KINDS" },
+  codes: DO_CODES,
+  runtime: { module: "flows-runtime/capabilities/durable-objects/kinds", export: "DO_KINDS" },
   bindingType: "durableObject",
   kinds: DO_KIND_SPECS,
   wrangler: (bindings: Readonly<Record<string, BindingDecl>>): DurableObjectsFragment => {

@@ -22,7 +22,7 @@ describe("GitHub declaration", () => {
       expect(spec.defaultTimeout).toBe("30s");
     }
     expect(GITHUB_DECLARATION.runtime).toEqual({
-      module: "capabilities/github/kinds.ts",
+      module: "flows/capabilities/github/kinds.ts",
       export: "GITHUB_KINDS",
     });
     expect(GITHUB_DECLARATION.wrangler({ GITHUB_TOKEN: { type: "secret" } }, [])).toEqual({});

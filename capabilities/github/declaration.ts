@@ -1,6 +1,7 @@
 import type { JsonSchema, KindCatalog, NodeKindSpec, PortSpec } from "../../flows/kinds/spec.ts";
 import { DURATION_PATTERN } from "../../flows/units/duration.ts";
-import type { CapabilityDeclaration } from "../declaration.ts";
+import { GITHUB_CODES } from "../codes.ts";
+import { defineCapability } from "../define.ts";
 
 /**
  * GitHub: the pure half (kind specs). Every kind calls the GitHub REST API through one client
@@ -288,10 +289,11 @@ export const GITHUB_KIND_SPECS: KindCatalog = Object.freeze({
  * `wrangler secret put`, never in wrangler.toml) and an optional KV namespace (declared by the KV capability),
  * so the wrangler fragment is empty.
  */
-export const GITHUB_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
+export const GITHUB_DECLARATION = defineCapability({
   name: "github",
+  codes: GITHUB_CODES,
   bindingType: "secret",
   kinds: GITHUB_KIND_SPECS,
-  runtime: { module: "capabilities/github/kinds.ts", export: "GITHUB_KINDS" },
+  runtime: { module: "flows-runtime/capabilities/github/kinds", export: "GITHUB_KINDS" },
   wrangler: () => ({}),
 });

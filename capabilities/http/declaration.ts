@@ -1,5 +1,5 @@
 import type { KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
-import type { CapabilityDeclaration } from "../declaration.ts";
+import { defineCapability } from "../define.ts";
 
 /**
  * HTTP: the pure half. `http.fetch` calls any HTTP endpoint; it needs no binding (the Worker's `fetch`), so the
@@ -32,9 +32,9 @@ const httpFetch: NodeKindSpec = {
 export const HTTP_KIND_SPECS: KindCatalog = Object.freeze({ [KIND_HTTP_FETCH]: Object.freeze(httpFetch) });
 
 /** The HTTP capability's declaration: no binding, no wrangler configuration. */
-export const HTTP_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
+export const HTTP_DECLARATION = defineCapability({
   name: "http",
-  runtime: { module: "capabilities/http/kinds.ts", export: "HTTP_KINDS" },
+  runtime: { module: "flows-runtime/capabilities/http/kinds", export: "HTTP_KINDS" },
   kinds: HTTP_KIND_SPECS,
   wrangler: () => ({}),
 });

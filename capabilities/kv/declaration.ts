@@ -1,5 +1,7 @@
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
-import { bindingsOf, type CapabilityDeclaration } from "../declaration.ts";
+import { KV_CODES } from "../codes.ts";
+import { bindingsOf } from "../declaration.ts";
+import { defineCapability } from "../define.ts";
 
 /**
  * Workers KV: the pure half (kind specs and the wrangler bindings). Config is static (which binding, how to
@@ -113,9 +115,10 @@ export const placeholderId = (binding: string): string => binding.toLowerCase().
  * KV as a capability: kinds `kv.*` on `kv` bindings; wrangler `kv_namespaces` entries, one per binding.
  * @example KV_DECLARATION.wrangler({ FLOW_KV: { type: "kv" } }) // { kv_namespaces: [{ binding: "FLOW_KV", id: "flow-kv" }] }
  */
-export const KV_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
+export const KV_DECLARATION = defineCapability({
   name: "kv",
-  runtime: { module: "capabilities/kv/kinds.ts", export: "KV_KINDS" },
+  codes: KV_CODES,
+  runtime: { module: "flows-runtime/capabilities/kv/kinds", export: "KV_KINDS" },
   bindingType: "kv",
   kinds: KV_KIND_SPECS,
   wrangler: (bindings) => {

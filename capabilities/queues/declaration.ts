@@ -1,7 +1,9 @@
 import type { QueueTrigger } from "../../flows/ir/types.ts";
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
 import { parseDuration } from "../../kernel/index.ts";
-import { bindingsOf, type CapabilityDeclaration, type QueueConsumerConfig } from "../declaration.ts";
+import { QUEUES_CODES } from "../codes.ts";
+import { bindingsOf, type QueueConsumerConfig } from "../declaration.ts";
+import { defineCapability } from "../define.ts";
 
 /** Queues: the pure half (kind specs, producer bindings and consumer settings from queue triggers). */
 
@@ -88,9 +90,10 @@ export function consumerConfig(trigger: QueueTrigger): QueueConsumerConfig {
  * @example QUEUES_DECLARATION.wrangler({ JOBS: { type: "queue", queue: "jobs" } }, [{ type: "queue", queue: "jobs", batchSize: 10 }])
  * // { queues: { producers: [{ binding: "JOBS", queue: "jobs" }], consumers: [{ queue: "jobs", max_batch_size: 10 }] } }
  */
-export const QUEUES_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
+export const QUEUES_DECLARATION = defineCapability({
   name: "queues",
-  runtime: { module: "capabilities/queues/kinds.ts", export: "QUEUES_KINDS" },
+  codes: QUEUES_CODES,
+  runtime: { module: "flows-runtime/capabilities/queues/kinds", export: "QUEUES_KINDS" },
   bindingType: "queue",
   kinds: QUEUES_KIND_SPECS,
   wrangler: (bindings, triggers = []) => {

@@ -1,5 +1,7 @@
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
-import { bindingsOf, type CapabilityDeclaration } from "../declaration.ts";
+import { R2_CODES } from "../codes.ts";
+import { bindingsOf } from "../declaration.ts";
+import { defineCapability } from "../define.ts";
 
 /**
  * R2: the pure half (kind specs and the wrangler bindings). Config is static (which binding, how to read);
@@ -189,9 +191,10 @@ export const R2_KIND_SPECS: KindCatalog = Object.freeze({
  * R2 as a capability: kinds `r2.*` on `r2` bindings; wrangler `r2_buckets` entries, one per binding.
  * @example R2_DECLARATION.wrangler({ FILES: { type: "r2", bucket: "files" } }) // { r2_buckets: [{ binding: "FILES", bucket_name: "files" }] }
  */
-export const R2_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
+export const R2_DECLARATION = defineCapability({
   name: "r2",
-  runtime: { module: "capabilities/r2/kinds.ts", export: "R2_KINDS" },
+  codes: R2_CODES,
+  runtime: { module: "flows/capabilities/r2/kinds.ts", export: "R2_KINDS" },
   bindingType: "r2",
   kinds: R2_KIND_SPECS,
   wrangler: (bindings) => {

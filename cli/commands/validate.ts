@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { validateFlows } from "../../flows/index.ts";
-import { defaultCatalog } from "../catalog.ts";
 import { colorsFor } from "../color.ts";
 import { readFlowFiles } from "../files.ts";
+import { loadProject } from "../project.ts";
 import { formatReport, jsonReport } from "../report.ts";
 import { type CommandIO, reportStream } from "./io.ts";
 
@@ -20,7 +20,8 @@ export async function runValidate(
   io: CommandIO,
 ): Promise<number> {
   const sources = await readFlowFiles(paths);
-  const result = validateFlows(sources, defaultCatalog());
+  const { catalog, configValidators } = await loadProject();
+  const result = validateFlows(sources, catalog, { configValidators });
   if (options.json) io.out(`${jsonReport(result)}\n`);
   else {
     const texts = new Map(sources.map((s) => [s.file, s.text]));

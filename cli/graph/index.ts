@@ -4,7 +4,7 @@ import { createPlan } from "../../kernel/index.ts";
 import { colorsFor } from "../color.ts";
 import { type CommandIO, reportStream } from "../commands/io.ts";
 import { CliError, EXIT } from "../run/errors.ts";
-import { allKinds, invalidReport, loadFlow } from "../run/load.ts";
+import { invalidReport, loadFlow, projectKinds } from "../run/load.ts";
 
 export interface GraphOptions {
   format?: string;
@@ -27,7 +27,7 @@ export async function graphCommand(file: string, options: GraphOptions, io: Comm
     io.err(`${invalidReport(flow, false, colorsFor(reportStream(io)))}\n`);
     return EXIT.invalid;
   }
-  const graph = flowGraph(flow.document, createPlan(flow.document, { registry: allKinds() }));
+  const graph = flowGraph(flow.document, createPlan(flow.document, { registry: await projectKinds() }));
   const text = format === "svg" ? toSvg(graph) : toMermaid(graph);
   if (options.out === undefined) {
     io.out(text);

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 import { RUNTIME_ROOT } from "../package-info.ts";
@@ -27,9 +28,15 @@ export function contributor(path: string): string {
 
 /**
  * Bundles the entry module into one ES module for workerd: `cloudflare:*` left to the runtime, browser/worker
- * conditions, minified unless `minify` is false (`flows dev`). Returns its size raw and gzipped.
+ * conditions, minified unless `minify` is false (`flows dev`); bare specifiers also resolved from `projectRoot`'s
+ * node_modules (third-party capability packages). Returns its size raw and gzipped.
  */
-export async function bundle(entry: string, outfile: string, minify = true): Promise<BundleResult> {
+export async function bundle(
+  entry: string,
+  outfile: string,
+  minify = true,
+  projectRoot?: string,
+): Promise<BundleResult> {
   let metafile: Metafile | undefined;
   try {
     ({ metafile } = await build({
@@ -43,6 +50,8 @@ export async function bundle(entry: string, outfile: string, minify = true): Pro
       external: ["cloudflare:*"],
       alias: { [RUNTIME_PACKAGE]: RUNTIME_ROOT },
       absWorkingDir: RUNTIME_ROOT,
+      // Capability packages are the project's dependencies: found from its node_modules wherever `out` is.
+      ...(projectRoot ? { nodePaths: [join(projectRoot, "node_modules")] } : {}),
       minify,
       legalComments: "none",
       logLevel: "silent",

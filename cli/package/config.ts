@@ -50,9 +50,16 @@ export function wranglerConfig(
     compatibility_flags: [...COMPATIBILITY_FLAGS],
   };
   if (options.routes && options.routes.length > 0) config.routes = [...options.routes];
-  if (Object.keys(analysis.vars).length > 0) config.vars = analysis.vars;
-  for (const key of ["kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations"]) {
-    if (merged[key] !== undefined) config[key] = merged[key];
+  // The flows' own vars win over a capability's (`mergeWrangler` keeps the first value).
+  const sections = mergeWrangler([
+    Object.keys(analysis.vars).length > 0 ? { vars: analysis.vars } : {},
+    merged,
+  ]);
+  // Every section the capabilities declare, also ones flows has no rule for (`d1_databases`, `services`...).
+  const order = ["vars", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations"];
+  const keys = [...order, ...Object.keys(sections).filter((k) => !order.includes(k))];
+  for (const key of keys) {
+    if (sections[key] !== undefined && !Object.hasOwn(config, key)) config[key] = sections[key];
   }
   // No id: `wrangler deploy` provisions a namespace for a binding without one (or keeps the one the deployed
   // Worker has), and locally the binding name is the namespace. A user who has an id puts it in their config.

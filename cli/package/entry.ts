@@ -41,10 +41,12 @@ export function entryModule(analysis: FlowsAnalysis, viewer: ViewerMode = "off")
         `capability \`${capability.name}\` declares no run-time module (CapabilityDeclaration.runtime)`,
       );
     }
-    imports.push(
-      `import { ${capability.runtime.export} } from "${runtimeModule(capability.runtime.module)}";`,
-    );
-    registries.push(capability.runtime.export);
+    // By its package specifier: a built-in's is `flows-runtime/capabilities/...`, a third party's its own package.
+    const name = capability.runtime.export;
+    const local = registries.includes(name) ? `${name}_${registries.length}` : name;
+    const binding = local === name ? name : `${name} as ${local}`;
+    imports.push(`import { ${binding} } from ${JSON.stringify(capability.runtime.module)};`);
+    registries.push(local);
   }
   const github = analysis.triggers.some((t) => t.type === "github");
   if (github) imports.push(`import { GITHUB_TRIGGERS } from "${runtimeModule("hosts/workers/github")}";`);

@@ -1,10 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
 import { type FlowSource, type ValidationResult, validateFlows } from "../../flows/index.ts";
 import { ADMIN_TOKEN_BINDING } from "../../hosts/workers/viewer/auth.ts";
-import { defaultCatalog } from "../catalog.ts";
 import { readFlowFiles } from "../files.ts";
+import { loadProject } from "../project.ts";
 import { analyzeFlows, type FlowsAnalysis } from "./analyze.ts";
 import { bundle } from "./bundle.ts";
 import {
@@ -105,11 +104,13 @@ export async function packageWorkers(
 
   start = performance.now();
   options.onStep?.("validate");
-  const catalog = defaultCatalog();
-  const validation = validateFlows(sources, catalog);
+  const project = await loadProject();
+  const { catalog, configValidators } = project;
+  const validation = validateFlows(sources, catalog, { configValidators });
   if (!validation.ok) return { ok: false, sources, validation };
   const documents = validation.flows.map((f) => f.document);
-  const analyzed = analyzeFlows(documents, catalog, CAPABILITY_DECLARATIONS);
+  const capabilities = project.registry.capabilities;
+  const analyzed = analyzeFlows(documents, catalog, capabilities);
   const viewer = options.viewer ?? "off";
   // A served viewer needs its bearer token: the secret is listed (wrangler dev loads only listed .dev.vars keys).
   const analysis =
@@ -154,7 +155,7 @@ export async function packageWorkers(
     );
   }
   const main = relative(dirname(configPath), join(out, BUNDLE_FILE)).split(sep).join("/");
-  const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { ...configOptions, main });
+  const config = wranglerConfig(analysis, capabilities, { ...configOptions, main });
   const update = await updateConfigFile(
     configPath,
     config,
@@ -201,6 +202,7 @@ export async function packageWorkers(
       join(staging.dir, ENTRY_FILE),
       join(staging.dir, BUNDLE_FILE),
       options.minify ?? true,
+      project.root,
     );
     if (sizes.gzip > budget) {
       throw new PackageError(

@@ -25,6 +25,7 @@ export const CLI_CODES = Object.freeze({
   CLI_OUT_UNWRITABLE: EXIT.usage,
   CLI_DIR_NOT_EMPTY: EXIT.usage,
   CLI_BINDINGS_UNSUPPORTED: EXIT.usage,
+  CLI_CAPABILITY_INVALID: EXIT.usage,
   CLI_OUTPUT_MISMATCH: EXIT.mismatch,
 });
 

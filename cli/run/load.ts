@@ -1,10 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
-import { ALL_CAPABILITY_KINDS } from "../../capabilities/index.ts";
+import { ALL_CAPABILITY_KINDS, CAPABILITY_DECLARATIONS } from "../../capabilities/index.ts";
 import { type FlowDocument, type ValidationResult, validateFlows } from "../../flows/index.ts";
 import { BUILTIN_KINDS, createRegistry, type KindRegistry } from "../../kernel/index.ts";
-import { defaultCatalog } from "../catalog.ts";
 import type { Colors } from "../color.ts";
 import { readFlowFiles, UsageError } from "../files.ts";
+import { loadProject } from "../project.ts";
 import { formatReport, jsonReport } from "../report.ts";
 import { CliError } from "./errors.ts";
 
@@ -37,7 +37,8 @@ export async function loadFlow(file: string): Promise<LoadedFlow> {
     );
   }
   const text = await readFile(file, "utf8");
-  const all = validateFlows([{ file, text }], defaultCatalog());
+  const { catalog, configValidators } = await loadProject();
+  const all = validateFlows([{ file, text }], catalog, { configValidators });
   const diagnostics = all.diagnostics.filter((d) => !NEEDS_THE_SET.has(d.code));
   const ok = !diagnostics.some((d) => d.severity === "error");
   const result: ValidationResult = {
@@ -66,7 +67,8 @@ export async function loadFlows(paths: readonly string[]): Promise<LoadedFlows> 
     throw new CliError("CLI_FILE_NOT_FOUND", error.message, { files: [...paths] });
   }
   const texts = new Map(sources.map((s) => [s.file, s.text]));
-  const result = validateFlows(sources, defaultCatalog());
+  const { catalog, configValidators } = await loadProject();
+  const result = validateFlows(sources, catalog, { configValidators });
   if (result.ok) return { ok: true, texts, documents: result.flows.map((f) => f.document), result };
   return { ok: false, texts, result };
 }
@@ -81,7 +83,19 @@ export function invalidReport(
   return json ? jsonReport(flow.result) : formatReport(flow.result, texts, c);
 }
 
-/** Every node kind the CLI runs: the built-ins and every capability's (the run-time halves of `defaultCatalog`). */
+/** The built-in kinds and every built-in capability's (the run-time halves of the built-in catalog). */
 export function allKinds(): KindRegistry {
   return createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS);
+}
+
+/**
+ * Every node kind `flows run` and `flows graph` use: `allKinds()` and those of the project's capability
+ * packages (their run-time modules imported in Node, by their package specifiers).
+ */
+export async function projectKinds(): Promise<KindRegistry> {
+  const project = await loadProject();
+  const builtin = new Set(CAPABILITY_DECLARATIONS.map((c) => c.name));
+  const third = project.registry.capabilities.filter((c) => !builtin.has(c.name));
+  const registries = await Promise.all(third.map((c) => project.runtimeKinds(c)));
+  return createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS, ...registries);
 }

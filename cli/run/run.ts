@@ -4,6 +4,7 @@ import type { FlowDocument } from "../../flows/index.ts";
 import { calledFlows } from "../../flows/ir/subflows.ts";
 import {
   createPlan,
+  type KindRegistry,
   type Logger,
   parseDuration,
   type RunEvent,
@@ -15,7 +16,7 @@ import { type CommandIO, reportStream } from "../commands/io.ts";
 import { runBindings } from "./bindings.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { jsonLine, materialize, plainJson, prettyLine } from "./format.ts";
-import { allKinds, invalidReport, loadFlows } from "./load.ts";
+import { invalidReport, loadFlows, projectKinds } from "./load.ts";
 import { selectFlow, selectTrigger, triggerEvent } from "./trigger.ts";
 
 export interface RunCommandOptions {
@@ -97,9 +98,8 @@ function logger(options: RunCommandOptions, io: CommandIO): Logger {
  * The flow to run and what it needs of the others: every plan by id (for its `subflow` nodes), and one document
  * declaring the bindings of the flow and of the flows it calls (a child's KV is bound for the run too).
  */
-function deployment(documents: readonly FlowDocument[], doc: FlowDocument) {
+function deployment(documents: readonly FlowDocument[], doc: FlowDocument, registry: KindRegistry) {
   const byId = new Map(documents.map((d) => [d.id, d]));
-  const registry = allKinds();
   const plans = new Map(documents.map((d) => [d.id, createPlan(d, { registry })]));
   const called = [...calledFlows(doc, byId)].map((id) => byId.get(id)!);
   const bindings = Object.assign(
@@ -147,7 +147,7 @@ export async function runCommand(
   const input = options.input === undefined ? undefined : await readJson(options.input, "input", proc);
   const expected =
     options.expect === undefined ? undefined : await readJson(options.expect, "expected output", proc);
-  const { plan, plans, bindingsDoc, used } = deployment(flows.documents, doc);
+  const { plan, plans, bindingsDoc, used } = deployment(flows.documents, doc, await projectKinds());
   const trigger = triggerEvent(selected, input);
   // Listen before starting workerd, so that Ctrl-C during its start-up still releases it.
   const controller = new AbortController();

@@ -504,7 +504,9 @@ describe("config validators", () => {
     expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([
       ["FLOW_CONFIG_UNCHECKED", "warning"],
     ]);
-    expect(result.diagnostics[0]!.message).toContain("add its catalog to CATALOGS in cli/catalog.ts");
+    expect(result.diagnostics[0]!.message).toContain(
+      "list its capability package in `flows.capabilities` of package.json",
+    );
   });
 
   it("warns when the build is older than a kind's config schema", () => {

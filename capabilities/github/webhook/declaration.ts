@@ -1,5 +1,6 @@
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../../flows/kinds/spec.ts";
-import type { CapabilityDeclaration } from "../../declaration.ts";
+import { GITHUB_WEBHOOK_CODES } from "../../codes.ts";
+import { defineCapability } from "../../define.ts";
 
 /**
  * GitHub webhooks: the pure half. The node kinds of the built-in webhook flow (`flows/builtin/github-webhook.yaml`):
@@ -161,10 +162,11 @@ export const GITHUB_WEBHOOK_KIND_SPECS: KindCatalog = Object.freeze({
  * Durable Objects capability declares.
  * @example GITHUB_WEBHOOK_DECLARATION.wrangler({ GITHUB_WEBHOOK_SECRET: { type: "secret" } }) // {}
  */
-export const GITHUB_WEBHOOK_DECLARATION: CapabilityDeclaration = Object.freeze<CapabilityDeclaration>({
+export const GITHUB_WEBHOOK_DECLARATION = defineCapability({
   name: "github.webhook",
+  codes: GITHUB_WEBHOOK_CODES,
   bindingType: "secret",
   kinds: GITHUB_WEBHOOK_KIND_SPECS,
-  runtime: { module: "capabilities/github/webhook/kinds.ts", export: "GITHUB_WEBHOOK_KINDS" },
+  runtime: { module: "flows-runtime/capabilities/github/webhook/kinds", export: "GITHUB_WEBHOOK_KINDS" },
   wrangler: () => ({}),
 });

@@ -49,7 +49,7 @@ function checkConfig(check: FlowCheck, body: NodeBody, spec: NodeKindSpec, point
   if (!compiled.validator) {
     const why = compiled.stale
       ? "flows/generated/validators.js was built from an older schema of this kind: run `npm run build`"
-      : "its schema was not compiled at build time: add its catalog to CATALOGS in cli/catalog.ts and run `npm run build`";
+      : "its schema was not compiled: list its capability package in `flows.capabilities` of package.json (or pass `configValidators`)";
     check.report(
       "FLOW_CONFIG_UNCHECKED",
       pointer,
