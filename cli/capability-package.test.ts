@@ -1,0 +1,206 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unstable_startWorker } from "wrangler";
+
+/**
+ * A third-party capability package (`test/fixtures/flows-capability-echo`), packed and INSTALLED into a
+ * project outside the checkout, listed in that project's package.json (`"flows": { "capabilities" }`), then
+ * validated, run, packaged and served by the `flows` command run in that project.
+ */
+
+process.env.WRANGLER_SEND_METRICS = "false";
+const CHECKOUT = fileURLToPath(new URL("../", import.meta.url));
+const FIXTURE = join(CHECKOUT, "test", "fixtures", "flows-capability-echo");
+const BIN = join(CHECKOUT, "cli", "bin.js");
+
+/**
+ * Makes a user project in a temporary folder: the fixture capability installed from its `npm pack` tarball
+ * (offline), and flows resolved from `flowsSpec`. Until flows is packed, it is this checkout, linked as
+ * `node_modules/flows` (what a `file:` dependency on a folder does); pass a tarball path to install that instead.
+ * Returns the project folder.
+ */
+export function prepareProject(flowsSpec: string = CHECKOUT): string {
+  const dir = mkdtempSync(join(tmpdir(), "flows-capability-"));
+  const npm = (args: string[]) =>
+    execFileSync("npm", args, {
+      cwd: dir,
+      stdio: "pipe",
+      encoding: "utf8",
+      env: { ...process.env, npm_config_update_notifier: "false" },
+    });
+  const tarball = npm(["pack", FIXTURE, "--pack-destination", dir, "--silent"]).trim().split("\n").at(-1)!;
+  const linked = !flowsSpec.endsWith(".tgz");
+  writeFileSync(
+    join(dir, "package.json"),
+    `${JSON.stringify(
+      {
+        name: "echo-app",
+        private: true,
+        type: "module",
+        dependencies: {
+          "flows-capability-echo": `file:./${tarball}`,
+          ...(linked ? {} : { flows: `file:${flowsSpec}` }),
+        },
+        flows: { capabilities: ["flows-capability-echo"] },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  npm(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"]);
+  if (linked) symlinkSync(flowsSpec, join(dir, "node_modules", "flows"), "dir");
+  return dir;
+}
+
+const ECHO_FLOW = `flows: 1
+id: echo-app
+version: 1.0.0
+triggers:
+  - type: http
+    method: POST
+    path: /echo
+nodes:
+  - id: say
+    kind: echo.say
+    config:
+      prefix: "» "
+    inputs:
+      text: \${{ trigger.body.text }}
+  - id: reply
+    kind: respond
+    inputs:
+      body:
+        said: \${{ nodes.say.out }}
+        greeting: \${{ nodes.say.greeting }}
+`;
+
+const BAD_FLOW = `flows: 1
+id: bad-echo
+version: 1.0.0
+triggers:
+  - type: http
+    method: POST
+    path: /bad
+nodes:
+  - id: say
+    kind: echo.say
+    config:
+      prefix: 5
+    inputs:
+      text: hi
+`;
+
+let project: string;
+const flows = (args: string[], input?: string) => {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: project,
+    encoding: "utf8",
+    ...(input !== undefined ? { input } : {}),
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+};
+
+beforeAll(() => {
+  project = prepareProject();
+  mkdirSync(join(project, "flows"));
+  mkdirSync(join(project, "bad"));
+  writeFileSync(join(project, "flows", "echo.yaml"), ECHO_FLOW);
+  writeFileSync(join(project, "bad", "bad.yaml"), BAD_FLOW);
+}, 120_000);
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe("a capability package installed in a user project", () => {
+  it("is installed as a copy from its tarball, not linked to the checkout", () => {
+    const installed = join(project, "node_modules", "flows-capability-echo", "package.json");
+    expect(JSON.parse(readFileSync(installed, "utf8")).name).toBe("flows-capability-echo");
+    expect(spawnSync("test", ["-L", join(project, "node_modules", "flows-capability-echo")]).status).toBe(1);
+  });
+
+  it("flows validate accepts its kind", () => {
+    const { code, stdout } = flows(["validate", "flows", "--json"]);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, diagnostics: [] });
+    expect(code).toBe(0);
+  });
+
+  it("flows validate rejects a bad config of its kind with the file and line", () => {
+    const { code, stdout } = flows(["validate", "bad", "--json"]);
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      diagnostics: { code: string; file: string; line: number; message: string }[];
+    };
+    expect(code).toBe(1);
+    expect(report.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([
+      ["FLOW_CONFIG_INVALID", join("bad", "bad.yaml"), 12],
+    ]);
+    expect(report.diagnostics[0]!.message).toContain("invalid config of node `say` (kind `echo.say`)");
+  });
+
+  it("flows run runs its kind in Node, and its error code reaches the result", () => {
+    const ok = flows(["run", join("flows", "echo.yaml"), "--input", "-", "--json"], '{"body":{"text":"hi"}}');
+    expect(ok.code).toBe(0);
+    const result = JSON.parse(ok.stdout.trimEnd().split("\n").at(-1)!);
+    expect(result.output.body).toEqual({ said: "» hi", greeting: null });
+
+    const empty = flows(
+      ["run", join("flows", "echo.yaml"), "--input", "-", "--json"],
+      '{"body":{"text":""}}',
+    );
+    expect(empty.code).toBe(3);
+    expect(empty.stdout).toContain('"code":"ECHO_EMPTY"');
+  });
+
+  describe("flows package workers", () => {
+    type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+    let worker: Worker | undefined;
+    let out: string;
+
+    beforeAll(() => {
+      out = join(project, "out");
+      const { code, stderr } = flows(["package", "workers", "flows", "--out", out]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    }, 60_000);
+
+    afterAll(async () => {
+      await worker?.dispose();
+    });
+
+    it("adds its wrangler fragment and imports its run-time module by its package specifier", () => {
+      const config = readFileSync(join(out, "wrangler.jsonc"), "utf8");
+      const json = JSON.parse(config.replace(/^\/\/.*$/gm, "")) as { vars?: Record<string, string> };
+      expect(json.vars).toEqual({ ECHO_GREETING: "hello from echo" });
+      expect(readFileSync(join(out, "entry.js"), "utf8")).toContain(
+        'import { ECHO_KINDS } from "flows-capability-echo/kinds";',
+      );
+      expect(readFileSync(join(out, "worker.js"), "utf8")).toContain("echo.say");
+    });
+
+    it("serves the packaged Worker, which runs its kind with the var of its fragment", async () => {
+      worker = await unstable_startWorker({
+        config: join(out, "wrangler.jsonc"),
+        dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false },
+      });
+      await worker.ready;
+      const post = async (text: string) =>
+        (await worker!.fetch("http://127.0.0.1/echo", {
+          method: "POST",
+          body: JSON.stringify({ text }),
+          headers: { "content-type": "application/json" },
+        })) as unknown as Response;
+      const ok = await post("hi");
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ said: "» hi", greeting: "hello from echo" });
+      const empty = await post("");
+      expect(empty.status).toBe(422);
+      expect(((await empty.json()) as { error: { code: string } }).error.code).toBe("ECHO_EMPTY");
+    }, 90_000);
+  });
+});
