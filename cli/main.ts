@@ -6,6 +6,7 @@ import type { CommandIO } from "./commands/io.ts";
 import { registerNew } from "./commands/new.ts";
 import { registerPackage } from "./commands/package.ts";
 import { registerRun } from "./commands/run.ts";
+import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { UsageError } from "./files.ts";
 import { PACKAGE_VERSION } from "./package-info.ts";
@@ -71,6 +72,7 @@ export async function main(argv: readonly string[], streams: ProcessStreams = pr
   registerRun(program, io);
   registerGraph(program, io);
   registerNew(program, io);
+  registerSchema(program, io);
   if (argv.length <= 2) {
     // Bare `flows`: the help, as `wrangler` and `git` print it, and success.
     io.out(program.helpInformation());
