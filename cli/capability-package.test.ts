@@ -157,6 +157,27 @@ describe("a capability package installed in a user project", () => {
     expect(empty.stdout).toContain('"code":"ECHO_EMPTY"');
   });
 
+  it("flows schema writes the project's editor schema, which completes its kind, config keys and defaults", () => {
+    const { code } = flows(["schema", "--out", "flows.schema.json"]);
+    expect(code).toBe(0);
+    const schema = JSON.parse(readFileSync(join(project, "flows.schema.json"), "utf8"));
+    const node = schema.$defs.node;
+    expect(node.properties.kind.anyOf).toContainEqual({
+      const: "echo.say",
+      description: expect.stringContaining("Echoes input `text`"),
+    });
+    const rule = node.allOf.find(
+      (r: { if: { properties: { kind: { const: string } } } }) => r.if.properties.kind.const === "echo.say",
+    );
+    expect(rule.then.properties.config.properties.prefix).toEqual({
+      type: "string",
+      maxLength: 20,
+      default: "> ",
+    });
+    expect(rule.then.properties.inputs.required).toEqual(["text"]);
+    expect(rule.then.properties.timeout).toEqual({ default: "5s" });
+  });
+
   describe("flows package workers", () => {
     type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
     let worker: Worker | undefined;
