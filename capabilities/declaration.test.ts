@@ -90,8 +90,9 @@ describe("CapabilityDeclaration.runtime", () => {
     for (const declaration of CAPABILITY_DECLARATIONS) {
       expect(declaration.runtime, declaration.name).toBeDefined();
       const runtime = declaration.runtime as { module: string; export: string };
-      expect(runtime.module.startsWith("flows/"), runtime.module).toBe(true);
-      const path = join(root, runtime.module.slice("flows/".length));
+      // A package specifier of flows-runtime, without extension (the bundler resolves `.ts` or `.js`).
+      expect(runtime.module, runtime.module).toMatch(/^flows-runtime\/capabilities\/[a-z0-9/-]+\/kinds$/);
+      const path = join(root, `${runtime.module.slice("flows-runtime/".length)}.ts`);
       expect(existsSync(path)).toBe(true);
       const module = (await import(path)) as Record<string, Record<string, unknown>>;
       expect(Object.keys(module[runtime.export] ?? {}).sort()).toEqual(Object.keys(declaration.kinds).sort());

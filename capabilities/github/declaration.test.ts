@@ -22,7 +22,7 @@ describe("GitHub declaration", () => {
       expect(spec.defaultTimeout).toBe("30s");
     }
     expect(GITHUB_DECLARATION.runtime).toEqual({
-      module: "flows/capabilities/github/kinds.ts",
+      module: "flows-runtime/capabilities/github/kinds",
       export: "GITHUB_KINDS",
     });
     expect(GITHUB_DECLARATION.wrangler({ GITHUB_TOKEN: { type: "secret" } }, [])).toEqual({});

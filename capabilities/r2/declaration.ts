@@ -194,7 +194,7 @@ export const R2_KIND_SPECS: KindCatalog = Object.freeze({
 export const R2_DECLARATION = defineCapability({
   name: "r2",
   codes: R2_CODES,
-  runtime: { module: "flows/capabilities/r2/kinds.ts", export: "R2_KINDS" },
+  runtime: { module: "flows-runtime/capabilities/r2/kinds", export: "R2_KINDS" },
   bindingType: "r2",
   kinds: R2_KIND_SPECS,
   wrangler: (bindings) => {

@@ -1,60 +1,15 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
+import { prepareCapabilityProject } from "./capability-project.ts";
+import { sh } from "./project.ts";
 
 /**
- * A third-party capability package (`test/fixtures/flows-capability-echo`), packed and INSTALLED into a
- * project outside the checkout, listed in that project's package.json (`"flows": { "capabilities" }`), then
- * validated, run, packaged and served by the `flows` command run in that project.
+ * A third-party capability package (`test/fixtures/flows-capability-echo`), packed and INSTALLED with flows'
+ * own packed tarball into a project outside the checkout, listed in that project's package.json
+ * (`"flows": { "capabilities" }`), then validated, run, packaged and served by the installed `flows` command.
  */
-
-process.env.WRANGLER_SEND_METRICS = "false";
-const CHECKOUT = fileURLToPath(new URL("../", import.meta.url));
-const FIXTURE = join(CHECKOUT, "test", "fixtures", "flows-capability-echo");
-const BIN = join(CHECKOUT, "cli", "bin.js");
-
-/**
- * Makes a user project in a temporary folder: the fixture capability installed from its `npm pack` tarball
- * (offline), and flows resolved from `flowsSpec`. Until flows is packed, it is this checkout, linked as
- * `node_modules/flows` (what a `file:` dependency on a folder does); pass a tarball path to install that instead.
- * Returns the project folder.
- */
-export function prepareProject(flowsSpec: string = CHECKOUT): string {
-  const dir = mkdtempSync(join(tmpdir(), "flows-capability-"));
-  const npm = (args: string[]) =>
-    execFileSync("npm", args, {
-      cwd: dir,
-      stdio: "pipe",
-      encoding: "utf8",
-      env: { ...process.env, npm_config_update_notifier: "false" },
-    });
-  const tarball = npm(["pack", FIXTURE, "--pack-destination", dir, "--silent"]).trim().split("\n").at(-1)!;
-  const linked = !flowsSpec.endsWith(".tgz");
-  writeFileSync(
-    join(dir, "package.json"),
-    `${JSON.stringify(
-      {
-        name: "echo-app",
-        private: true,
-        type: "module",
-        dependencies: {
-          "flows-capability-echo": `file:./${tarball}`,
-          ...(linked ? {} : { flows: `file:${flowsSpec}` }),
-        },
-        flows: { capabilities: ["flows-capability-echo"] },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  npm(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"]);
-  if (linked) symlinkSync(flowsSpec, join(dir, "node_modules", "flows"), "dir");
-  return dir;
-}
 
 const ECHO_FLOW = `flows: 1
 id: echo-app
@@ -95,33 +50,33 @@ nodes:
 `;
 
 let project: string;
+let temp: string;
+/** The installed `flows` command in the project (`npx flows ...`), with `input` on stdin. */
 const flows = (args: string[], input?: string) => {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: project,
-    encoding: "utf8",
-    ...(input !== undefined ? { input } : {}),
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  if (input === undefined) return sh(project, "npx", ["flows", ...args]);
+  const file = join(temp, `input-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, input);
+  return sh(project, "npx", ["flows", ...args.map((a) => (a === "-" ? file : a))]);
 };
 
 beforeAll(() => {
-  project = prepareProject();
+  ({ dir: project, temp } = prepareCapabilityProject());
   mkdirSync(join(project, "flows"));
   mkdirSync(join(project, "bad"));
   writeFileSync(join(project, "flows", "echo.yaml"), ECHO_FLOW);
   writeFileSync(join(project, "bad", "bad.yaml"), BAD_FLOW);
-}, 120_000);
+}, 240_000);
 
 afterAll(() => {
-  if (project) rmSync(project, { recursive: true, force: true });
+  if (temp) rmSync(temp, { recursive: true, force: true });
 });
 
 describe("a capability package installed in a user project", () => {
   it("is installed as a copy from its tarball, not linked to the checkout", () => {
     const installed = join(project, "node_modules", "flows-capability-echo", "package.json");
     expect(JSON.parse(readFileSync(installed, "utf8")).name).toBe("flows-capability-echo");
-    expect(spawnSync("test", ["-L", join(project, "node_modules", "flows-capability-echo")]).status).toBe(1);
+    expect(sh(project, "test", ["-L", join(project, "node_modules", "flows-capability-echo")]).code).toBe(1);
+    expect(sh(project, "test", ["-L", join(project, "node_modules", "flows-runtime")]).code).toBe(1);
   });
 
   it("flows validate accepts its kind", () => {
