@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -34,6 +42,13 @@ describe("flows new", () => {
       // The installed package's own version range; the Worker named after the project, wrangler its own.
       expect(pkg.dependencies).toEqual({ "flows-runtime": `^${version}` });
       expect(pkg.devDependencies).toEqual({ wrangler: expect.stringMatching(/^\^4\./) });
+      // Where capability packages are listed, and every flow pointed at the installed editor schema.
+      expect(pkg.flows).toEqual({ capabilities: [] });
+      for (const flow of readdirSync(join(dir, "flows"))) {
+        expect(readFileSync(join(dir, "flows", flow), "utf8").split("\n")[0], flow).toBe(
+          "# yaml-language-server: $schema=../node_modules/flows-runtime/dist/flows/generated/flow.schema.json",
+        );
+      }
       expect(pkg.scripts.package).toBe(`flows package workers flows --out dist --name direct-${template}`);
       expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(new RegExp(`^# direct-${template}\\n`));
       const steps = testSteps(dir);

@@ -79,6 +79,23 @@ describe("a capability package installed in a user project", () => {
     expect(sh(project, "test", ["-L", join(project, "node_modules", "flows-runtime")]).code).toBe(1);
   });
 
+  it("ships the editor schema where `flows new` points flows at it", () => {
+    const shipped = join(
+      project,
+      "node_modules",
+      "flows-runtime",
+      "dist",
+      "flows",
+      "generated",
+      "flow.schema.json",
+    );
+    const schema = JSON.parse(readFileSync(shipped, "utf8"));
+    expect(schema.$id).toBe("https://flows.dev/schema/flow.schema.json");
+    expect(schema.$defs.node.properties.kind.anyOf).toContainEqual(
+      expect.objectContaining({ const: "kv.get" }),
+    );
+  });
+
   it("flows validate accepts its kind", () => {
     const { code, stdout } = flows(["validate", "flows", "--json"]);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, diagnostics: [] });
