@@ -60,6 +60,8 @@ export interface BindingOptions {
   /** Keep local data in this folder (like `wrangler dev`'s `.wrangler/state`); ephemeral by default. */
   persist?: string | undefined;
   environment?: NodeJS.ProcessEnv;
+  /** Vars of the capabilities' wrangler fragments; the flow's own vars win over them. */
+  vars?: Record<string, unknown>;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function runBindings(
   plan: ExecutionPlan,
   options: BindingOptions = {},
 ): Promise<RunBindings> {
-  const plain = plainBindings(doc, options.environment ?? process.env);
+  const plain = { ...options.vars, ...plainBindings(doc, options.environment ?? process.env) };
   const needs = neededBindingTypes(plan);
   if (needs.size === 0) return { env: plain, local: false, dispose: async () => {} };
   if (needs.has("durableObject")) {

@@ -99,3 +99,20 @@ export async function projectKinds(): Promise<KindRegistry> {
   const registries = await Promise.all(third.map((c) => project.runtimeKinds(c)));
   return createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS, ...registries);
 }
+
+/**
+ * The `vars` that the project's capability packages add to the wrangler configuration of this flow (what a
+ * packaged Worker gets), for the capabilities whose kinds the flow uses: a local run sees them too.
+ */
+export async function capabilityVars(doc: FlowDocument): Promise<Record<string, unknown>> {
+  const project = await loadProject();
+  const builtin = new Set(CAPABILITY_DECLARATIONS.map((c) => c.name));
+  const kinds = new Set(doc.nodes.map((n) => n.kind));
+  const vars: Record<string, unknown> = {};
+  for (const capability of project.registry.capabilities) {
+    if (builtin.has(capability.name) || !Object.keys(capability.kinds).some((k) => kinds.has(k))) continue;
+    const fragment = capability.wrangler(doc.bindings ?? {}, doc.triggers);
+    if (fragment.vars && typeof fragment.vars === "object") Object.assign(vars, fragment.vars);
+  }
+  return vars;
+}

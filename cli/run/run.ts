@@ -16,7 +16,7 @@ import { type CommandIO, reportStream } from "../commands/io.ts";
 import { runBindings } from "./bindings.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { jsonLine, materialize, plainJson, prettyLine } from "./format.ts";
-import { invalidReport, loadFlows, projectKinds } from "./load.ts";
+import { capabilityVars, invalidReport, loadFlows, projectKinds } from "./load.ts";
 import { selectFlow, selectTrigger, triggerEvent } from "./trigger.ts";
 
 export interface RunCommandOptions {
@@ -172,6 +172,7 @@ export async function runCommand(
     bindings = await runBindings(bindingsDoc, used, {
       persist: options.persist,
       environment: proc.environment,
+      vars: await capabilityVars(bindingsDoc),
     });
   } catch (error) {
     stopListening();

@@ -1,9 +1,11 @@
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
 import { prepareCapabilityProject } from "./capability-project.ts";
-import { sh } from "./project.ts";
+import { sh, userEnv } from "./project.ts";
 
 /**
  * A third-party capability package (`test/fixtures/flows-capability-echo`), packed and INSTALLED with flows'
@@ -69,7 +71,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (temp) rmSync(temp, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe("a capability package installed in a user project", () => {
   it("is installed as a copy from its tarball, not linked to the checkout", () => {
@@ -115,11 +117,12 @@ describe("a capability package installed in a user project", () => {
     expect(report.diagnostics[0]!.message).toContain("invalid config of node `say` (kind `echo.say`)");
   });
 
-  it("flows run runs its kind in Node, and its error code reaches the result", () => {
+  it("flows run runs its kind in Node with the var of its fragment, and its error code reaches the result", () => {
     const ok = flows(["run", join("flows", "echo.yaml"), "--input", "-", "--json"], '{"body":{"text":"hi"}}');
     expect(ok.code).toBe(0);
     const result = JSON.parse(ok.stdout.trimEnd().split("\n").at(-1)!);
-    expect(result.output.body).toEqual({ said: "» hi", greeting: null });
+    // The var of the capability's wrangler fragment, as a packaged Worker has it.
+    expect(result.output.body).toEqual({ said: "» hi", greeting: "hello from echo" });
 
     const empty = flows(
       ["run", join("flows", "echo.yaml"), "--input", "-", "--json"],
@@ -150,6 +153,47 @@ describe("a capability package installed in a user project", () => {
     expect(rule.then.properties.timeout).toEqual({ default: "5s" });
   });
 
+  it("flows dev serves its kind, with the var of its fragment", async () => {
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = createServer();
+      probe.once("error", reject);
+      probe.listen(0, "127.0.0.1", () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+      });
+    });
+    const bin = join(project, "node_modules", "flows-runtime", "dist", "cli", "bin.js");
+    const child = spawn(process.execPath, [bin, "dev", "flows", "--port", String(port), "--out", "dev-out"], {
+      cwd: project,
+      env: userEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 360 && !output.includes("serving on"); i++)
+        await new Promise((r) => setTimeout(r, 250));
+      expect(output).toContain(`serving on http://127.0.0.1:${port}`);
+      const response = await fetch(`http://127.0.0.1:${port}/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"text":"dev"}',
+      });
+      expect(await response.json()).toEqual({ said: "» dev", greeting: "hello from echo" });
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
+    }
+  }, 150_000);
+
   describe("flows package workers", () => {
     type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
     let worker: Worker | undefined;
@@ -164,7 +208,7 @@ describe("a capability package installed in a user project", () => {
 
     afterAll(async () => {
       await worker?.dispose();
-    });
+    }, 30_000);
 
     it("adds its wrangler fragment and imports its run-time module by its package specifier", () => {
       const config = readFileSync(join(out, "wrangler.jsonc"), "utf8");

@@ -1,20 +1,25 @@
 import { join } from "node:path";
-import { must, packTarball, projectWith, ROOT, tempDir } from "./project.ts";
+import { must, packTarball, projectWith, ROOT, readJson, tempDir } from "./project.ts";
 
 /** The third-party capability package the tests install (kind `echo.say`, code `ECHO_EMPTY`, a `vars` entry). */
 export const CAPABILITY_FIXTURE = join(ROOT, "test", "fixtures", "flows-capability-echo");
 
 /**
  * Makes a user project in a temporary folder: flows-runtime from `tarball` (packed from this checkout when not
- * given) and the fixture capability from its own `npm pack` tarball, both installed offline, the capability
+ * given), wrangler, and the fixture capability from its own `npm pack` tarball, installed offline, the capability
  * listed in package.json (`"flows": { "capabilities": ["flows-capability-echo"] }`). Returns the project folder
  * and the temporary folder holding it (remove that one).
  */
 export function prepareCapabilityProject(tarball?: string): { dir: string; temp: string } {
   const temp = tempDir("flows-capability-");
   const runtime = tarball ?? packTarball(temp).file;
+  // wrangler as a user installs it for `flows dev` (the checkout's version, in npm's cache).
+  const { devDependencies } = readJson<{ devDependencies: Record<string, string> }>(
+    join(ROOT, "package.json"),
+  );
   const dir = projectWith(join(temp, "echo-app"), runtime, {
     manifest: { flows: { capabilities: ["flows-capability-echo"] } },
+    dev: { wrangler: devDependencies.wrangler! },
   });
   const packed = must(temp, "npm", ["pack", CAPABILITY_FIXTURE, "--pack-destination", temp, "--silent"]);
   const file = packed.stdout.trim().split("\n").at(-1)!;
