@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { validateFlows } from "../../flows/index.ts";
+import { parseSize } from "../../flows/units/size.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "../../hosts/workers/body.ts";
 import { resolveRetry } from "../../kernel/retry.ts";
 import { defaultCatalog } from "../catalog.ts";
 import { readFlowFiles } from "../files.ts";
@@ -62,6 +64,7 @@ describe("the editor schema", () => {
     expect(retry.jitter.default).toBe(settings.jitter);
     expect(schema.$defs.defaults.properties.deadline.default).toBe("25s");
     expect(schema.$defs.httpTrigger.properties.maxBodySize.default).toBe("1mb");
+    expect(parseSize(schema.$defs.httpTrigger.properties.maxBodySize.default)).toBe(DEFAULT_MAX_BODY_BYTES);
     expect(schema.$defs.httpTrigger.properties.response.default).toBe("json");
     expect(schema.$defs.githubTrigger.properties.path.default).toBe("/api/github/webhooks");
     expect(schema.$defs.queueTrigger.properties.retryDelay.default).toBe("5s");

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Json } from "../../flows/ir/types.ts";
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
+import { formatDuration } from "../../flows/units/duration.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../hosts/workers/body.ts";
 import { DEFAULT_RETRY_DELAY_SECONDS } from "../../hosts/workers/queue.ts";
@@ -21,15 +22,7 @@ import { GENERATED_DIR, SCHEMA_FILE } from "./validators.ts";
 export const EDITOR_SCHEMA_FILE = "flow.schema.json";
 export const EDITOR_SCHEMA_ID = "https://flows.dev/schema/flow.schema.json";
 
-/** `25000` → `"25s"`, `200` → `"200ms"`, `300000` → `"5m"`: the shortest duration text the format reads. */
-export function durationText(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
-/** `1048576` → `"1mb"`, `2048` → `"2kb"`: a byte size as `maxBodySize` reads it. */
+/** `1048576` → `"1mb"`, `2048` → `"2kb"`: a byte size in the grammar of `maxBodySize` (`parseSize` reads it back). */
 export function byteSizeText(bytes: number): string {
   if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)}mb`;
   if (bytes % 1024 === 0) return `${bytes / 1024}kb`;
@@ -43,14 +36,14 @@ export const RUNTIME_DEFAULTS: Readonly<Record<string, Readonly<Record<string, J
   retry: {
     attempts: 1,
     backoff: "exponential",
-    delay: durationText(DEFAULT_RETRY_DELAY_MS),
-    maxDelay: durationText(DEFAULT_RETRY_MAX_DELAY_MS),
+    delay: formatDuration(DEFAULT_RETRY_DELAY_MS),
+    maxDelay: formatDuration(DEFAULT_RETRY_MAX_DELAY_MS),
     jitter: false,
     idempotent: false,
   },
-  defaults: { deadline: durationText(DEFAULT_DEADLINE_MS) },
+  defaults: { deadline: formatDuration(DEFAULT_DEADLINE_MS) },
   httpTrigger: { response: "json", body: "parsed", maxBodySize: byteSizeText(DEFAULT_MAX_BODY_BYTES) },
-  queueTrigger: { retryDelay: durationText(DEFAULT_RETRY_DELAY_SECONDS * 1000) },
+  queueTrigger: { retryDelay: formatDuration(DEFAULT_RETRY_DELAY_SECONDS * 1000) },
   githubTrigger: { path: DEFAULT_GITHUB_PATH, ack: "sync" },
 });
 
