@@ -202,7 +202,15 @@ describe("a capability package installed in a user project", () => {
     beforeAll(() => {
       out = join(project, "out");
       const { code, stderr } = flows(["package", "workers", "flows", "--out", out]);
-      expect(stderr).toBe("");
+      // The progress report goes to stderr; no warning, no error.
+      for (const step of [
+        "✓ validated 1 flow: echo-app",
+        "✓ wrote wrangler.jsonc, entry.js, flows.json",
+        "✓ bundled worker.js: ",
+      ])
+        expect(stderr).toContain(step);
+      expect(stderr).not.toMatch(/error|warn/i);
+      console.log(`flows package workers (capability package): ${stderr.trim().split("\n").at(-1)}`);
       expect(code).toBe(0);
     }, 60_000);
 
