@@ -108,13 +108,14 @@ describe("a capability package installed in a user project", () => {
     const { code, stdout } = flows(["validate", "bad", "--json"]);
     const report = JSON.parse(stdout) as {
       ok: boolean;
-      diagnostics: { code: string; file: string; line: number; message: string }[];
+      diagnostics: { code: string; severity: string; file: string; line: number; message: string }[];
     };
     expect(code).toBe(1);
-    expect(report.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([
+    const errors = report.diagnostics.filter((d) => d.severity === "error");
+    expect(errors.map((d) => [d.code, d.file, d.line])).toEqual([
       ["FLOW_CONFIG_INVALID", join("bad", "bad.yaml"), 12],
     ]);
-    expect(report.diagnostics[0]!.message).toContain("invalid config of node `say` (kind `echo.say`)");
+    expect(errors[0]!.message).toContain("invalid config of node `say` (kind `echo.say`)");
   });
 
   it("flows run runs its kind in Node with the var of its fragment, and its error code reaches the result", () => {
