@@ -16,9 +16,11 @@ import { parseDuration as kernelDuration } from "../kernel/index.ts";
 import { BUILTIN_KIND_SPECS } from "../kernel/kinds/specs.ts";
 import { ROOT } from "./flows.ts";
 
-/** The codes `flows validate` reports for one flow text. */
+/** The error codes `flows validate` reports for one flow text (warnings, such as a missing output, left out). */
 const codes = (text: string): string[] =>
-  validateFlows([{ file: "f.yaml", text }], defaultCatalog()).diagnostics.map((d) => d.code);
+  validateFlows([{ file: "f.yaml", text }], defaultCatalog())
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => d.code);
 
 const httpFlow = (maxBodySize: string): string =>
   `flows: 1\nid: up\nversion: 1.0.0\ntriggers:\n  - { type: http, method: POST, path: /up, maxBodySize: "${maxBodySize}" }\nnodes:\n  - { id: a, kind: transform }\n`;
