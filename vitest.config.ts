@@ -1,5 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// One id per `vitest run`, inherited by every test worker: the installed-package tests share one `npm pack` by it.
+process.env.FLOWS_TEST_RUN_ID ??= randomUUID();
 
 export default defineConfig({
   test: {

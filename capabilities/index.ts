@@ -1,9 +1,9 @@
 /**
- * Capability plugins: each folder (`kv/`, `r2/`, `queues/`, `durable-objects/`, `github/`, `http/`) has a pure declaration (kind specs, wrangler
- * bindings) and a run-time half (the kinds). This file collects them as plain lists; add a capability by
- * appending to each list.
+ * `flows-runtime/capabilities`: every built-in capability's kinds as one registry, and what a capability of your own
+ * is made with (`defineCapability`, `mergeWrangler`). Each capability (`kv/`, `r2/`, `queues/`, `durable-objects/`,
+ * `github/`, `http/`) has its own entry, `flows-runtime/capabilities/<name>`.
  * @example
- * import { ALL_CAPABILITY_KINDS } from "flows/capabilities";
+ * import { ALL_CAPABILITY_KINDS } from "flows-runtime/capabilities";
  * export default createWorker(flows, { registry: createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS) });
  */
 import { createRegistry, type KindRegistry } from "../kernel/index.ts";
@@ -26,18 +26,16 @@ export const ALL_CAPABILITY_KINDS: KindRegistry = createRegistry(
   HTTP_KINDS,
 );
 
-export { CAPABILITY_CODES, type CapabilityCode, capabilityError, platformError } from "./codes.ts";
 export {
   type CapabilityDeclaration,
   mergeWrangler,
   type QueueConsumerConfig,
   type WranglerFragment,
 } from "./declaration.ts";
-export { CAPABILITY_CATALOGS, CAPABILITY_DECLARATIONS } from "./declarations.ts";
-export * from "./durable-objects/index.ts";
-export * from "./github/index.ts";
-export * from "./github/webhook/index.ts";
-export * from "./http/index.ts";
-export * from "./kv/index.ts";
-export * from "./queues/index.ts";
-export * from "./r2/index.ts";
+export {
+  type Capability,
+  type CapabilityCodeSpec,
+  type CapabilityInput,
+  defineCapability,
+} from "./define.ts";
+// Each capability's kinds, specs and kind names: `flows-runtime/capabilities/<name>`.

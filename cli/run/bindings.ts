@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CAPABILITY_DECLARATIONS, mergeWrangler } from "../../capabilities/index.ts";
+import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
+import { mergeWrangler } from "../../capabilities/index.ts";
 import type { BindingType, FlowDocument } from "../../flows/index.ts";
 import type { ExecutionPlan } from "../../kernel/index.ts";
 import { CliError } from "./errors.ts";

@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
-import { ALL_CAPABILITY_KINDS, CAPABILITY_DECLARATIONS } from "../../capabilities/index.ts";
+import { CAPABILITY_DECLARATIONS } from "../../capabilities/declarations.ts";
+import { ALL_CAPABILITY_KINDS } from "../../capabilities/index.ts";
 import { type FlowDocument, type ValidationResult, validateFlows } from "../../flows/index.ts";
 import { BUILTIN_KINDS, createRegistry, type KindRegistry } from "../../kernel/index.ts";
 import type { Colors } from "../color.ts";

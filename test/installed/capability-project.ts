@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { must, packTarball, projectWith, ROOT, readJson, tempDir } from "./project.ts";
+import { must, projectWith, ROOT, readJson, sharedTarball, tempDir } from "./project.ts";
 
 /** The third-party capability package the tests install (kind `echo.say`, code `ECHO_EMPTY`, a `vars` entry). */
 export const CAPABILITY_FIXTURE = join(ROOT, "test", "fixtures", "flows-capability-echo");
@@ -12,7 +12,7 @@ export const CAPABILITY_FIXTURE = join(ROOT, "test", "fixtures", "flows-capabili
  */
 export function prepareCapabilityProject(tarball?: string): { dir: string; temp: string } {
   const temp = tempDir("flows-capability-");
-  const runtime = tarball ?? packTarball(temp).file;
+  const runtime = tarball ?? sharedTarball().file;
   // wrangler as a user installs it for `flows dev` (the checkout's version, in npm's cache).
   const { devDependencies } = readJson<{ devDependencies: Record<string, string> }>(
     join(ROOT, "package.json"),

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
 import {
   must,
-  packTarball,
   projectWith,
   ROOT,
   readJson,
   sh,
+  sharedTarball,
   type Tarball,
   tempDir,
   writeLock,
@@ -19,7 +19,7 @@ const temp = tempDir("flows-installed-");
 let tarball: Tarball;
 
 beforeAll(() => {
-  tarball = packTarball(temp);
+  tarball = sharedTarball();
   console.log(
     `npm pack: ${tarball.file.split("/").pop()} ${(tarball.size / 1024).toFixed(1)} KiB packed, ${(tarball.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${tarball.files.length} files`,
   );

@@ -1,6 +1,15 @@
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -105,6 +114,37 @@ export function packTarball(dir: string): Tarball {
     unpackedSize: info.unpackedSize,
     files: info.files,
   };
+}
+
+/** How long a test waits for another test file's `npm pack` of the same run. */
+const PACK_WAIT_MS = 10 * 60_000;
+
+/**
+ * The tarball of this test run, packed once however many test files ask for it: `npm pack` rebuilds `dist/`, and
+ * two builds at once would delete each other's output. The first caller packs into `.tmp/pack/<run>/` (the run id
+ * is set by vitest.config.ts, once per `vitest run`); the others wait for it.
+ */
+export function sharedTarball(): Tarball {
+  const run = process.env.FLOWS_TEST_RUN_ID ?? `pid-${process.pid}`;
+  const dir = join(ROOT, ".tmp", "pack", run);
+  const done = join(dir, "tarball.json");
+  mkdirSync(join(ROOT, ".tmp", "pack"), { recursive: true });
+  try {
+    mkdirSync(dir); // atomic: whoever creates it packs
+  } catch {
+    const deadline = Date.now() + PACK_WAIT_MS;
+    while (!existsSync(done)) {
+      if (Date.now() > deadline) throw new Error(`no tarball in ${dir} after ${PACK_WAIT_MS / 1000} s`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+    return readJson<Tarball>(done);
+  }
+  for (const old of readdirSync(join(ROOT, ".tmp", "pack")))
+    if (old !== run) rmSync(join(ROOT, ".tmp", "pack", old), { recursive: true, force: true });
+  const tarball = packTarball(dir);
+  writeFileSync(`${done}.part`, JSON.stringify(tarball));
+  renameSync(`${done}.part`, done);
+  return tarball;
 }
 
 /** A temporary folder outside the checkout (under the system's temp folder). */
