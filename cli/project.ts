@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,6 +11,7 @@ import type { CompiledValidator } from "../flows/validate/types.ts";
 import { CODE_DEFAULTS } from "../kernel/errors.ts";
 import { BUILTIN_KIND_SPECS } from "../kernel/kinds/specs.ts";
 import type { KindRegistry } from "../kernel/kinds/types.ts";
+import { PACKAGE_NAME } from "./package-info.ts";
 import { CliError } from "./run/errors.ts";
 
 /**
@@ -44,6 +45,22 @@ function findRoot(from: string): string | undefined {
     const up = dirname(dir);
     if (up === dir) return undefined;
     dir = up;
+  }
+}
+
+/**
+ * The `name` of the user's project (the nearest package.json above `from`, scope dropped), or undefined: none, no
+ * name, or the flows-runtime package itself (its examples are named after their folders).
+ */
+export function projectName(from: string): string | undefined {
+  const root = findRoot(from);
+  if (!root) return undefined;
+  try {
+    const { name } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name?: unknown };
+    if (typeof name !== "string" || !name || name === PACKAGE_NAME) return undefined;
+    return name.replace(/^@[^/]+\//, "");
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { type FlowSource, type ValidationResult, validateFlows } from "../../flows/index.ts";
 import { ADMIN_TOKEN_BINDING } from "../../hosts/workers/viewer/auth.ts";
 import { readFlowFiles } from "../files.ts";
-import { loadProject } from "../project.ts";
+import { loadProject, projectName } from "../project.ts";
 import { analyzeFlows, type FlowsAnalysis } from "./analyze.ts";
 import { bundle } from "./bundle.ts";
 import {
@@ -73,9 +73,12 @@ export interface PackageInvalid {
   validation: ValidationResult;
 }
 
-/** A Worker name from a path: lowercase letters, digits and dashes. */
+/**
+ * The default Worker name: the user's project name (its package.json), else the folder or file name of the first
+ * path; lowercase letters, digits and dashes.
+ */
 export function workerName(path: string): string {
-  const base = basename(resolve(path)).replace(/\.(ya?ml|json)$/i, "");
+  const base = projectName(resolve(path)) ?? basename(resolve(path)).replace(/\.(ya?ml|json)$/i, "");
   const name = base
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")

@@ -397,6 +397,16 @@ describe("helpers", () => {
     expect(workerName("flows/My Flow.yaml")).toBe("my-flow");
   });
 
+  it("names the Worker after the user's project (its package.json), not after the flows folder", () => {
+    const project = join(temp, "named-project");
+    mkdirSync(join(project, "flows"), { recursive: true });
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "@acme/shop_app" }));
+    expect(workerName(join(project, "flows"))).toBe("shop-app");
+    expect(workerName(join(project, "flows", "cart.yaml"))).toBe("shop-app");
+    writeFileSync(join(project, "package.json"), JSON.stringify({ private: true }));
+    expect(workerName(join(project, "flows"))).toBe("flows");
+  });
+
   it("documents every packaging code in impl-docs/errors.md with its exit code, and no other", () => {
     const doc = readFileSync(new URL("../../impl-docs/errors.md", import.meta.url), "utf8");
     const start = doc.indexOf("## CLI codes");
