@@ -31,7 +31,11 @@ if (major < 22) {
   console.error("flows needs Node.js 22 or newer (this is " + process.version + "): https://nodejs.org/en/download");
   process.exit(1);
 }
-const { main } = await import("./main.js");
+// In a checkout of flows itself (npm runs the root package's own bin for \`npx flows\` there) the sources are
+// the truth, not a dist/ that may be older: run them. An installed package has no cli/main.ts beside dist/.
+const { existsSync } = await import("node:fs");
+const source = new URL("../../cli/main.ts", import.meta.url);
+const { main } = existsSync(source) ? await import(source.href) : await import("./main.js");
 process.exitCode = await main(process.argv);
 `;
 

@@ -65,6 +65,20 @@ nodes:
     expect(bad.diagnostics.map((d) => [d.code, d.line, d.column])).toContainEqual(["FLOW_SYNTAX", 3, 1]);
   });
 
+  it("says to quote an expression that YAML reads as its own syntax, once per line", () => {
+    const text = 'flows: 1\nnodes:\n  - id: r\n    inputs:\n      body: ${{ { "a": 1, "b": 2 } }}\n';
+    const bad = loadFlowSource(text, "unquoted.yaml");
+    expect(bad.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["FLOW_SYNTAX", 5, 13]]);
+    expect(bad.diagnostics[0]?.hint).toBe(
+      "quote an expression that holds `{`, `}` or `: `, e.g. `body: '${{ { \"a\": 1 } }}'`: unquoted, YAML reads them as its own syntax",
+    );
+    const quoted = loadFlowSource(
+      text.replace('body: ${{ { "a": 1, "b": 2 } }}', 'body: \'${{ { "a": 1, "b": 2 } }}\''),
+      "quoted.yaml",
+    );
+    expect(quoted.diagnostics).toEqual([]);
+  });
+
   it("reports duplicate keys", () => {
     const dup = loadFlowSource("flows: 1\nid: a\nid: b\n", "dup.yaml");
     expect(dup.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([

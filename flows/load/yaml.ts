@@ -8,6 +8,18 @@ const MAX_SYNTAX_ERRORS = 10;
 const firstLine = (message: string): string =>
   message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 
+/** `key: ${{ … }}` not in quotes: YAML reads a `{` in it as a mapping and a `: ` as a key. */
+const UNQUOTED_EXPRESSION = /:\s+\$\{\{/;
+const EXPRESSION_QUOTE_HINT =
+  "quote an expression that holds `{`, `}` or `: `, e.g. `body: '${{ { \"a\": 1 } }}'`: unquoted, YAML reads them as its own syntax";
+
+/** The line holding `offset`: its text and where it starts. */
+function lineAt(text: string, offset: number): { text: string; start: number } {
+  const start = text.lastIndexOf("\n", Math.max(0, offset - 1)) + 1;
+  const end = text.indexOf("\n", offset);
+  return { text: text.slice(start, end === -1 ? text.length : end), start };
+}
+
 /** Parses YAML 1.2 (core schema, unique keys) into a `yaml` Document: the tree with source ranges. */
 export function parseYamlDocument(text: string): Document {
   return parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: "1.2", logLevel: "silent" });
@@ -33,10 +45,23 @@ export function loadYaml(text: string, report: LoadReport): Parsed {
     document,
     offsetOf: (pointer, key, index) => offsetOf(doc, text, pointer, key, index),
   });
+  const hinted = new Set<number>();
   for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
-    if (e.code === "DUPLICATE_KEY")
+    if (e.code === "DUPLICATE_KEY") {
       report("FLOW_DUPLICATE_KEY", e.pos[0], duplicateKeyMessage(text, e.pos[0]));
-    else report("FLOW_SYNTAX", e.pos[0], `invalid YAML: ${firstLine(e.message)}`);
+      continue;
+    }
+    const line = lineAt(text, e.pos[0]);
+    const unquoted = UNQUOTED_EXPRESSION.test(line.text);
+    // One report per line for an unquoted expression: YAML's follow-up errors on it say nothing new.
+    if (unquoted && hinted.has(line.start)) continue;
+    if (unquoted) hinted.add(line.start);
+    report(
+      "FLOW_SYNTAX",
+      e.pos[0],
+      `invalid YAML: ${firstLine(e.message)}`,
+      unquoted ? EXPRESSION_QUOTE_HINT : undefined,
+    );
   }
   for (const w of doc.warnings) {
     const tag = w.code === "TAG_RESOLVE_FAILED" ? /Unresolved tag: (\S+)/.exec(w.message)?.[1] : undefined;
