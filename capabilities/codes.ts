@@ -1,4 +1,5 @@
 import { FlowError } from "../kernel/index.ts";
+import { type CapabilityErrorOptions, errorWithDefaults } from "./error.ts";
 
 /** The code every capability shares (see `binding.ts`). */
 export const SHARED_CAPABILITY_CODES = Object.freeze({
@@ -112,16 +113,9 @@ export type CapabilityCode = keyof typeof CAPABILITY_CODES;
 export function capabilityError(
   code: CapabilityCode,
   message: string,
-  options: { details?: unknown; cause?: unknown; retriable?: boolean } = {},
+  options: CapabilityErrorOptions = {},
 ): FlowError {
-  const defaults = CAPABILITY_CODES[code];
-  return new FlowError(code, message, {
-    status: defaults.status,
-    expose: defaults.expose,
-    retriable: options.retriable ?? defaults.retriable,
-    details: options.details,
-    cause: options.cause,
-  });
+  return errorWithDefaults(code, CAPABILITY_CODES[code], message, options);
 }
 
 /** Platform errors that a retry cannot fix: the request itself is refused (size, shape, limits). */

@@ -1,7 +1,8 @@
 import type { BindingDecl, BindingType, TriggerDecl } from "../flows/ir/types.ts";
 import type { KindCatalog } from "../flows/kinds/spec.ts";
-import { FlowError } from "../kernel/errors.ts";
+import type { FlowError } from "../kernel/errors.ts";
 import type { CapabilityDeclaration, WranglerFragment } from "./declaration.ts";
+import { errorWithDefaults } from "./error.ts";
 
 /**
  * `defineCapability`: the one way to declare a capability, for the built-in ones and for a package published
@@ -105,13 +106,7 @@ export function defineCapability<const C extends string = never>(input: Capabili
     error(code, message, options = {}) {
       const spec = Object.hasOwn(codes, code) ? codes[code] : undefined;
       if (!spec) throw new Error(`${where} has no error code \`${code}\``);
-      return new FlowError(code, message, {
-        status: spec.status,
-        expose: spec.expose,
-        retriable: options.retriable ?? spec.retriable,
-        details: options.details,
-        cause: options.cause,
-      });
+      return errorWithDefaults(code, spec, message, options);
     },
   };
   return Object.freeze(capability);

@@ -1,24 +1,14 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../files.ts";
+import { freePort } from "../run/testing.ts";
 import { runDev } from "./dev.ts";
 
 const temp = mkdtempSync(join(tmpdir(), "flows-dev-cmd-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 
 describe("flows dev (the command)", () => {
   it("serves on --port, prints how to fire each cron flow, and on SIGINT stops workerd and exits 0", async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../files.ts";
+import { freePort } from "../run/testing.ts";
 import {
   buildForDev,
   type DevServer,
@@ -21,16 +22,6 @@ afterAll(async () => {
   await server?.stop();
   rmSync(temp, { recursive: true, force: true });
 });
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 
 describe("flows dev", () => {
   it("serves a folder of flows on workerd, serves a changed flow after the change, and stops cleanly", async () => {

@@ -1,4 +1,5 @@
 import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { Command } from "commander";
 import { registerGraph } from "../commands/graph.ts";
@@ -109,3 +110,14 @@ export async function flowsInProcess(
   await program.parseAsync(args, { from: "user" });
   return { code: io.code ?? 0, stdout: io.stdoutText(), stderr: io.stderrText() };
 }
+
+/** A port that was free on 127.0.0.1 a moment ago (for servers a test starts on a port of its own choosing). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
