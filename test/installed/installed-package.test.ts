@@ -104,6 +104,14 @@ describe("the packed tarball", () => {
       join(home, "node_modules", "flows-runtime", "dist", "cli", "bin.js"),
       "--version",
     ]);
+    // wrangler is an optional peer: without it, `flows dev` says what to install in one line.
+    mkdirSync(join(home, "flows"), { recursive: true });
+    writeFileSync(join(home, "flows", "hello.yaml"), readmeBlock("## A flow"));
+    const dev = sh(home, "npx", ["flows", "dev", "flows", "--port", "0"]);
+    expect({ code: dev.code, stderr: dev.stderr.trim().split("\n") }).toEqual({
+      code: 2,
+      stderr: ["flows: flows dev needs wrangler, which is not installed here: run `npm install --save-dev wrangler`"],
+    });
     if (major < 22) {
       expect(ran.code).toBe(1);
       expect(ran.stderr.trim().split("\n")).toEqual([
