@@ -110,7 +110,9 @@ describe("the packed tarball", () => {
     const dev = sh(home, "npx", ["flows", "dev", "flows", "--port", "0"]);
     expect({ code: dev.code, stderr: dev.stderr.trim().split("\n") }).toEqual({
       code: 2,
-      stderr: ["flows: flows dev needs wrangler, which is not installed here: run `npm install --save-dev wrangler`"],
+      stderr: [
+        "flows: flows dev needs wrangler, which is not installed here: run `npm install --save-dev wrangler`",
+      ],
     });
     if (major < 22) {
       expect(ran.code).toBe(1);
