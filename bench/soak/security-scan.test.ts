@@ -55,8 +55,8 @@ describe("secrets never leave in logs, envelopes, SSE frames or bundles", () => 
     });
     expect(capture.texts.map((t) => t.source).sort()).toContain("bundle worker.js");
     expect(findSecrets(capture, [SOAK_WEBHOOK_SECRET, TOKEN, privateKey])).toEqual([]);
-    // The bundle verifies signatures with the web build of @octokit/webhooks-methods: WebCrypto's HMAC verify,
-    // which compares in constant time (the Node build uses timingSafeEqual; neither compares strings with ===).
+    // The bundle verifies signatures with WebCrypto's HMAC verify, which compares in constant time (never a string
+    // comparison with ===).
     const bundle = capture.texts.find((t) => t.source === "bundle worker.js")!.text;
     expect(bundle).toMatch(/crypto\.subtle\.verify\(\s*"HMAC"/);
   }, 60_000);

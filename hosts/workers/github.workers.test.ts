@@ -128,6 +128,25 @@ describe("GitHub webhook signatures", () => {
     );
   });
 
+  it("verifies the exact bytes received, even bytes that are not valid UTF-8, with each secret of a rotation", async () => {
+    const bytes = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xfe, 0x7d]); // not UTF-8: text would alter it
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode("bytes-secret"),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));
+    const signature = `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    expect(await verifyWebhookSignature("bytes-secret", [], bytes, signature)).toBe(true);
+    expect(await verifyWebhookSignature("new-secret", ["bytes-secret"], bytes, signature)).toBe(true);
+    expect(await verifyWebhookSignature("bytes-secret", [], bytes.subarray(1), signature)).toBe(false);
+    // Again with the keys already imported: the cache answers the same.
+    expect(await verifyWebhookSignature("bytes-secret", [], bytes, signature)).toBe(true);
+    expect(await verifyWebhookSignature("new-secret", [], bytes, signature)).toBe(false);
+  });
+
   it("treats a signature without hex digits as invalid instead of throwing", async () => {
     for (const bad of ["sha256=", "sha256=zz", "sha1=abc", `sha256=XYZ${"0".repeat(61)}`, ""]) {
       expect(await verifyWebhookSignature("s", [], "{}", bad)).toBe(false);

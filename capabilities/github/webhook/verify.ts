@@ -1,4 +1,3 @@
-import { verifyWithFallback } from "@octokit/webhooks-methods";
 import { isJsonMediaType } from "../../../flows/units/media-type.ts";
 import { FlowError, type NodeContext, type NodeKind } from "../../../kernel/index.ts";
 import { capabilityError } from "../../codes.ts";
@@ -12,7 +11,7 @@ import {
 /** The headers every delivery carries, besides the signature. */
 export const REQUIRED_WEBHOOK_HEADERS = Object.freeze(["x-github-event", "x-github-delivery"] as const);
 
-/** The only signature shape GitHub sends. The web build of webhooks-methods throws on anything without hex. */
+/** The only signature shape GitHub sends: anything else is refused before any HMAC is computed. */
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
 /** Header lookup in a plain record (the trigger's headers, lower-case names) or a Headers object. */
@@ -39,20 +38,52 @@ export function bodyText(body: unknown): string | undefined {
   return undefined;
 }
 
+const encoder = new TextEncoder();
+
+/** Imported HMAC keys by secret: importing costs more than verifying a small delivery, and secrets are few. */
+const keys = new Map<string, Promise<CryptoKey>>();
+const MAX_KEYS = 8;
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value!);
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
+    keys.set(secret, key);
+    // A failed import is not kept: the next delivery tries again.
+    key.catch(() => keys.delete(secret));
+  }
+  return key;
+}
+
+function hexBytes(hex: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
 /**
- * Verifies `signature` (the `X-Hub-Signature-256` value) over `payload` with `secret`, or any of `previous`
- * (secret rotation), with `verifyWithFallback` from @octokit/webhooks-methods. The shape is checked first: a
- * malformed or missing signature is `false`, never a thrown TypeError.
+ * Verifies `signature` (the `X-Hub-Signature-256` value) over the payload's exact bytes with `secret`, or any of
+ * `previous` (secret rotation): WebCrypto's HMAC verify (constant time) with the key imported once per secret. The
+ * shape is checked first: a malformed or missing signature is `false`, never a thrown error.
  * @example await verifyWebhookSignature("It's a Secret to Everybody", [], "Hello, World!", "sha256=7571…3e17") // true
  */
 export async function verifyWebhookSignature(
   secret: string,
   previous: readonly string[],
-  payload: string,
+  payload: string | Uint8Array,
   signature: string | undefined,
 ): Promise<boolean> {
-  if (!signature || !SIGNATURE.test(signature) || payload === "") return false;
-  return (await verifyWithFallback(secret, payload, signature, [...previous])) === true;
+  if (!signature || !SIGNATURE.test(signature) || payload.length === 0) return false;
+  const bytes = typeof payload === "string" ? encoder.encode(payload) : payload;
+  const mac = hexBytes(signature.slice("sha256=".length));
+  for (const candidate of [secret, ...previous]) {
+    // A view over a SharedArrayBuffer never reaches here (bodies are read into plain buffers).
+    if (await crypto.subtle.verify("HMAC", await hmacKey(candidate), mac, bytes as BufferSource)) return true;
+  }
+  return false;
 }
 
 function secretOf(ctx: NodeContext, name: string, required: boolean): string | undefined {
@@ -90,12 +121,17 @@ export const githubWebhookVerifyKind: NodeKind = {
     const name = typeof ctx.config.secret === "string" ? ctx.config.secret : DEFAULT_WEBHOOK_SECRET;
     const secret = secretOf(ctx, name, true)!;
     const previous = secretOf(ctx, `${name}${PREVIOUS_SECRET_SUFFIX}`, false);
-    const text = bodyText(ctx.inputs.body);
+    const body = ctx.inputs.body;
+    const text = bodyText(body);
     ctx.signal.throwIfAborted();
     const signature = headerOf(headers, "x-hub-signature-256");
+    // The HMAC covers the bytes as received: a byte body is verified as it is, not re-encoded from its text.
+    const payload =
+      body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : text;
     const ok =
       text !== undefined &&
-      (await verifyWebhookSignature(secret, previous ? [previous] : [], text, signature));
+      payload !== undefined &&
+      (await verifyWebhookSignature(secret, previous ? [previous] : [], payload, signature));
     if (!ok) {
       const why = !signature
         ? "has no X-Hub-Signature-256 header"
