@@ -7,6 +7,7 @@ import {
   stepLimitError,
 } from "./budget.ts";
 import { celEnvironment, type EXPRESSION_ROOTS } from "./environment.ts";
+import { NOT_PLAIN, plainReferencePath, readPlainReference } from "./reference.ts";
 import { fromCel } from "./values.ts";
 
 /** A dependency of an expression on another node's output port: `nodes.<node>.<port>`. */
@@ -142,6 +143,7 @@ export function compileExpression(source: string): CompiledExpression {
   const references = collected.nodes;
   // Only an expression with a comprehension can do more work than its size × its input: it gets a step budget.
   const looped = installBudget(program.ast);
+  const path = plainReferencePath(source);
   return {
     source,
     references,
@@ -161,6 +163,10 @@ export function compileExpression(source: string): CompiledExpression {
           }
         }
       : (scope: Scope): unknown => {
+          if (path) {
+            const value = readPlainReference(scope as Record<string, unknown>, path);
+            if (value !== NOT_PLAIN) return fromCel(value);
+          }
           try {
             return fromCel(program(scope as Record<string, unknown>));
           } catch (error) {
