@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { importPeer, peerBin } from "../../hosts/node/peers.ts";
+import { importPeer, peerDir } from "../../hosts/node/peers.ts";
 import { BUNDLE_FILE, CONFIG_FILE } from "./config.ts";
 
 const PURPOSE = "flows dev";
@@ -12,8 +12,7 @@ export const importWrangler = (): Promise<typeof import("wrangler")> =>
 
 /** The Miniflare that the project's wrangler depends on (the one `wrangler dev` would run). */
 export async function importMiniflare(): Promise<typeof import("miniflare")> {
-  const wranglerDir = dirname(dirname(peerBin("wrangler", PURPOSE)));
-  const entry = createRequire(join(wranglerDir, "package.json")).resolve("miniflare");
+  const entry = createRequire(join(peerDir("wrangler", PURPOSE), "package.json")).resolve("miniflare");
   return (await import(pathToFileURL(entry).href)) as typeof import("miniflare");
 }
 

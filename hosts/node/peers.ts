@@ -35,12 +35,21 @@ function packageDir(name: string, from: readonly string[]): string | undefined {
 const SEARCH = (): string[] => [process.cwd(), import.meta.dirname];
 
 /**
+ * The folder of an installed peer (`wrangler` → `.../node_modules/wrangler`).
+ * @example createRequire(join(peerDir("wrangler", "flows dev"), "package.json")).resolve("miniflare")
+ */
+export function peerDir(name: string, purpose: string): string {
+  const dir = packageDir(name, SEARCH());
+  if (!dir) throw new PeerMissingError(name, purpose);
+  return dir;
+}
+
+/**
  * The path of a peer's bin script (`wrangler` → `.../wrangler/bin/wrangler.js`).
  * @example spawn(process.execPath, [peerBin("wrangler", "flows dev"), "dev"])
  */
 export function peerBin(name: string, purpose: string, bin = name): string {
-  const dir = packageDir(name, SEARCH());
-  if (!dir) throw new PeerMissingError(name, purpose);
+  const dir = peerDir(name, purpose);
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
     bin?: string | Record<string, string>;
   };
