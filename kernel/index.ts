@@ -38,7 +38,14 @@ export {
   type SkipReason,
   toEventStream,
 } from "./events.ts";
-export { DEFAULT_GRACE_MS, type RunHandle, type RunOptions, runFlow, startRun } from "./executor.ts";
+export {
+  DEFAULT_GRACE_MS,
+  newRunId,
+  type RunHandle,
+  type RunOptions,
+  runFlow,
+  startRun,
+} from "./executor.ts";
 export { MemoryJournal, type RunJournal, type StepRecord, stepKey } from "./journal.ts";
 export { BUILTIN_KINDS } from "./kinds/builtins.ts";
 export { DEFAULT_MAP_CONCURRENCY } from "./kinds/map.ts";

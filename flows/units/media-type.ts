@@ -8,5 +8,7 @@ const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
  * @example isJsonMediaType("Application/JSON; charset=utf-8") // true
  */
 export function isJsonMediaType(contentType: string | null | undefined): boolean {
+  // The common case, without splitting or a regex.
+  if (contentType === "application/json") return true;
   return JSON_TYPE.test((contentType ?? "").split(";")[0]!.trim().toLowerCase());
 }

@@ -3,6 +3,7 @@ import {
   type ExecutionPlan,
   FlowError,
   KIND_RESPOND,
+  newRunId,
   type RunOptions,
   type RunResult,
   runFlow,
@@ -159,7 +160,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    c.set("runId", crypto.randomUUID());
+    c.set("runId", newRunId());
     await next();
     if (!c.res.headers.has(RUN_ID_HEADER)) c.res.headers.set(RUN_ID_HEADER, c.get("runId"));
   });
@@ -234,7 +235,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   app.notFound((c) =>
     errorResponse(
       hostError("ROUTE_NOT_FOUND", `no flow is served at ${c.req.method} ${new URL(c.req.url).pathname}`),
-      c.get("runId") ?? crypto.randomUUID(),
+      c.get("runId") ?? newRunId(),
     ),
   );
 
@@ -250,7 +251,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
         cause: `${error.name}: ${error.message}`.slice(0, 500),
       });
     }
-    return errorResponse(error, c.get("runId") ?? crypto.randomUUID());
+    return errorResponse(error, c.get("runId") ?? newRunId());
   });
 
   return app;

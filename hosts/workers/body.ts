@@ -92,13 +92,13 @@ export async function readRequestBody(
   limit: number = DEFAULT_MAX_BODY_BYTES,
   signal?: AbortSignal,
 ): Promise<RequestBody> {
-  refuseDeclaredLength(request, limit);
-  if (request.body === null) return { type: "empty", value: null };
-  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const declared = declaredLength(request, limit);
+  if (request.body === null || declared === 0) return { type: "empty", value: null };
+  const mediaType = mediaTypeOf(request);
   const isJson = isJsonMediaType(mediaType);
-  const isText = TEXT_TYPES.test(mediaType);
-  const isBytes = BYTES_TYPES.test(mediaType);
-  const bytes = await readLimited(request.body, limit, signal);
+  const isText = !isJson && TEXT_TYPES.test(mediaType);
+  const isBytes = !isJson && !isText && BYTES_TYPES.test(mediaType);
+  const bytes = await readBody(request, declared, limit, signal);
   if (bytes.byteLength === 0) return { type: "empty", value: null };
   if (!isJson && !isText && !isBytes) {
     throw hostError(
@@ -112,7 +112,7 @@ export async function readRequestBody(
   if (isBytes) return { type: "bytes", value: bytes };
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw hostError("BODY_INVALID_UTF8", "request body is not valid UTF-8");
   }
@@ -134,14 +134,59 @@ export async function readRawRequestBody(
   limit: number = DEFAULT_MAX_BODY_BYTES,
   signal?: AbortSignal,
 ): Promise<RequestBody> {
-  refuseDeclaredLength(request, limit);
-  return { type: "bytes", value: await readLimited(request.body, limit, signal) };
+  const declared = declaredLength(request, limit);
+  return { type: "bytes", value: await readBody(request, declared, limit, signal) };
 }
 
-/** 413 before reading when the request declares a `content-length` over `limit`. */
-function refuseDeclaredLength(request: Request, limit: number): void {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+/** Decodes a whole body (no `stream` option, so it keeps no state between calls): shared, not made per request. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+const mediaTypeOf = (request: Request): string => {
+  const header = request.headers.get("content-type");
+  if (header === null) return "";
+  const semicolon = header.indexOf(";");
+  return (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+};
+
+/**
+ * The request's declared `content-length` (413 before reading when it is over `limit`), or undefined when it has
+ * none (a chunked body) or an unusable one.
+ */
+function declaredLength(request: Request, limit: number): number | undefined {
+  const header = request.headers.get("content-length");
+  if (header === null || !DIGITS.test(header)) return undefined;
+  const length = Number(header);
+  if (length > limit) throw tooLarge(limit);
+  return length;
+}
+
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * A body with a declared length within the limit is read natively in one call (the HTTP layer ends it at that
+ * length: reading it chunk by chunk from JavaScript cost workerd about 130 µs per request more); any other body
+ * is read chunk by chunk, counting against the limit.
+ */
+async function readBody(
+  request: Request,
+  declared: number | undefined,
+  limit: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  if (declared === undefined) return readLimited(request.body, limit, signal);
+  signal?.throwIfAborted();
+  let buffer: ArrayBuffer;
+  try {
+    // No abort listener: a client that goes away errors the body, which ends this read (a listener on the
+    // request's signal cost workerd more than the read of a small body).
+    buffer = await request.arrayBuffer();
+  } catch {
+    signal?.throwIfAborted();
+    throw hostError("BODY_INCOMPLETE", "the request body could not be read to its end");
+  }
+  // The declared length is the client's word: a body longer than the limit is refused all the same.
+  if (buffer.byteLength > limit) throw tooLarge(limit);
+  return new Uint8Array(buffer);
 }
 
 /** A request body passed on as a stream, and whether it went past its limit. */
@@ -153,8 +198,7 @@ export interface StreamedBody {
 
 /** True for a request whose body a `body: stream` trigger passes on unread. */
 export const isStreamableBody = (request: Request): boolean =>
-  request.body !== null &&
-  BYTES_TYPES.test((request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase());
+  request.body !== null && BYTES_TYPES.test(mediaTypeOf(request));
 
 /**
  * Passes an `application/octet-stream` body on without reading it: the request's stream piped through a
@@ -163,7 +207,7 @@ export const isStreamableBody = (request: Request): boolean =>
  * @example const { body, overLimit } = streamRequestBody(request, 100 * 1024 * 1024)
  */
 export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_BODY_BYTES): StreamedBody {
-  refuseDeclaredLength(request, limit);
+  declaredLength(request, limit);
   let total = 0;
   let exceeded: FlowError | undefined;
   const counter = new TransformStream<Uint8Array, Uint8Array>({

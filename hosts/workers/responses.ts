@@ -57,19 +57,39 @@ interface RespondOutput {
   body?: unknown;
 }
 
-function headersFrom(value: unknown): Headers {
-  const headers = new Headers();
+/**
+ * A `respond` node's headers as a plain record with lower-case names (the last of two spellings wins, as with
+ * `Headers.set`), null and undefined values left out. A record, not a `Headers`: building one costs a native call
+ * per header, where the Response takes a record in one.
+ */
+function headerRecord(value: unknown): Record<string, string> {
+  // No prototype: a header named `__proto__` is a header, not the object's prototype.
+  const headers: Record<string, string> = Object.create(null);
   if (value && typeof value === "object" && !Array.isArray(value)) {
-    for (const [name, v] of Object.entries(value)) {
+    for (const name in value) {
+      if (!Object.hasOwn(value, name)) continue;
+      const v = (value as Record<string, unknown>)[name];
       if (v === undefined || v === null) continue;
+      headers[name.toLowerCase()] = String(v);
+    }
+  }
+  return headers;
+}
+
+/** The Response, or RESPONSE_INVALID naming the first header the platform refuses. */
+function respond(body: BodyInit | null, status: number, headers: Record<string, string>): Response {
+  try {
+    return new Response(body, { status, headers });
+  } catch (error) {
+    for (const [name, v] of Object.entries(headers)) {
       try {
-        headers.set(name, String(v));
+        new Headers([[name, v]]);
       } catch {
         throw hostError("RESPONSE_INVALID", `response header ${JSON.stringify(name)} is not a valid header`);
       }
     }
+    throw error;
   }
-  return headers;
 }
 
 function validStatus(value: unknown): number {
@@ -97,27 +117,27 @@ export function outputResponse(
 ): Response {
   const output = fromRespondNode ? ((value ?? {}) as RespondOutput) : { body: value };
   const status = validStatus(output.status);
-  const headers = headersFrom(output.headers);
-  headers.set(RUN_ID_HEADER, runId);
+  const headers = headerRecord(fromRespondNode ? output.headers : undefined);
+  headers[RUN_ID_HEADER] = runId;
   const body = output.body;
-  const noBody = status === 204 || status === 304;
-  if (noBody) {
+  const contentType = headers["content-type"];
+  if (status === 204 || status === 304) {
     void stream?.cancel();
-    return new Response(null, { status, headers });
+    return respond(null, status, headers);
   }
   if (body instanceof ChunkStream || stream) {
     const bytes = toByteStream(stream ?? (body as ChunkStream).toReadableStream());
-    if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
-    return new Response(bytes, { status, headers });
+    headers["content-type"] ??= "application/octet-stream";
+    return respond(bytes, status, headers);
   }
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
-    if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
-    return new Response(body as BodyInit, { status, headers });
+    headers["content-type"] ??= "application/octet-stream";
+    return respond(body as BodyInit, status, headers);
   }
-  if (typeof body === "string" && !/json/.test(headers.get("content-type") ?? "")) {
-    if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
-    return new Response(body, { status, headers });
+  if (typeof body === "string" && !/json/.test(contentType ?? "")) {
+    headers["content-type"] ??= "text/plain; charset=utf-8";
+    return respond(body, status, headers);
   }
-  if (!headers.has("content-type")) headers.set("content-type", "application/json");
-  return new Response(JSON.stringify(body ?? null), { status, headers });
+  headers["content-type"] ??= "application/json";
+  return respond(JSON.stringify(body ?? null), status, headers);
 }
