@@ -99,6 +99,50 @@ describe("readLimited", () => {
   });
 });
 
+describe("readRequestBody with a declared length", () => {
+  const streamed = (chunks: Uint8Array[], fail?: Error) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        if (fail) controller.error(fail);
+        else controller.close();
+      },
+    });
+  const declared = (body: ReadableStream<Uint8Array>, length: number, type = "application/json") =>
+    new Request("http://x/", {
+      method: "POST",
+      body,
+      headers: { "content-type": type, "content-length": String(length) },
+      duplex: "half",
+    } as RequestInit);
+
+  it("reads a body in several chunks whole", async () => {
+    const encoder = new TextEncoder();
+    const body = streamed([encoder.encode('{"a":'), encoder.encode("[1,2]}")]);
+    expect(await readRequestBody(declared(body, 11), 100)).toEqual({ type: "json", value: { a: [1, 2] } });
+  });
+
+  it("answers 400 BODY_INCOMPLETE when the body breaks off", async () => {
+    const body = streamed([new Uint8Array([123])], new Error("connection reset"));
+    expect((await rejection(readRequestBody(declared(body, 10), 100))).code).toBe("BODY_INCOMPLETE");
+  });
+
+  it("still refuses a body longer than the limit when it is longer than it declared", async () => {
+    const body = streamed([new Uint8Array(60), new Uint8Array(60)]);
+    const error = await rejection(readRequestBody(declared(body, 50, "application/octet-stream"), 100));
+    expect(error.code).toBe("BODY_TOO_LARGE");
+  });
+
+  it("answers an aborted signal before reading", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("client went away"));
+    const body = streamed([new Uint8Array(5)]);
+    await expect(
+      readRequestBody(declared(body, 5, "application/octet-stream"), 100, controller.signal),
+    ).rejects.toThrow("client went away");
+  });
+});
+
 describe("parseByteSize", () => {
   it("reads b, kb and mb", () => {
     expect([parseByteSize("100b"), parseByteSize("2kb"), parseByteSize("1mb"), parseByteSize(7)]).toEqual([

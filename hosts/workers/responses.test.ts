@@ -4,7 +4,7 @@ import { FakeGitHub, jsonResponse } from "../../capabilities/github/testing.ts";
 import type { FlowDocument } from "../../flows/ir/types.ts";
 import { BUILTIN_KINDS, createRegistry, FlowError, RetryAfterError } from "../../kernel/index.ts";
 import { createWorker } from "./index.ts";
-import { errorResponse, failedRunResponse } from "./responses.ts";
+import { errorResponse, failedRunResponse, outputResponse } from "./responses.ts";
 
 const context = {
   waitUntil: () => {},
@@ -62,5 +62,58 @@ describe("error responses: Retry-After", () => {
     expect(run(limited(5_000, 502)).headers.get("retry-after")).toBeNull();
     const plain = new FlowError("GITHUB_RATE_LIMITED", "no delay known", { status: 429, expose: true });
     expect(run(plain).headers.get("retry-after")).toBeNull();
+  });
+});
+
+describe("outputResponse", () => {
+  it("sets a respond node's status and headers (names case-insensitive, the last spelling wins, nulls left out)", async () => {
+    const response = outputResponse(
+      "r1",
+      {
+        status: 201,
+        headers: { "Content-Type": "text/csv", "content-type": "text/plain", "X-Empty": null, __proto__x: 1 },
+        body: "a,b",
+      },
+      true,
+    );
+    expect(response.status).toBe(201);
+    expect(response.headers.get("content-type")).toBe("text/plain");
+    expect(response.headers.has("x-empty")).toBe(false);
+    expect(response.headers.get("x-flow-run-id")).toBe("r1");
+    expect(await response.text()).toBe("a,b");
+  });
+
+  it("keeps the run id the host's, and a `__proto__` key from changing anything but headers", () => {
+    const headers = JSON.parse('{"__proto__": {"polluted": "yes"}, "x-flow-run-id": "spoofed"}') as Record<
+      string,
+      string
+    >;
+    const response = outputResponse("r2", { headers, body: { ok: true } }, true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(response.headers.has("polluted")).toBe(false);
+    expect(response.headers.get("x-flow-run-id")).toBe("r2");
+    expect(response.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("refuses an invalid header with RESPONSE_INVALID naming it", () => {
+    const call = () => outputResponse("r3", { headers: { "bad name": "x" }, body: "" }, true);
+    expect(call).toThrow(/response header "bad name" is not a valid header/);
+    try {
+      call();
+    } catch (error) {
+      expect((error as FlowError).code).toBe("RESPONSE_INVALID");
+    }
+  });
+
+  it("answers any other output as JSON, bytes as octet-stream, 204 without a body", async () => {
+    const json = outputResponse("r4", { n: 1 }, false);
+    expect(json.headers.get("content-type")).toBe("application/json");
+    expect(await json.json()).toEqual({ n: 1 });
+    const bytes = outputResponse("r5", { body: new Uint8Array([1, 2]) }, true);
+    expect(bytes.headers.get("content-type")).toBe("application/octet-stream");
+    expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(new Uint8Array([1, 2]));
+    const empty = outputResponse("r6", { status: 204, body: "ignored" }, true);
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe("");
   });
 });
