@@ -6,7 +6,7 @@ import {
   startBudget,
   stepLimitError,
 } from "./budget.ts";
-import { celEnvironment, type EXPRESSION_ROOTS } from "./environment.ts";
+import { celEnvironment, EXPRESSION_ROOTS } from "./environment.ts";
 import { NOT_PLAIN, plainReferencePath, readPlainReference } from "./reference.ts";
 import { fromCel } from "./values.ts";
 
@@ -125,12 +125,11 @@ function toExpressionError(error: unknown, phase: "parse" | "check" | "eval"): E
   return new ExpressionError("EXPR_EVAL", summary, offset);
 }
 
-/**
- * Parses and type-checks one CEL expression (no `${{ }}` around it). Throws ExpressionError.
- * @example compileExpression("trigger.body.count + 1").evaluate({ trigger: { body: { count: 2 } } }) // 3
- */
-export function compileExpression(source: string): CompiledExpression {
-  let program: ReturnType<typeof celEnvironment.parse>;
+type Program = ReturnType<typeof celEnvironment.parse>;
+
+/** Parses and type-checks with CEL. Throws ExpressionError. */
+function parseChecked(source: string): Program {
+  let program: Program;
   try {
     program = celEnvironment.parse(source);
   } catch (error) {
@@ -138,15 +137,66 @@ export function compileExpression(source: string): CompiledExpression {
   }
   const checked = program.check();
   if (!checked.valid) throw toExpressionError(checked.error, "check");
-  const collected: Collected = { nodes: [], vars: [] };
-  collectReferences(program.ast, collected);
-  const references = collected.nodes;
-  // Only an expression with a comprehension can do more work than its size × its input: it gets a step budget.
-  const looped = installBudget(program.ast);
-  const path = plainReferencePath(source);
+  return program;
+}
+
+/** The longest plain reference compiled without CEL (CEL itself refuses chains past its `maxDepth`, 64). */
+const MAX_PLAIN_SEGMENTS = 32;
+/** Words CEL does not take as a field name after a dot (`trigger.in` is a syntax error). */
+const NOT_FIELD_NAMES = new Set(["in", "true", "false", "null"]);
+const ROOTS: ReadonlySet<string> = new Set<string>(EXPRESSION_ROOTS);
+
+/**
+ * Whether CEL certainly accepts `path` (a plain reference) as a chain of field selections on a root: a known
+ * root (they are all `dyn`, so any field type-checks), no word CEL reserves after a dot, well within `maxDepth`.
+ */
+const certainlyCel = (path: readonly string[]): boolean =>
+  ROOTS.has(path[0]!) &&
+  path.length <= MAX_PLAIN_SEGMENTS &&
+  !path.some((key, i) => i > 0 && NOT_FIELD_NAMES.has(key));
+
+/**
+ * A plain reference (`trigger.body`, `nodes.verify.out`), compiled without CEL: its node or var reference is the
+ * path itself, and it is read from the scope. CEL parses it only when a scope is not plain (`readPlainReference`),
+ * so that CEL stays the one definition of the answer. Most expressions in flows are plain references: a plan
+ * made of them never runs CEL's parser or type checker.
+ */
+function compilePlainReference(source: string, path: readonly string[]): CompiledExpression {
+  const [root, name, port] = path;
+  const references: NodeReference[] =
+    root === "nodes" && name !== undefined ? [{ node: name, port, offset: 0 }] : [];
+  const vars: VarReference[] = root === "vars" && name !== undefined ? [{ name, offset: 0 }] : [];
+  let program: Program | undefined;
   return {
     source,
     references,
+    vars,
+    evaluate: (scope: Scope): unknown => {
+      const value = readPlainReference(scope as Record<string, unknown>, path);
+      if (value !== NOT_PLAIN) return fromCel(value);
+      program ??= parseChecked(source);
+      try {
+        return fromCel(program(scope as Record<string, unknown>));
+      } catch (error) {
+        throw toExpressionError(error, "eval");
+      }
+    },
+  };
+}
+
+/**
+ * Compiles one expression with CEL's parser and type checker (what `compileExpression` does for anything but a
+ * plain reference). Throws ExpressionError. Exported for the tests that hold the plain path to CEL's answers.
+ */
+export function compileCelExpression(source: string): CompiledExpression {
+  const program = parseChecked(source);
+  const collected: Collected = { nodes: [], vars: [] };
+  collectReferences(program.ast, collected);
+  // Only an expression with a comprehension can do more work than its size × its input: it gets a step budget.
+  const looped = installBudget(program.ast);
+  return {
+    source,
+    references: collected.nodes,
     vars: collected.vars,
     evaluate: looped
       ? (scope: Scope): unknown => {
@@ -163,10 +213,6 @@ export function compileExpression(source: string): CompiledExpression {
           }
         }
       : (scope: Scope): unknown => {
-          if (path) {
-            const value = readPlainReference(scope as Record<string, unknown>, path);
-            if (value !== NOT_PLAIN) return fromCel(value);
-          }
           try {
             return fromCel(program(scope as Record<string, unknown>));
           } catch (error) {
@@ -174,4 +220,13 @@ export function compileExpression(source: string): CompiledExpression {
           }
         },
   };
+}
+
+/**
+ * Parses and type-checks one CEL expression (no `${{ }}` around it). Throws ExpressionError.
+ * @example compileExpression("trigger.body.count + 1").evaluate({ trigger: { body: { count: 2 } } }) // 3
+ */
+export function compileExpression(source: string): CompiledExpression {
+  const path = plainReferencePath(source);
+  return path && certainlyCel(path) ? compilePlainReference(source, path) : compileCelExpression(source);
 }

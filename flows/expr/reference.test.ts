@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EXPRESSION_ROOTS } from "./environment.ts";
-import { compileExpression } from "./expression.ts";
+import { compileCelExpression, compileExpression } from "./expression.ts";
 import { NOT_PLAIN, plainReferencePath, readPlainReference } from "./reference.ts";
 
 /** What an evaluation gave: its value, or its error's code and message. */
@@ -70,5 +70,44 @@ describe("plain references", () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it("compiles a plain reference to CEL's references and vars, or fails as CEL does", () => {
+    const word = fc.constantFrom(...KEYS, "in", "true", "null", "as", "has", "__proto__", "int");
+    const source = fc
+      .tuple(
+        fc.constantFrom(...EXPRESSION_ROOTS, "payload", "in"),
+        // Long chains of ordinary keys: CEL refuses them past its maxDepth.
+        fc.oneof(fc.array(word, { maxLength: 4 }), fc.array(key, { minLength: 28, maxLength: 70 })),
+      )
+      .map(([root, keys]) => [root, ...keys].join("."));
+    const compiled = (compile: () => ReturnType<typeof compileExpression>) => {
+      try {
+        const e = compile();
+        return { references: e.references, vars: e.vars };
+      } catch (error) {
+        const e = error as { code?: string; message: string; offset?: number };
+        return { error: e.code, message: e.message, offset: e.offset };
+      }
+    };
+    fc.assert(
+      fc.property(source, scope, (text, values) => {
+        expect(compiled(() => compileExpression(text))).toEqual(compiled(() => compileCelExpression(text)));
+        const fast = outcome(() => compileExpression(text).evaluate(values));
+        expect(fast).toEqual(outcome(() => compileCelExpression(text).evaluate(values)));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("finds a plain reference's node, port and var without CEL", () => {
+    expect(compileExpression("nodes.verify.out.body").references).toEqual([
+      { node: "verify", port: "out", offset: 0 },
+    ]);
+    expect(compileExpression("nodes.verify").references).toEqual([
+      { node: "verify", port: undefined, offset: 0 },
+    ]);
+    expect(compileExpression("vars.ROUTES").vars).toEqual([{ name: "ROUTES", offset: 0 }]);
+    expect(compileExpression("nodes").references).toEqual([]);
   });
 });
