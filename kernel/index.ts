@@ -7,6 +7,7 @@
  * const result = await runFlow(plan, { trigger: { body }, signal: request.signal, env });
  */
 
+export { deferPlan } from "./deferred-plan.ts";
 export {
   CODE_DEFAULTS,
   type ErrorBody,

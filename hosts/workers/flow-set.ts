@@ -1,6 +1,6 @@
 import { namedTriggers } from "../../flows/ir/triggers.ts";
 import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../../flows/ir/types.ts";
-import { createPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
+import { deferPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
 import { hostError } from "./codes.ts";
 
@@ -27,7 +27,10 @@ export interface CronRoute {
   schedule: string;
 }
 
-/** The flows a worker serves: a plan per flow (compiled once, at startup) and its triggers by type. */
+/**
+ * The flows a worker serves: a plan per flow and its triggers by type. Each plan is compiled once, when a run of its
+ * flow first needs it (`deferPlan`): a cold isolate answering one route compiles that route's flows, not all of them.
+ */
 export interface FlowSet {
   readonly documents: ReadonlyMap<string, FlowDocument>;
   readonly plans: ReadonlyMap<string, ExecutionPlan>;
@@ -50,8 +53,9 @@ export interface GithubTriggers {
 const routeShape = (method: string, path: string): string => `${method} ${path.replace(/:[^/]+/g, ":")}`;
 
 /**
- * Compiles validated flow documents into plans and trigger tables. Throws a FlowError for a conflict the
- * validator would have reported (two flows with one id or one route), so a worker never starts ambiguous.
+ * Turns validated flow documents into (deferred) plans and trigger tables. Throws a FlowError for a conflict the
+ * validator would have reported (two flows with one id or one route), so a worker never starts ambiguous; a flow
+ * whose plan does not compile (PLAN_INVALID, UNKNOWN_KIND: the validator reports those first) fails its runs.
  */
 export function createFlowSet(
   documents: readonly FlowDocument[],
@@ -78,7 +82,7 @@ export function createFlowSet(
     if (docs.has(doc.id)) throw hostError("FLOW_CONFLICT", `two flows have the id \`${doc.id}\``);
     docs.set(doc.id, doc);
     const kinds = builtin.has(doc) ? hooksRegistry : registry;
-    plans.set(doc.id, createPlan(doc, kinds ? { registry: kinds } : {}));
+    plans.set(doc.id, deferPlan(doc, kinds ? { registry: kinds } : {}));
     for (const { id, trigger } of namedTriggers(doc)) {
       if (trigger.type === "http") {
         const shape = routeShape(trigger.method, trigger.path);
