@@ -34,13 +34,14 @@ const CLOUDFLARE_WORKERS_STAND_IN = {
 /**
  * Bundles `<dir>/<name>.ts` (`bench/workers` by default) for each name into `outdir/<name>.mjs` (ESM for workerd,
  * `cloudflare:*` external); returns the paths by name. With `{ node: true }` the bundles load in Node instead
- * (`cloudflare:workers` replaced by a stand-in), for timing a module's import.
+ * (`cloudflare:workers` replaced by a stand-in), for timing a module's import; with `{ minify: true }` they are
+ * minified, as `flows package workers` minifies a Worker (what start-up figures should load).
  */
 export async function bundleWorkers(
   names: readonly string[],
   outdir: string,
   dir: string = join(ROOT, "bench", "workers"),
-  options: { node?: boolean } = {},
+  options: { node?: boolean; minify?: boolean } = {},
 ): Promise<Record<string, string>> {
   await build({
     entryPoints: Object.fromEntries(names.map((name) => [name, join(dir, `${name}.ts`)])),
@@ -53,6 +54,7 @@ export async function bundleWorkers(
     // Runtime modules (cloudflare:workers for Durable Object classes) are provided by workerd.
     ...(options.node ? { plugins: [CLOUDFLARE_WORKERS_STAND_IN] } : { external: ["cloudflare:*"] }),
     target: "es2022",
+    ...(options.minify ? { minify: true, legalComments: "none" as const } : {}),
     logLevel: "warning",
   });
   return Object.fromEntries(names.map((name) => [name, join(outdir, `${name}.mjs`)]));

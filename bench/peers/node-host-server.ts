@@ -1,5 +1,4 @@
 import { serve } from "@hono/node-server";
-import { ALL_CAPABILITY_KINDS } from "../../capabilities/index.ts";
 import { serveOnNode } from "../../hosts/node/index.ts";
 import { GITHUB_TRIGGERS } from "../../hosts/workers/github.ts";
 import { createWorker } from "../../hosts/workers/worker.ts";
@@ -23,7 +22,7 @@ const env = { GITHUB_WEBHOOK_SECRET: SECRET, FLOWS_RUNTIME: memoryNamespace };
 async function listen(): Promise<number> {
   if (process.env.BENCH_NODE_TARGET === "flows") {
     const worker = createWorker(githubFlows, {
-      registry: createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS),
+      registry: createRegistry(BUILTIN_KINDS),
       github: GITHUB_TRIGGERS,
       log: () => {},
     });

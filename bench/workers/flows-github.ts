@@ -1,18 +1,19 @@
-import { ALL_CAPABILITY_KINDS } from "../../capabilities/index.ts";
 import { GITHUB_TRIGGERS } from "../../hosts/workers/github.ts";
 import { createWorker } from "../../hosts/workers/worker.ts";
-import { BUILTIN_KINDS, createRegistry } from "../../kernel/index.ts";
+import { BUILTIN_KINDS } from "../../kernel/kinds/builtins.ts";
+import { createRegistry } from "../../kernel/kinds/registry.ts";
 import { githubFlows } from "./github-flows.ts";
 import { benchEnv } from "./memory-ledger.ts";
 
 /**
  * Bench worker for `bench/worker-cost.ts` and `bench/github.ts`: the flows Workers host serving `githubFlows`
  * (the built-in webhook flow routing `issues.opened` to a one-node user flow), with the FlowsRuntime Durable
- * Object ledger, or the in-memory one for requests that send `x-bench-ledger: memory`. Built as a packaged Worker
- * is (`hosts/workers/worker.ts` given `GITHUB_TRIGGERS`, no run viewer).
+ * Object ledger, or the in-memory one for requests that send `x-bench-ledger: memory`. It imports what the entry
+ * that `flows package workers` generates for these flows imports (`flows-github.test.ts` checks it): the host's
+ * `createWorker`, the built-in kinds (the flows use no capability kind), `GITHUB_TRIGGERS`, no run viewer.
  */
 const worker = createWorker(githubFlows, {
-  registry: createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS),
+  registry: createRegistry(BUILTIN_KINDS),
   github: GITHUB_TRIGGERS,
   log: () => {},
 });
@@ -21,4 +22,4 @@ export default {
   fetch: (request: Request, env: object, ctx: ExecutionContext) =>
     worker.fetch(request, benchEnv(request, env), ctx),
 };
-export { FlowsRuntime } from "../../hosts/workers/objects.ts";
+export { FlowsRuntime } from "../../capabilities/durable-objects/objects.ts";
