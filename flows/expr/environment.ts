@@ -56,4 +56,13 @@ function createEnvironment(): Environment {
   return env;
 }
 
-export const celEnvironment: Environment = createEnvironment();
+let environment: Environment | undefined;
+
+/**
+ * The environment, made when an expression is first parsed: a plan of plain references only (`compileExpression`)
+ * never needs it, so a Worker whose flows have no other expression does not build it at start-up.
+ */
+export function celEnvironment(): Environment {
+  environment ??= createEnvironment();
+  return environment;
+}

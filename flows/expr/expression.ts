@@ -1,3 +1,4 @@
+import type { Environment } from "@marcbachmann/cel-js";
 import {
   budgetExhausted,
   EvaluationLimitError,
@@ -125,13 +126,13 @@ function toExpressionError(error: unknown, phase: "parse" | "check" | "eval"): E
   return new ExpressionError("EXPR_EVAL", summary, offset);
 }
 
-type Program = ReturnType<typeof celEnvironment.parse>;
+type Program = ReturnType<Environment["parse"]>;
 
 /** Parses and type-checks with CEL. Throws ExpressionError. */
 function parseChecked(source: string): Program {
   let program: Program;
   try {
-    program = celEnvironment.parse(source);
+    program = celEnvironment().parse(source);
   } catch (error) {
     throw toExpressionError(error, "parse");
   }
