@@ -1,6 +1,12 @@
 import { namedTriggers } from "../../flows/ir/triggers.ts";
 import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../../flows/ir/types.ts";
-import { deferPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
+import {
+  BUILTIN_KINDS,
+  deferPlan,
+  type ExecutionPlan,
+  type KindRegistry,
+  lookupKind,
+} from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
 import { hostError } from "./codes.ts";
 
@@ -54,8 +60,9 @@ const routeShape = (method: string, path: string): string => `${method} ${path.r
 
 /**
  * Turns validated flow documents into (deferred) plans and trigger tables. Throws a FlowError for a conflict the
- * validator would have reported (two flows with one id or one route), so a worker never starts ambiguous; a flow
- * whose plan does not compile (PLAN_INVALID, UNKNOWN_KIND: the validator reports those first) fails its runs.
+ * validator would have reported (two flows with one id or one route), and UNKNOWN_KIND for a node kind the registry
+ * lacks, so a worker never starts ambiguous or short of a capability; a flow whose expressions do not compile
+ * (PLAN_INVALID: the validator reports it first, with positions) fails its runs.
  */
 export function createFlowSet(
   documents: readonly FlowDocument[],
@@ -82,6 +89,9 @@ export function createFlowSet(
     if (docs.has(doc.id)) throw hostError("FLOW_CONFLICT", `two flows have the id \`${doc.id}\``);
     docs.set(doc.id, doc);
     const kinds = builtin.has(doc) ? hooksRegistry : registry;
+    // The cheap check stays eager: a kind the Worker was not given (a capability left out of the registry) fails
+    // the Worker at start-up, not its first run.
+    for (const node of doc.nodes) lookupKind(kinds ?? BUILTIN_KINDS, node.kind);
     plans.set(doc.id, deferPlan(doc, kinds ? { registry: kinds } : {}));
     for (const { id, trigger } of namedTriggers(doc)) {
       if (trigger.type === "http") {
