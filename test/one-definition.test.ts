@@ -65,7 +65,8 @@ describe("one grammar of durations", () => {
       );
     expect(slow("5m")).toEqual([]);
     expect(slow("301s")).toEqual(["FLOW_TIMEOUT_TOO_LONG"]);
-    expect(slow("1d")).toEqual(["FLOW_SCHEMA_VALUE"]);
+    expect(slow("1d")).toEqual(["FLOW_TIMEOUT_TOO_LONG"]);
+    expect(slow("1w")).toEqual(["FLOW_SCHEMA_VALUE"]);
   });
 });
 

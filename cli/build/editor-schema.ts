@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Json } from "../../flows/ir/types.ts";
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
+import { DEFAULT_RUNS_POLICY } from "../../flows/ir/runs.ts";
 import { formatDuration } from "../../flows/units/duration.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../hosts/workers/body.ts";
@@ -45,6 +46,7 @@ export const RUNTIME_DEFAULTS: Readonly<Record<string, Readonly<Record<string, J
   httpTrigger: { response: "json", body: "parsed", maxBodySize: byteSizeText(DEFAULT_MAX_BODY_BYTES) },
   queueTrigger: { retryDelay: formatDuration(DEFAULT_RETRY_DELAY_SECONDS * 1000) },
   githubTrigger: { path: DEFAULT_GITHUB_PATH, ack: "sync" },
+  runs: { ...DEFAULT_RUNS_POLICY },
 });
 
 function withDefault(property: Json | undefined, value: Json): Schema {

@@ -73,6 +73,7 @@ export const VALIDATION_CODES = {
   // Retries and limits
   FLOW_RETRY_NOT_IDEMPOTENT: "error",
   FLOW_TIMEOUT_TOO_LONG: "error",
+  FLOW_RETENTION_OUT_OF_RANGE: "error",
   // Output
   FLOW_OUTPUT_UNKNOWN_NODE: "error",
   FLOW_OUTPUT_AMBIGUOUS: "error",

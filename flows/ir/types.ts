@@ -13,7 +13,7 @@ export const IR_VERSION = 1;
 /** A JSON value as it appears in a flow document. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** `"250ms"`, `"5s"`, `"2m"`, `"1h"`. */
+/** `"250ms"`, `"5s"`, `"2m"`, `"1h"`, `"7d"`. */
 export type Duration = string;
 
 export type Effect = "pure" | "read" | "write" | "external";
@@ -34,6 +34,21 @@ export interface FlowDocument {
   defaults?: FlowDefaults;
   /** Which node's output is the run's result (default: the `respond` node, if there is exactly one). */
   output?: string;
+  /** Which of the flow's runs the run store keeps, and for how long (see impl-docs/runs.md). */
+  runs?: RunsPolicy;
+}
+
+/**
+ * What the run store (the `FLOWS_RUNS` Durable Object) keeps of a flow's runs. Each field left out takes the
+ * deployment's default (`createWorker({ runs })`), else the built-in one: `failed`, `7d`, `1000`.
+ */
+export interface RunsPolicy {
+  /** `all` runs, the `failed` ones only (any status but `ok`), or `none`. */
+  record?: "all" | "failed" | "none";
+  /** How long a recorded run is kept after it ended: from `1m` to `90d`. */
+  retention?: Duration;
+  /** At most this many runs of the flow are kept (1 to 100,000); the oldest go first. */
+  maxRuns?: number;
 }
 
 export type BindingDecl =

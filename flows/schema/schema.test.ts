@@ -10,6 +10,7 @@ import type {
   NodeDecl,
   QueueTrigger,
   RetryPolicyDecl,
+  RunsPolicy,
 } from "../ir/types.ts";
 import schemaFile from "./flow.v1.json" with { type: "json" };
 
@@ -55,6 +56,7 @@ describe("flow.v1.json", () => {
           "nodes",
           "defaults",
           "output",
+          "runs",
         ]),
       ],
       [
@@ -77,6 +79,7 @@ describe("flow.v1.json", () => {
         keys<RetryPolicyDecl>()(["attempts", "backoff", "delay", "maxDelay", "jitter", "idempotent"]),
       ],
       [defs.defaults!, keys<FlowDefaults>()(["timeout", "deadline", "retry"])],
+      [defs.runs!, keys<RunsPolicy>()(["record", "retention", "maxRuns"])],
       [
         defs.httpTrigger!,
         keys<HttpTrigger>()(["id", "type", "method", "path", "response", "maxBodySize", "body"]),

@@ -14,9 +14,11 @@ import {
 const schema = JSON.parse(readFileSync(join(import.meta.dirname, "..", "schema", "flow.v1.json"), "utf8"));
 
 describe("durations (flows/units/duration.ts)", () => {
-  it("parses digits and one of ms, s, m, h into milliseconds, and nothing else", () => {
-    expect(["250ms", "5s", "2m", "1h", "0s"].map(parseDuration)).toEqual([250, 5_000, 120_000, 3_600_000, 0]);
-    expect(["5", "1d", "-1s", "1.5s", " 5s", "5S", "s", ""].map(parseDuration)).toEqual(
+  it("parses digits and one of ms, s, m, h, d into milliseconds, and nothing else", () => {
+    expect(["250ms", "5s", "2m", "1h", "7d", "0s"].map(parseDuration)).toEqual([
+      250, 5_000, 120_000, 3_600_000, 604_800_000, 0,
+    ]);
+    expect(["5", "1w", "-1s", "1.5s", " 5s", "5S", "s", ""].map(parseDuration)).toEqual(
       Array(8).fill(undefined),
     );
   });
@@ -26,7 +28,13 @@ describe("durations (flows/units/duration.ts)", () => {
   });
 
   it("formats milliseconds back the way flows write them", () => {
-    expect([900, 1_500, 90_000].map(formatDuration)).toEqual(["900ms", "1.5s", "1.5m"]);
+    expect([900, 1_500, 90_000, 7_200_000, 604_800_000].map(formatDuration)).toEqual([
+      "900ms",
+      "1.5s",
+      "1.5m",
+      "2h",
+      "7d",
+    ]);
   });
 });
 

@@ -24,7 +24,7 @@ const PATTERNS: Record<string, string> = {
   "^[a-z][a-zA-Z0-9_]{0,63}$":
     "a lowercase letter, then letters, digits or '_' (at most 64 characters), e.g. `fetchUser`",
   "^[A-Z][A-Z0-9_]*$": "UPPER_SNAKE_CASE, e.g. `FLOW_KV`",
-  [DURATION_PATTERN]: "a duration: digits and a unit (ms, s, m or h), e.g. `250ms`, `5s`, `2m`",
+  [DURATION_PATTERN]: "a duration: digits and a unit (ms, s, m, h or d), e.g. `250ms`, `5s`, `2m`",
   "^[a-z0-9][a-z0-9-]{0,62}$": "a queue name: lowercase letters, digits and '-', e.g. `orders`",
   "^/[^\\s?#]*$": "a path starting with `/`, without spaces, `?` or `#`, e.g. `/users/:id`",
   "^[0-9A-Za-z*,/?#-]+( +[0-9A-Za-z*,/?#-]+){4}$": "five cron fields separated by spaces, e.g. `*/5 * * * *`",

@@ -1,6 +1,7 @@
 import type { Duration, RetryPolicyDecl } from "../../ir/types.ts";
 import { childPointer } from "../../load/index.ts";
-import { parseDuration } from "../../units/duration.ts";
+import { RUNS_POLICY_LIMITS } from "../../ir/runs.ts";
+import { formatDuration, parseDuration } from "../../units/duration.ts";
 import { type FlowCheck, nodeLabel } from "../context.ts";
 import { nodeEffect } from "../summary.ts";
 
@@ -28,12 +29,28 @@ function checkDuration(
   });
 }
 
+/** `runs.retention` within its bounds: a run store entry kept at least a minute and at most 90 days. */
+function checkRetention(check: FlowCheck): void {
+  const retention = check.doc.runs?.retention;
+  if (retention === undefined) return;
+  const ms = parseDuration(retention);
+  const { minRetentionMs: min, maxRetentionMs: max } = RUNS_POLICY_LIMITS;
+  if (ms === undefined || (ms >= min && ms <= max)) return;
+  check.report(
+    "FLOW_RETENTION_OUT_OF_RANGE",
+    "/runs/retention",
+    `runs.retention is ${retention}; it must be from ${formatDuration(min)} to ${formatDuration(max)}`,
+    { hint: "to keep no runs, write `runs: { record: none }`" },
+  );
+}
+
 /**
  * Policy rules: an effectful (write/external, counting its map template) node that may be retried needs an
- * `idempotencyKey` (or `retry.idempotent: true`), else the kernel would not retry it; timeouts and the deadline stay within the Workers limits. A node's retry policy is
+ * `idempotencyKey` (or `retry.idempotent: true`), else the kernel would not retry it; timeouts and the deadline stay within the Workers limits, `runs.retention` within its bounds. A node's retry policy is
  * its own `retry`, else its kind's `defaultRetry`, else `defaults.retry`.
  */
 export function checkPolicy(check: FlowCheck): void {
+  checkRetention(check);
   const defaults = check.doc.defaults;
   checkDuration(
     check,

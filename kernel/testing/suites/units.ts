@@ -10,7 +10,7 @@ import { formatDuration, parseDuration, sleep } from "../../time.ts";
 export function unitsSuite(): void {
   describe("time", () => {
     it("parses and formats durations", () => {
-      expect(["250ms", "5s", "2m", "1h", "5", "1d", "-1s"].map(parseDuration)).toEqual([
+      expect(["250ms", "5s", "2m", "1h", "5", "1w", "-1s"].map(parseDuration)).toEqual([
         250,
         5_000,
         120_000,
