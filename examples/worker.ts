@@ -30,5 +30,5 @@ worker.app.post("/_flows/validate", async (c) => {
 });
 
 export default worker;
-// Durable Object classes bound in wrangler.toml: the runtime's own object, and the state object of `do.*`.
-export { FlowsRuntime, FlowsState } from "../hosts/workers/objects.ts";
+// Durable Object classes bound in wrangler.toml: the runtime's own object, the state object of `do.*`, the run store.
+export { FlowsRuns, FlowsRuntime, FlowsState } from "../hosts/workers/objects.ts";

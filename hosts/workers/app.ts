@@ -23,6 +23,9 @@ import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
 import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
+import { registerRunsApi } from "./runs/api.ts";
+import { allListeners, requestContext } from "./runs/host.ts";
+import { type RunsOptions, RunsRecorder } from "./runs/recording.ts";
 import { sseRunStream } from "./sse/stream.ts";
 import type { RunViewer } from "./viewer/index.ts";
 
@@ -52,6 +55,11 @@ export interface HostOptions {
   runViewer?: RunViewer;
   /** Extra run options for every run (clock, fetch, journal…), e.g. for tests. */
   runOptions?: (bindings: Bindings) => Partial<RunOptions>;
+  /**
+   * The run store (`FLOWS_RUNS`, see impl-docs/runs.md): the deployment's defaults for each field of a flow's
+   * `runs:` it leaves out (built in: record `failed`, retention `7d`, maxRuns `1000`), and the binding name.
+   */
+  runs?: RunsOptions;
 }
 
 type AppEnv = { Bindings: Bindings; Variables: { runId: string } };
@@ -76,10 +84,13 @@ async function serveRoute(
   params: Record<string, string>,
   run: RunOptions,
   options: HostOptions,
+  onDone?: (result: RunResult) => void,
 ): Promise<Response> {
   const runId = run.runId!;
-  const log = (result: RunResult): void =>
+  const log = (result: RunResult): void => {
     logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
+    onDone?.(result);
+  };
   let body: RequestBody;
   let overLimit = (): FlowError | undefined => undefined;
   if (route.body === "stream" && isStreamableBody(request)) {
@@ -193,21 +204,36 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     : undefined;
   const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
 
+  // The run store: its read API (behind FLOWS_ADMIN_TOKEN), and each route's runs recorded per their flow's policy.
+  const runs = new RunsRecorder(set.documents.values(), options.runs ?? {}, options.log ?? consoleSink);
+  registerRunsApi(app, set, runs, options.runs, (env) => options.runOptions?.(env).clock);
+
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;
+    const trigger = { type: "http", id: route.triggerId };
     app.on(route.method, route.path, (c) => {
       const runId = c.get("runId");
+      const base = baseRunOptions(set, c.env ?? {}, options);
+      const recording = runs.start(
+        requestContext(c, base.clock),
+        route.flowId,
+        trigger,
+        route.response === "sse",
+      );
+      const listeners = [
+        base.onEvent,
+        recordAll && recorder ? recorder.record(runId, route.flowId) : undefined,
+        recording?.onEvent,
+      ];
+      const onEvent = allListeners(...listeners.filter((l) => l !== undefined));
       return serveRoute(
         c.req.raw,
         route,
         plan,
         c.req.param() as Record<string, string>,
-        {
-          ...baseRunOptions(set, c.env ?? {}, options),
-          runId,
-          ...(recordAll && recorder ? { onEvent: recorder.record(runId, route.flowId) } : {}),
-        },
+        { ...base, runId, ...(onEvent ? { onEvent } : {}) },
         options,
+        recording?.done,
       );
     });
   }

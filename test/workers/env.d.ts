@@ -8,6 +8,7 @@ declare namespace Cloudflare {
       import("../../capabilities/durable-objects/objects.ts").FlowsRuntime
     >;
     FLOW_STATE: DurableObjectNamespace<import("../../capabilities/durable-objects/objects.ts").FlowsState>;
+    FLOWS_RUNS: DurableObjectNamespace<import("../../hosts/workers/runs/object.ts").FlowsRuns>;
   }
   interface Exports {
     default: { fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> };

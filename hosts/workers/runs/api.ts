@@ -1,0 +1,162 @@
+import type { Context, Hono } from "hono";
+import { FlowError, type RunStatus } from "../../../kernel/index.ts";
+import { hostError } from "../codes.ts";
+import type { FlowSet } from "../flow-set.ts";
+import { errorResponse } from "../responses.ts";
+import { ADMIN_TOKEN_BINDING, constantTimeEqual, MIN_ADMIN_TOKEN_LENGTH } from "../viewer/auth.ts";
+import { RUNS_BINDING, RUNS_CLASS } from "./declaration.ts";
+import { type RunsOptions, type RunsRecorder, runStoreIn } from "./recording.ts";
+import { decodeCursor, type RunStore } from "./store.ts";
+
+/** The base path of the run API. */
+export const RUNS_PATH = "/_flows/runs";
+/** `WWW-Authenticate` of a 401 from the run API. */
+export const RUNS_CHALLENGE = 'Bearer realm="flows runs"';
+/** Runs per page of `GET /_flows/runs`: `limit` by default, and at most. */
+export const LIST_LIMITS = Object.freeze({ default: 50, max: 200 });
+/** The statuses `status=` takes. */
+export const RUN_STATUSES: readonly RunStatus[] = ["ok", "failed", "cancelled", "deadline_exceeded"];
+
+// biome-ignore lint/suspicious/noExplicitAny: mounted on the host's app whatever its env type.
+type AnyContext = Context<any>;
+
+/** How to add the binding, in the words of the 503. */
+const NOT_BOUND = `the run store is not bound: add a Durable Object binding \`${RUNS_BINDING}\` of class \`${RUNS_CLASS}\` (durable_objects.bindings, and a migration with new_sqlite_classes = ["${RUNS_CLASS}"]) and export ${RUNS_CLASS} from the Worker (\`export { ${RUNS_CLASS} } from "flows-runtime/hosts/workers/objects"\`); \`flows package workers\` and \`flows dev\` declare all three`;
+
+/**
+ * Who may read runs: undefined when the request may pass, else the answer. Without the `FLOWS_ADMIN_TOKEN`
+ * secret the API does not exist (404, as any unknown path); a token too short keeps it closed (503).
+ */
+async function refusal(c: AnyContext): Promise<Response | undefined> {
+  const runId: string = c.get("runId");
+  const token = (c.env as Record<string, unknown> | undefined)?.[ADMIN_TOKEN_BINDING];
+  if (typeof token !== "string" || token === "") {
+    const path = new URL(c.req.url).pathname;
+    return errorResponse(hostError("ROUTE_NOT_FOUND", `no flow is served at ${c.req.method} ${path}`), runId);
+  }
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH)
+    return errorResponse(
+      hostError(
+        "RUNS_NOT_CONFIGURED",
+        `the ${ADMIN_TOKEN_BINDING} secret is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: set a longer one with \`wrangler secret put ${ADMIN_TOKEN_BINDING}\` (locally in .dev.vars)`,
+      ),
+      runId,
+    );
+  const match = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "");
+  if (!match?.[1])
+    return errorResponse(
+      hostError(
+        "RUNS_UNAUTHORIZED",
+        `the run API needs the header \`Authorization: Bearer <${ADMIN_TOKEN_BINDING}>\``,
+      ),
+      runId,
+      { "www-authenticate": RUNS_CHALLENGE },
+    );
+  if (!(await constantTimeEqual(match[1], token)))
+    return errorResponse(
+      hostError("RUNS_FORBIDDEN", `the bearer token is not the Worker's ${ADMIN_TOKEN_BINDING}`),
+      runId,
+    );
+  return undefined;
+}
+
+/** The query of `GET /_flows/runs`, checked; or the error to answer. */
+function listQuery(
+  c: AnyContext,
+  set: FlowSet,
+): { flowId: string; status?: string; limit: number; cursor?: string } | FlowError {
+  const flowId = c.req.query("flow");
+  const known = [...set.documents.keys()];
+  if (!flowId)
+    return hostError("RUNS_QUERY_INVALID", `\`flow\` is required: one of ${known.join(", ")}`, {
+      flows: known,
+    });
+  if (!set.documents.has(flowId))
+    return hostError("FLOW_NOT_FOUND", `no flow \`${flowId}\` (known: ${known.join(", ")})`);
+  const query: { flowId: string; status?: string; limit: number; cursor?: string } = {
+    flowId,
+    limit: LIST_LIMITS.default,
+  };
+  const status = c.req.query("status");
+  if (status !== undefined) {
+    if (!(RUN_STATUSES as readonly string[]).includes(status))
+      return hostError(
+        "RUNS_QUERY_INVALID",
+        `\`status\` is ${JSON.stringify(status)}: use one of ${RUN_STATUSES.join(", ")}`,
+      );
+    query.status = status;
+  }
+  const limit = c.req.query("limit");
+  if (limit !== undefined) {
+    const n = /^[0-9]{1,4}$/.test(limit) ? Number(limit) : Number.NaN;
+    if (!(n >= 1 && n <= LIST_LIMITS.max))
+      return hostError(
+        "RUNS_QUERY_INVALID",
+        `\`limit\` is ${JSON.stringify(limit)}: use a whole number from 1 to ${LIST_LIMITS.max}`,
+      );
+    query.limit = n;
+  }
+  const cursor = c.req.query("cursor");
+  if (cursor !== undefined) {
+    if (!decodeCursor(cursor))
+      return hostError(
+        "RUNS_QUERY_INVALID",
+        "`cursor` is not one this API gave: pass the `cursor` of the previous page as it is",
+      );
+    query.cursor = cursor;
+  }
+  return query;
+}
+
+/**
+ * The read side of the run API, behind `Authorization: Bearer <FLOWS_ADMIN_TOKEN>` (absent secret: no routes):
+ * - `GET /_flows/runs/:id`: the run's record (`RunRecord` of `./record.ts`), 404 `RUN_NOT_FOUND` when not stored;
+ * - `GET /_flows/runs?flow=<id>&status=&limit=&cursor=`: a page of the flow's runs, newest first,
+ *   `{ runs: IndexEntry[], cursor }` (`cursor` null on the last page).
+ * Without the `FLOWS_RUNS` binding both answer 503 `RUNS_NOT_CONFIGURED`, saying how to add it.
+ */
+export function registerRunsApi(
+  // biome-ignore lint/suspicious/noExplicitAny: mounted on the host's app whatever its env type.
+  app: Hono<any>,
+  set: FlowSet,
+  recorder: RunsRecorder,
+  options: RunsOptions = {},
+  clockOf?: (env: object) => { now(): number } | undefined,
+): void {
+  const storeOf = (c: AnyContext): RunStore | FlowError => {
+    const env = (c.env ?? {}) as object;
+    return runStoreIn(env, options, clockOf?.(env)) ?? hostError("RUNS_NOT_CONFIGURED", NOT_BOUND);
+  };
+  for (const path of [RUNS_PATH, `${RUNS_PATH}/*`]) {
+    app.use(path, async (c, next) => {
+      const refused = await refusal(c);
+      if (refused) return refused;
+      await next();
+    });
+  }
+  app.get(RUNS_PATH, async (c) => {
+    const runId: string = c.get("runId");
+    const store = storeOf(c);
+    if (store instanceof FlowError) return errorResponse(store, runId);
+    const query = listQuery(c, set);
+    if (query instanceof FlowError) return errorResponse(query, runId);
+    const { flowId, ...rest } = query;
+    return c.json(await store.list(flowId, rest, recorder.policy(flowId).maxRuns));
+  });
+  app.get(`${RUNS_PATH}/:id`, async (c) => {
+    const runId: string = c.get("runId");
+    const store = storeOf(c);
+    if (store instanceof FlowError) return errorResponse(store, runId);
+    const id = c.req.param("id");
+    const record = await store.get(id);
+    if (!record)
+      return errorResponse(
+        hostError(
+          "RUN_NOT_FOUND",
+          `no run \`${id}\` in the run store: it was not recorded (see the flow's runs.record; the default records failed runs only), or it expired`,
+        ),
+        runId,
+      );
+    return c.json(record);
+  });
+}
