@@ -2,6 +2,8 @@ import type { BindingDecl, FlowDocument } from "../../flows/ir/types.ts";
 import { parseDuration, type RunOptions, type RunResult, runFlow, toEnvelope } from "../../kernel/index.ts";
 import type { FlowSet, QueueRoute } from "./flow-set.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
+import { allListeners } from "./runs/host.ts";
+import type { RunRecording } from "./runs/recording.ts";
 
 /** What a flow started by a queue message sees as `trigger`. */
 export interface QueueTriggerEvent {
@@ -43,6 +45,8 @@ function deadLetterBinding(doc: FlowDocument | undefined, route: QueueRoute): st
 export interface QueueHostOptions {
   log?: LogSink;
   runOptions: (message: Message<unknown>, route: QueueRoute) => RunOptions;
+  /** The recording of a message's run in the run store, if any (`RunsRecorder.start`). */
+  recording?: (route: QueueRoute) => RunRecording | undefined;
 }
 
 /**
@@ -87,12 +91,17 @@ export async function handleQueueBatch(
           },
         };
         const runOptions = options.runOptions(message, route);
+        const recording = options.recording?.(route);
+        const listeners = [runOptions.onEvent, recording?.onEvent].filter((l) => l !== undefined);
+        const onEvent = allListeners(...listeners);
         const result = await runFlow(set.plans.get(route.flowId)!, {
           ...runOptions,
+          ...(onEvent ? { onEvent } : {}),
           trigger,
           logsRunFailure: runOptions.logsRunFailure ?? true,
         });
         logRun(sink, route.flowId, `queue:${batch.queue}`, result);
+        recording?.done(result);
         if (result.status !== "ok") {
           allOk = false;
           retry ||= isRetryable(result);

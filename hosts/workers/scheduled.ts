@@ -1,6 +1,8 @@
 import { type RunOptions, runFlow } from "../../kernel/index.ts";
-import type { FlowSet } from "./flow-set.ts";
+import type { CronRoute, FlowSet } from "./flow-set.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
+import { allListeners } from "./runs/host.ts";
+import type { RunRecording } from "./runs/recording.ts";
 
 /** What a flow started by a cron trigger sees as `trigger`. */
 export interface CronTriggerEvent {
@@ -20,6 +22,7 @@ export function handleScheduled(
   ctx: ExecutionContext,
   runOptions: RunOptions,
   log: LogSink = consoleSink,
+  recording?: (route: CronRoute) => RunRecording | undefined,
 ): Promise<void> {
   const runs = set.crons
     .filter((route) => route.schedule === controller.cron)
@@ -30,12 +33,16 @@ export function handleScheduled(
         cron: controller.cron,
         scheduledTime: new Date(controller.scheduledTime).toISOString(),
       };
+      const recorded = recording?.(route);
+      const onEvent = allListeners(...[runOptions.onEvent, recorded?.onEvent].filter((l) => l !== undefined));
       const result = await runFlow(set.plans.get(route.flowId)!, {
         ...runOptions,
+        ...(onEvent ? { onEvent } : {}),
         trigger,
         logsRunFailure: runOptions.logsRunFailure ?? true,
       });
       logRun(log, route.flowId, `cron:${route.schedule}`, result);
+      recorded?.done(result);
     });
   const all = Promise.all(runs).then(() => undefined);
   ctx.waitUntil(all);

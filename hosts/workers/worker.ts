@@ -4,6 +4,8 @@ import { runFlow } from "../../kernel/index.ts";
 import { type Bindings, baseRunOptions, createFlowsApp, type HostOptions } from "./app.ts";
 import { createFlowSet, type FlowSet, type GithubTriggers } from "./flow-set.ts";
 import { handleQueueBatch } from "./queue.ts";
+import { consoleSink } from "./run-log.ts";
+import { type RecordingContext, RunsRecorder } from "./runs/recording.ts";
 import { queueJournal, type RuntimeBindingOption, runtimeRunOptions } from "./runtime.ts";
 import { handleScheduled } from "./scheduled.ts";
 
@@ -58,19 +60,30 @@ export function createWorker(
   };
   const app = createFlowsApp(set, options);
   const runOptions = (env: Bindings): RunOptions => baseRunOptions(set, env, options);
+  // Queue and cron runs are recorded in the run store as HTTP runs are (createFlowsApp records those).
+  const runs = new RunsRecorder(set.documents.values(), options.runs ?? {}, options.log ?? consoleSink);
+  const recordingIn = (env: Bindings, ctx: ExecutionContext): RecordingContext => {
+    const clock = userOptions.runOptions?.(env).clock;
+    return { env, waitUntil: (promise) => ctx.waitUntil(promise), ...(clock ? { clock } : {}) };
+  };
   return {
     app,
     flows: set,
     fetch: async (request, env, ctx) => app.fetch(request, env, ctx),
-    queue: (batch, env) =>
+    queue: (batch, env, ctx) =>
       handleQueueBatch(set, batch, env, {
         ...(options.log ? { log: options.log } : {}),
         runOptions: (message, route) => {
           const journal = queueJournal(env, userOptions, batch.queue, route.flowId, message.id);
           return journal ? { journal, ...runOptions(env) } : runOptions(env);
         },
+        recording: (route) =>
+          runs.start(recordingIn(env, ctx), route.flowId, { type: "queue", id: route.triggerId }, false),
       }),
-    scheduled: (controller, env, ctx) => handleScheduled(set, controller, ctx, runOptions(env), options.log),
+    scheduled: (controller, env, ctx) =>
+      handleScheduled(set, controller, ctx, runOptions(env), options.log, (route) =>
+        runs.start(recordingIn(env, ctx), route.flowId, { type: "cron", id: route.triggerId }, false),
+      ),
     invoke: (flowId, body, headers = {}, signal, env = {}) => {
       const plan = set.plans.get(flowId);
       if (!plan) throw new TypeError(`no flow \`${flowId}\` (known: ${[...set.plans.keys()].join(", ")})`);
