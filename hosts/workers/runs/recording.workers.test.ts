@@ -85,7 +85,7 @@ function served(docs: FlowDocument[], options: WorkerOptions = {}, bindings: obj
     return {
       status: response.status,
       headers: response.headers,
-      json: JSON.parse(body) as Record<string, never>,
+      json: JSON.parse(body) as Record<string, unknown>,
     };
   };
   const record = async (runId: string) => {
