@@ -6,6 +6,7 @@ import type { CommandIO } from "./commands/io.ts";
 import { registerNew } from "./commands/new.ts";
 import { registerPackage } from "./commands/package.ts";
 import { registerRun } from "./commands/run.ts";
+import { registerRuns } from "./commands/runs.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { UsageError } from "./files.ts";
@@ -70,6 +71,7 @@ export async function main(argv: readonly string[], streams: ProcessStreams = pr
   registerPackage(program, io);
   registerDev(program, io);
   registerRun(program, io);
+  registerRuns(program, io);
   registerGraph(program, io);
   registerNew(program, io);
   registerSchema(program, io);

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DEFAULT_RUNS_POLICY } from "../../flows/ir/runs.ts";
 import type { Json } from "../../flows/ir/types.ts";
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
-import { DEFAULT_RUNS_POLICY } from "../../flows/ir/runs.ts";
 import { formatDuration } from "../../flows/units/duration.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../hosts/workers/body.ts";

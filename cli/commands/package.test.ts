@@ -55,7 +55,7 @@ describe("flows package workers (command)", () => {
     const text = io.errors();
     expect(text).toMatch(/✓ validated 4 flows: .*echo.*\(\d+(\.\d)? ms\)/);
     expect(text).toMatch(/bundled worker\.js: [\d.]+ KiB, [\d.]+ KiB gzipped \(budget 3\.00 MiB\)/);
-    expect(text).toContain("subrequests per run (free plan, at most 50): echo-params 0");
+    expect(text).toContain("subrequests per run (free plan, at most 50): echo-params 3");
     expect(text).not.toContain("\u001b[");
     expect(text).not.toMatch(/\d\.\d{2,} ms/);
     expect(io.output()).toBe("");

@@ -4,6 +4,7 @@ import type { BindingDecl, FlowDocument, Json, NodeDecl, TriggerDecl } from "../
 import type { KindCatalog } from "../../flows/kinds/spec.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { githubWebhookDocuments } from "../../hosts/workers/github.ts";
+import { RECORDING_SUBREQUESTS, RUNS_CLASS } from "../../hosts/workers/runs/declaration.ts";
 import { resolveRetry } from "../../kernel/retry.ts";
 import { PackageError } from "./errors.ts";
 
@@ -19,7 +20,9 @@ export interface FlowsAnalysis {
   triggers: TriggerDecl[];
   /** True when the host will use the FlowsRuntime object: a queue trigger, or a node with an idempotency key. */
   runtime: boolean;
-  /** The Durable Object classes the Worker must export (FlowsRuntime, FlowsState), sorted. */
+  /** True when some flow's runs are recorded (`runs.record` is not `none`; `failed` by default): the run store. */
+  runs: boolean;
+  /** The Durable Object classes the Worker must export (FlowsRuns, FlowsRuntime, FlowsState), sorted. */
   objectClasses: string[];
   /** `var` bindings with their values. */
   vars: Record<string, Json>;
@@ -173,10 +176,18 @@ export function analyzeFlows(
     }
   }
   // The host consumes the queue of an `ack: queue` GitHub trigger with a built-in flow: the Worker needs that consumer.
-  for (const doc of githubWebhookDocuments(documents)) {
+  const webhooks = githubWebhookDocuments(documents);
+  for (const doc of webhooks) {
     for (const trigger of doc.triggers) if (trigger.type === "queue") triggers.push(trigger);
   }
+  // Runs are recorded unless a flow says `runs: { record: none }` (the deployment default of a packaged Worker is
+  // the built-in `failed`): the run store is declared when any flow, or a built-in webhook flow, records.
+  const recorded = new Set(
+    [...documents, ...webhooks].filter((d) => (d.runs?.record ?? "failed") !== "none").map((d) => d.id),
+  );
+  const runs = recorded.size > 0;
   const objectClasses = new Set<string>(runtime ? [RUNTIME_CLASS] : []);
+  if (runs) objectClasses.add(RUNS_CLASS);
   for (const [name, decl] of Object.entries(bindings)) {
     if (decl.type !== "durableObject") continue;
     if (decl.className !== STATE_CLASS && decl.className !== RUNTIME_CLASS) {
@@ -202,11 +213,15 @@ export function analyzeFlows(
     bindings,
     triggers,
     runtime,
+    runs,
     objectClasses: [...objectClasses].sort(),
     vars,
     secrets,
     crons,
     routes,
-    subrequests: countSubrequests(documents, catalog, runtime),
+    // A recorded run also calls the run store after it answered (RECORDING_SUBREQUESTS).
+    subrequests: countSubrequests(documents, catalog, runtime).map((s) =>
+      recorded.has(s.flowId) ? { ...s, count: s.count + RECORDING_SUBREQUESTS } : s,
+    ),
   };
 }

@@ -4,6 +4,7 @@ import {
   type WranglerFragment,
 } from "../../capabilities/declaration.ts";
 import { runtimeWrangler } from "../../capabilities/durable-objects/declaration.ts";
+import { runsWrangler } from "../../hosts/workers/runs/declaration.ts";
 import type { FlowsAnalysis } from "./analyze.ts";
 
 /** The compatibility date of every packaged Worker: the root wrangler.toml's (a test keeps them equal). */
@@ -30,7 +31,8 @@ export interface ConfigOptions {
 /**
  * The wrangler configuration (the shape of wrangler.json) of a packaged Worker: the pre-built bundle as `main`
  * (`no_bundle`: wrangler uploads exactly what the packager measured), the bindings of every capability the flows
- * declare, the FlowsRuntime object when the host will use it, cron triggers, vars and the names of secrets.
+ * declare, the FlowsRuntime object when the host will use it, the run store (FlowsRuns) when runs are recorded, cron
+ * triggers, vars and the names of secrets.
  */
 export function wranglerConfig(
   analysis: FlowsAnalysis,
@@ -40,6 +42,7 @@ export function wranglerConfig(
   const fragments: WranglerFragment[] = declarations.map((d) =>
     d.wrangler(analysis.bindings, analysis.triggers),
   );
+  if (analysis.runs) fragments.unshift(runsWrangler());
   if (analysis.runtime) fragments.unshift(runtimeWrangler());
   const merged = mergeWrangler(fragments);
   const config: Record<string, unknown> = {

@@ -61,7 +61,7 @@ export function entryModule(analysis: FlowsAnalysis, viewer: ViewerMode = "off")
   ];
   if (analysis.objectClasses.length > 0) {
     lines.push(
-      `export { ${analysis.objectClasses.join(", ")} } from "${runtimeModule("capabilities/durable-objects/objects")}";`,
+      `export { ${analysis.objectClasses.join(", ")} } from "${runtimeModule("hosts/workers/objects")}";`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -117,7 +117,7 @@ describe("the generated configuration", () => {
     ];
     const analysis = analyzeFlows(docs, catalog, CAPABILITY_DECLARATIONS);
     expect(analysis.capabilities.map((c) => c.name)).toEqual(["kv", "durable-objects"]);
-    expect(analysis.objectClasses).toEqual(["FlowsRuntime", "FlowsState"]);
+    expect(analysis.objectClasses).toEqual(["FlowsRuns", "FlowsRuntime", "FlowsState"]);
     const options = { name: "demo", files: ["a.yaml", "b.yaml"], routes: ["example.com/*"] };
     const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, options);
     expect(config).toEqual({
@@ -145,10 +145,11 @@ describe("the generated configuration", () => {
       durable_objects: {
         bindings: [
           { name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" },
+          { name: "FLOWS_RUNS", class_name: "FlowsRuns" },
           { name: "STATE", class_name: "FlowsState" },
         ],
       },
-      migrations: [{ tag: "v1", new_sqlite_classes: ["FlowsRuntime", "FlowsState"] }],
+      migrations: [{ tag: "v1", new_sqlite_classes: ["FlowsRuntime", "FlowsRuns", "FlowsState"] }],
       triggers: { crons: ["0 * * * *"] },
       secrets: { required: ["TOKEN"] },
     });
@@ -161,7 +162,7 @@ describe("the generated configuration", () => {
     expect(entry).toContain('import { DO_KINDS } from "flows-runtime/capabilities/durable-objects/kinds";');
     expect(entry).not.toContain("R2_KINDS");
     expect(entry).toContain(
-      'export { FlowsRuntime, FlowsState } from "flows-runtime/capabilities/durable-objects/objects";',
+      'export { FlowsRuns, FlowsRuntime, FlowsState } from "flows-runtime/hosts/workers/objects";',
     );
   });
 
@@ -193,7 +194,10 @@ describe("the generated configuration", () => {
       consumers: [{ queue: "gh-events", dead_letter_queue: "gh-events-dlq" }],
     });
     expect(config.durable_objects).toEqual({
-      bindings: [{ name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" }],
+      bindings: [
+        { name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" },
+        { name: "FLOWS_RUNS", class_name: "FlowsRuns" },
+      ],
     });
   });
 
@@ -214,9 +218,34 @@ describe("the generated configuration", () => {
   it("leaves the FlowsRuntime object out when no flow has a queue trigger or an idempotency key", () => {
     const analysis = analyzeFlows([flow({ id: "a" })], catalog, CAPABILITY_DECLARATIONS);
     const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { name: "a", files: [] });
-    expect(config.durable_objects).toBeUndefined();
-    expect(config.migrations).toBeUndefined();
-    expect(entryModule(analysis)).not.toContain("export {");
+    expect(config.durable_objects).toEqual({ bindings: [{ name: "FLOWS_RUNS", class_name: "FlowsRuns" }] });
+    expect(config.migrations).toEqual([{ tag: "v1", new_sqlite_classes: ["FlowsRuns"] }]);
+    expect(entryModule(analysis)).toContain(
+      'export { FlowsRuns } from "flows-runtime/hosts/workers/objects";',
+    );
+  });
+
+  it("declares the run store unless every flow says runs: { record: none }, and counts its calls", () => {
+    const none = flow({ id: "a", runs: { record: "none" } });
+    const quiet = analyzeFlows([none], catalog, CAPABILITY_DECLARATIONS);
+    expect(quiet.runs).toBe(false);
+    expect(
+      wranglerConfig(quiet, CAPABILITY_DECLARATIONS, { name: "a", files: [] }).durable_objects,
+    ).toBeUndefined();
+    expect(entryModule(quiet)).not.toContain("export {");
+    expect(quiet.subrequests).toEqual([{ flowId: "a", count: 0, unbounded: false }]);
+    const mixed = analyzeFlows(
+      [none, flow({ id: "b", runs: { record: "all" } })],
+      catalog,
+      CAPABILITY_DECLARATIONS,
+    );
+    expect(mixed.runs).toBe(true);
+    expect(mixed.objectClasses).toEqual(["FlowsRuns"]);
+    // A recorded run calls its object, its index shard and (at maxRuns) the run the shard drops.
+    expect(mixed.subrequests).toEqual([
+      { flowId: "a", count: 0, unbounded: false },
+      { flowId: "b", count: 3, unbounded: false },
+    ]);
   });
 
   it("refuses one binding name declared differently by two flows", () => {
@@ -362,7 +391,8 @@ describe("packageWorkers: failures", () => {
     const error = await packageWorkers([dir], { out: join(temp, "many-out") }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PackageError);
     expect((error as PackageError).code).toBe("PACKAGE_SUBREQUESTS_EXCEEDED");
-    expect((error as PackageError).message).toContain("`many` 51");
+    // 51 reads, and the 3 calls that record the run in the run store.
+    expect((error as PackageError).message).toContain("`many` 54");
     const paid = await packageWorkers([dir], { out: join(temp, "many-out"), plan: "paid" });
     expect(paid.ok).toBe(true);
   });

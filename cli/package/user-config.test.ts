@@ -226,10 +226,15 @@ describe("flows package workers with a config the user owns", () => {
       "kv_namespaces: FLOW_KV",
       "r2_buckets: FLOW_BUCKET",
       "queues",
-      "durable_objects",
-      "migrations",
+      // The echo Worker had the run store (v1); the capabilities need FlowsRuntime too: a migration of its own.
+      "durable_objects.bindings: FLOWS_RUNTIME",
+      "migrations: v2 (FlowsRuntime)",
     ]);
     const after = parse(readFileSync(config, "utf8")) as Record<string, unknown>;
+    expect(after.migrations).toEqual([
+      { tag: "v1", new_sqlite_classes: ["FlowsRuns"] },
+      { tag: "v2", new_sqlite_classes: ["FlowsRuntime"] },
+    ]);
     expect(after.logpush).toBe(true);
     expect(after.name).toBe("s3-workers-echo");
     // The packager's header is rewritten for the flows now packaged.

@@ -46,6 +46,8 @@ describe("wrangler deploy --dry-run on the package of each example folder, and o
       // wrangler uploads exactly the bundle the packager measured.
       const uploaded = /Total Upload: ([\d.]+) KiB/.exec(report.deploy.output);
       expect(Number(uploaded?.[1])).toBeCloseTo(report.bundle.raw / 1024, 1);
+      // Every example records its failed runs: the run store's binding is declared, with its class.
+      expect(report.deploy.output).toMatch(/env\.FLOWS_RUNS \(FlowsRuns\)\s+Durable Object/);
     }, 60_000);
   }
 });

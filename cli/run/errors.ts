@@ -3,7 +3,10 @@
  * "CLI codes" (`cli/run/errors.test.ts` keeps them in step), and the exit code the command ends with.
  */
 
-/** Exit codes of `flows run`, `flows graph` and `flows new` (documented in `--help` and impl-docs/cli.md). */
+/**
+ * Exit codes of `flows run`, `flows graph`, `flows new` and `flows runs` (documented in `--help` and
+ * impl-docs/cli.md). `flows runs` reuses 3 for "the Worker answered an error" and 4 for "no answer from the run API".
+ */
 export const EXIT = Object.freeze({
   ok: 0,
   invalid: 1,
@@ -26,7 +29,10 @@ export const CLI_CODES = Object.freeze({
   CLI_DIR_NOT_EMPTY: EXIT.usage,
   CLI_BINDINGS_UNSUPPORTED: EXIT.usage,
   CLI_CAPABILITY_INVALID: EXIT.usage,
+  CLI_TOKEN_MISSING: EXIT.usage,
   CLI_OUTPUT_MISMATCH: EXIT.mismatch,
+  CLI_RUNS_REFUSED: EXIT.runFailed,
+  CLI_RUNS_UNREACHABLE: EXIT.mismatch,
 });
 
 export type CliCode = keyof typeof CLI_CODES;

@@ -22,6 +22,13 @@ export const RUNS_MIGRATION_TAG = "v1";
  */
 export const INDEX_SHARDS = 16;
 
+/**
+ * Subrequests the recording of one run makes (after the answer, under `waitUntil`): its object, its index shard,
+ * and the object of the run the shard drops once the flow is at `maxRuns`. `flows package` adds them to a recorded
+ * flow's count.
+ */
+export const RECORDING_SUBREQUESTS = 3;
+
 /** The shards of a flow's index for its `maxRuns`. */
 export const indexShards = (maxRuns: number): number => Math.max(1, Math.min(INDEX_SHARDS, maxRuns));
 
