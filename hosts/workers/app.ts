@@ -25,7 +25,7 @@ import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from 
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { registerRunsApi } from "./runs/api.ts";
 import { allListeners, requestContext } from "./runs/host.ts";
-import { type RunsOptions, RunsRecorder } from "./runs/recording.ts";
+import { type RunsOptions, RunsRecorder, runStoreIn } from "./runs/recording.ts";
 import { sseRunStream } from "./sse/stream.ts";
 import type { RunViewer } from "./viewer/index.ts";
 
@@ -195,18 +195,21 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
       "`viewer` asks for the run viewer: pass `runViewer: RUN_VIEWER` (hosts/workers/viewer)",
     );
   }
-  // Off unless asked (`viewer: true` or `{ recordAll }`): its API starts runs with the Worker's bindings.
-  const recorder = options.viewer
-    ? options.runViewer?.mount(app, set, (bindings, runId) => ({
-        ...baseRunOptions(set, bindings, options),
-        runId,
-      }))
-    : undefined;
-  const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
-
   // The run store: its read API (behind FLOWS_ADMIN_TOKEN), and each route's runs recorded per their flow's policy.
   const runs = new RunsRecorder(set.documents.values(), options.runs ?? {}, options.log ?? consoleSink);
-  registerRunsApi(app, set, runs, options.runs, (env) => options.runOptions?.(env).clock);
+  const clockOf = (env: object) => options.runOptions?.(env).clock;
+  registerRunsApi(app, set, runs, options.runs, clockOf);
+
+  // Off unless asked (`viewer: true` or `{ recordAll }`): its API starts runs with the Worker's bindings.
+  const recorder = options.viewer
+    ? options.runViewer?.mount(
+        app,
+        set,
+        (bindings, runId) => ({ ...baseRunOptions(set, bindings, options), runId }),
+        { recorder: runs, store: (env) => runStoreIn(env, options.runs, clockOf(env)) },
+      )
+    : undefined;
+  const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
 
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;

@@ -1,7 +1,9 @@
 /**
  * The run viewer's page: one self-contained HTML document (inline style and script, no external requests), served
  * at `/_flows/`. It lists the flows, draws the selected flow's graph (the SVG of `flows/graph`), starts a run or
- * follows one by id, and colours each node as its events arrive over SSE, with per-node timings and errors.
+ * follows one by id, and colours each node as its events arrive over SSE, with per-node timings and errors. Its
+ * history lists the flow's recent runs (from the run store when the Worker has one); a run picked there is shown
+ * from its record: each node's state, time, attempts and error.
  * The state of the page is also written to `data-*` attributes, so a browser test can wait on it.
  * The page holds no data: everything comes from the API with `Authorization: Bearer <token>`. The token is taken from
  * the URL fragment (`/_flows/#token=…`: a fragment is never sent to a server, and the page removes it from the
@@ -79,6 +81,8 @@ export function viewerPage(base: string): string {
   </div>
   <div>Run <code id="current">–</code>: <span id="status">idle</span></div>
   <table id="timings"><thead><tr><th>node</th><th>state</th><th>ms</th><th>attempts</th><th>error</th></tr></thead><tbody></tbody></table>
+  <h3>Recent runs <small id="historySource" class="muted"></small></h3>
+  <table id="history"><thead><tr><th>started</th><th>status</th><th>ms</th><th>trigger</th><th>run id</th></tr></thead><tbody></tbody></table>
 </main>
 <script>
 (() => {
@@ -146,6 +150,29 @@ export function viewerPage(base: string): string {
     $("graph").innerHTML = svg;
     $("run").disabled = false;
     document.body.dataset.flow = flow.id;
+    await loadHistory();
+  }
+  // The flow's recent runs: the run store's when the Worker has one (every isolate's, kept across restarts).
+  async function loadHistory() {
+    const { runs, source } = await api("/api/runs?flow=" + encodeURIComponent(flowId));
+    const body = $("history").tBodies[0]; body.textContent = "";
+    $("historySource").textContent = source === "store" ? "(run store)" : "(this isolate only: no FLOWS_RUNS binding)";
+    for (const run of runs) {
+      const tr = document.createElement("tr"); tr.dataset.run = run.runId; tr.style.cursor = "pointer";
+      cell(tr, run.startedAt ? new Date(run.startedAt).toLocaleString() : "");
+      cell(tr, run.status || (run.ended ? "ended" : "running"), run.status && run.status !== "ok" ? "error" : "");
+      cell(tr, run.endedAt ? run.endedAt - run.startedAt : "");
+      cell(tr, run.trigger ? run.trigger.type + ":" + run.trigger.id : "");
+      cell(tr, run.runId);
+      tr.onclick = () => showRun(run.runId);
+      body.append(tr);
+    }
+    if (runs.length === 0) {
+      const tr = document.createElement("tr");
+      cell(tr, "none recorded yet (a flow records its failed runs unless its runs: says otherwise)", "muted").colSpan = 5;
+      body.append(tr);
+    }
+    document.body.dataset.history = String(runs.length);
   }
 
   function node(id) { return document.querySelector('#graph g.node[data-id="' + CSS.escape(id) + '"]'); }
@@ -164,12 +191,33 @@ export function viewerPage(base: string): string {
   }
   function set(r, key, value) { r[key].textContent = value == null ? "" : String(value); }
 
-  // The run's events (SSE) read with fetch, so that the token goes as a header; each frame to its handler.
-  async function follow(runId) {
-    if (source) source.abort();
-    const controller = new AbortController(); source = controller;
+  function reset() {
+    if (source) { source.abort(); source = null; }
     rows.clear(); $("timings").tBodies[0].textContent = "";
     for (const g of document.querySelectorAll("#graph g.node")) { g.classList.remove("st-running", "st-done", "st-error", "st-skipped", "st-retry"); delete g.dataset.state; }
+  }
+  // A finished run from the run store: each node's state, time, attempts and error; else follow its events.
+  async function showRun(runId) {
+    let record;
+    try { record = await api("/api/runs/" + encodeURIComponent(runId)); }
+    catch (error) { if (!(error instanceof Unauthorized)) follow(runId); return; }
+    reset();
+    const state = { ok: "done", failed: "error", skipped: "skipped" };
+    for (const [id, n] of Object.entries(record.nodes)) {
+      mark(id, state[n.status] || n.status);
+      const r = row(id);
+      set(r, "state", n.status); set(r, "ms", n.durationMs); set(r, "attempts", n.attempts);
+      if (n.error) set(r, "error", n.error.truncated ? "(cut)" : n.error.code + ": " + n.error.message);
+    }
+    $("current").textContent = runId;
+    $("status").textContent = record.status + " in " + record.durationMs + " ms" + (record.error ? " — " + record.error.code + ": " + record.error.message : "");
+    $("status").className = record.status;
+    document.body.dataset.runStatus = record.status; document.body.dataset.runId = runId;
+  }
+  // The run's events (SSE) read with fetch, so that the token goes as a header; each frame to its handler.
+  async function follow(runId) {
+    reset();
+    const controller = new AbortController(); source = controller;
     $("current").textContent = runId; $("status").textContent = "running"; $("status").className = "";
     document.body.dataset.runStatus = "running"; document.body.dataset.runId = runId;
     const handlers = {
@@ -181,6 +229,8 @@ export function viewerPage(base: string): string {
       "run.end": (e) => {
         $("status").textContent = e.status + " in " + e.durationMs + " ms"; $("status").className = e.status;
         document.body.dataset.runStatus = e.status;
+        // The store has it once the Worker recorded it (after the run): refresh the list a moment later.
+        setTimeout(() => loadHistory().catch(() => {}), 300);
       },
     };
     try {

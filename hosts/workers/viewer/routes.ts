@@ -6,8 +6,11 @@ import { readLimited } from "../body.ts";
 import { hostError } from "../codes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
+import { allListeners, requestContext } from "../runs/host.ts";
+import type { StoredEvent } from "../runs/record.ts";
 import { formatSseComment, formatSseEvent } from "../sse/format.ts";
 import { adminToken, checkViewerRequest, VIEWER_CHALLENGE } from "./auth.ts";
+import type { ViewerRuns } from "./index.ts";
 import { viewerPage } from "./page.ts";
 import type { RunRecorder } from "./recorder.ts";
 
@@ -82,11 +85,29 @@ function eventsResponse(events: AsyncIterable<unknown>, runId: string, signal: A
   });
 }
 
+/** A run's stored events (its log in the run store) as an SSE response, then the final `end` comment. */
+function storedEventsResponse(events: readonly StoredEvent[], runId: string): Response {
+  let text = "";
+  for (const e of events) text += formatSseEvent({ event: e.type, id: String(e.id), data: e.data });
+  return new Response(text + formatSseComment("end"), {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      [RUN_ID_HEADER]: runId,
+    },
+  });
+}
+
+/** Runs of the viewer's history list. */
+const HISTORY_LIMIT = 20;
+
 /**
  * The run viewer (`/_flows/`): a page listing the flows, each flow's graph, and runs lighting up node by node as
  * their events arrive. Its API: `GET /_flows/api/flows`, `GET /_flows/api/flows/:id/graph` (the graph and its
  * SVG), `POST /_flows/api/flows/:id/runs` (starts a run, answers `{ runId }`; the run goes on under `waitUntil`),
- * `GET /_flows/api/runs` and `GET /_flows/api/runs/:runId/events` (SSE: the recorded events, then live ones).
+ * `GET /_flows/api/runs?flow=` (the history: the run store's when `FLOWS_RUNS` is bound, else this isolate's recent
+ * runs), `GET /_flows/api/runs/:runId` (a stored record) and `GET /_flows/api/runs/:runId/events` (SSE: the events
+ * this isolate recorded, then live ones; else those the run store kept).
  * Every API request needs `Authorization: Bearer <FLOWS_ADMIN_TOKEN>` (401 `VIEWER_UNAUTHORIZED` otherwise);
  * without that secret the page and the API answer 503 `VIEWER_NOT_CONFIGURED`. The page holds no data: it asks for
  * the token (or takes it from the URL fragment, `#token=…`, which is never sent to the server) and sends it as
@@ -98,6 +119,7 @@ export function registerViewer(
   set: FlowSet,
   recorder: RunRecorder,
   runOptions: (bindings: object, runId: string) => RunOptions,
+  runs?: ViewerRuns,
 ): void {
   const document = viewerPage(VIEWER_PATH);
   const html = () =>
@@ -163,27 +185,53 @@ export function registerViewer(
     if (typeof request !== "object" || request === null || Array.isArray(request))
       return errorResponse(hostError("BODY_INVALID_JSON", "the run request must be a JSON object"), runId);
     const trigger = { ...defaultTrigger(doc), ...(request.trigger ?? {}) };
-    const onEvent = recorder.record(runId, id);
+    const options = runOptions(c.env ?? {}, runId);
+    const context = requestContext(c, options.clock);
+    // Recorded in the run store as any run of the flow is (its events exist anyway: the page follows them).
+    const recording = runs?.recorder.start(context, id, { type: "viewer", id: "viewer" }, true);
+    const onEvent = allListeners(
+      ...[recorder.record(runId, id), recording?.onEvent].filter((l) => l !== undefined),
+    );
     // Not tied to this request: the page follows the run through its events.
-    const run = runFlow(plan, { ...runOptions(c.env ?? {}, runId), runId, trigger, onEvent });
-    try {
-      c.executionCtx.waitUntil(run);
-    } catch {
-      // No execution context (a direct `app.fetch` in tests): the run goes on regardless.
-    }
+    const run = runFlow(plan, { ...options, runId, trigger, ...(onEvent ? { onEvent } : {}) }).then(
+      (result) => recording?.done(result),
+    );
+    context.waitUntil(run);
     return c.json({ runId, events: `${VIEWER_PATH}/api/runs/${runId}/events` }, 202);
   });
 
-  app.get(`${VIEWER_PATH}/api/runs`, (c) => c.json({ runs: recorder.list() }));
+  // The history: the run store's (the same from every isolate, across restarts) when bound, else this isolate's.
+  app.get(`${VIEWER_PATH}/api/runs`, async (c) => {
+    const flowId = c.req.query("flow");
+    const store = runs?.store(c.env ?? {});
+    if (!runs || !store || !flowId || !set.documents.has(flowId)) {
+      const recent = recorder.list().filter((r) => !flowId || r.flowId === flowId);
+      return c.json({ source: "isolate", runs: recent });
+    }
+    const page = await store.list(flowId, { limit: HISTORY_LIMIT }, runs.recorder.policy(flowId).maxRuns);
+    return c.json({ source: "store", ...page });
+  });
 
-  app.get(`${VIEWER_PATH}/api/runs/:runId/events`, (c) => {
+  app.get(`${VIEWER_PATH}/api/runs/:runId`, async (c) => {
     const runId = c.req.param("runId");
-    const events = recorder.follow(runId, c.req.raw.signal);
-    if (!events)
+    const record = await runs?.store(c.env ?? {})?.get(runId);
+    if (!record)
       return errorResponse(
-        hostError("RUN_NOT_FOUND", `no run \`${runId}\` in this isolate's recent runs`),
+        hostError("RUN_NOT_FOUND", `no run \`${runId}\` in the run store`),
         c.get("runId"),
       );
-    return eventsResponse(events, runId, c.req.raw.signal);
+    return c.json(record);
+  });
+
+  app.get(`${VIEWER_PATH}/api/runs/:runId/events`, async (c) => {
+    const runId = c.req.param("runId");
+    const events = recorder.follow(runId, c.req.raw.signal);
+    if (events) return eventsResponse(events, runId, c.req.raw.signal);
+    const stored = await runs?.store(c.env ?? {})?.events(runId);
+    if (stored && stored.length > 0) return storedEventsResponse(stored, runId);
+    return errorResponse(
+      hostError("RUN_NOT_FOUND", `no run \`${runId}\` in this isolate's recent runs or in the run store`),
+      c.get("runId"),
+    );
   });
 }

@@ -106,6 +106,41 @@ describe("the run viewer in a browser", () => {
     await page.close();
   }, 60_000);
 
+  it("lists a flow's recent runs from the run store and shows a failed one with its node's error", async () => {
+    const started = (await (
+      await fetch(`${base}/_flows/api/flows/files-download/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ trigger: { method: "GET", params: { name: "nowhere.txt" } } }),
+      })
+    ).json()) as { runId: string };
+    // Recorded once the run has ended (under waitUntil): wait until the store has it.
+    for (let i = 0; i < 50; i++) {
+      const r = await fetch(`${base}/_flows/api/runs/${started.runId}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      await r.arrayBuffer();
+      if (r.ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    await page.goto(`${base}/_flows/?flow=files-download#token=${TOKEN}`);
+    const row = `#history tr[data-run="${started.runId}"]`;
+    await page.waitForSelector(row);
+    expect(await page.textContent("#historySource")).toBe("(run store)");
+    expect(await page.textContent(`${row} td:nth-child(2)`)).toBe("failed");
+    await page.click(row);
+    await page.waitForSelector(`body[data-run-id="${started.runId}"][data-run-status="failed"]`);
+    expect(await page.textContent('#timings tr[data-node="missing"] td.error')).toBe(
+      "FILE_NOT_FOUND: no file nowhere.txt",
+    );
+    expect(await page.getAttribute('#graph g.node[data-id="missing"]', "data-state")).toBe("error");
+    expect(failures).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it("asks for the token without one, refuses a wrong one, and opens with the right one", async () => {
     const page = await browser.newPage();
     const failures: string[] = [];

@@ -1,3 +1,5 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../../flows/ir/types.ts";
 import { createWorker } from "../index.ts";
@@ -306,5 +308,65 @@ describe("run viewer: the bearer token", () => {
     expect(await constantTimeEqual(TOKEN, `${TOKEN} `)).toBe(false);
     expect(await constantTimeEqual("", "a")).toBe(false);
     expect(await constantTimeEqual("", "")).toBe(true);
+  });
+});
+
+describe("run viewer with the run store (FLOWS_RUNS bound)", () => {
+  const worker = createWorker(flows, { ...quiet, viewer: true, runs: { record: "all" } });
+  const bound = { ...env, ...ENV };
+  const call = async (path: string, init?: RequestInit) => {
+    const context = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`http://flows.test${path}`, { ...init, headers: { ...AUTH, ...init?.headers } }),
+      bound,
+      context,
+    );
+    const text = await response.text();
+    await waitOnExecutionContext(context);
+    return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  };
+
+  it("lists the store's history of a flow, gives a run's record with each failed node's error, and its stored events", async () => {
+    const started = await call("/_flows/api/flows/broken/runs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    const { runId } = started.json() as { runId: string };
+    // The page follows it live (events from this isolate); once recorded, the store has it too.
+    await call(`/_flows/api/runs/${runId}/events`);
+    let record: Record<string, unknown> | undefined;
+    for (let i = 0; i < 50 && !record; i++) {
+      const answer = await call(`/_flows/api/runs/${runId}`);
+      if (answer.status === 200) record = answer.json();
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(record).toMatchObject({
+      runId,
+      flowId: "broken",
+      trigger: { type: "viewer", id: "viewer" },
+      status: "failed",
+      nodes: { boom: { status: "failed", error: { code: "BOOM", message: "no" } } },
+    });
+    const history = (await call("/_flows/api/runs?flow=broken")).json() as {
+      source: string;
+      runs: { runId: string; status: string }[];
+    };
+    expect(history.source).toBe("store");
+    expect(history.runs.find((r) => r.runId === runId)).toMatchObject({ status: "failed" });
+
+    // Another isolate (a worker that never saw the run) follows it from the store's event log.
+    const other = createWorker(flows, { ...quiet, viewer: true });
+    const replay = await other.fetch(
+      new Request(`http://flows.test/_flows/api/runs/${runId}/events`, { headers: AUTH }),
+      bound,
+      createExecutionContext(),
+    );
+    expect(replay.status).toBe(200);
+    const list = await frames(replay);
+    expect(list.find((f) => f.event === "node.error")?.data).toMatchObject({ nodeId: "boom" });
+    expect(list.at(-1)?.event).toBe("error");
+    const unknown = await call("/_flows/api/runs/not-a-run");
+    expect(unknown.status).toBe(404);
   });
 });
