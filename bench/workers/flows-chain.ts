@@ -31,3 +31,6 @@ const worker = createWorker([chain("chain1", 1), chain("chain5", 5)], {
 });
 
 export default { fetch: worker.fetch };
+// The run store's class: `bench/worker-cost.ts` also serves this bundle with FLOWS_RUNS bound, as a packaged Worker
+// has it (its flows record failed runs; these succeed, so nothing is written).
+export { FlowsRuns } from "../../hosts/workers/runs/object.ts";

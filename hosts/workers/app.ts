@@ -216,19 +216,17 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     const trigger = { type: "http", id: route.triggerId };
     app.on(route.method, route.path, (c) => {
       const runId = c.get("runId");
-      const base = baseRunOptions(set, c.env ?? {}, options);
-      const recording = runs.start(
-        requestContext(c, base.clock),
-        route.flowId,
-        trigger,
-        route.response === "sse",
-      );
-      const listeners = [
-        base.onEvent,
-        recordAll && recorder ? recorder.record(runId, route.flowId) : undefined,
-        recording?.onEvent,
-      ];
-      const onEvent = allListeners(...listeners.filter((l) => l !== undefined));
+      const env = c.env ?? {};
+      const base = baseRunOptions(set, env, options);
+      // Nothing is allocated for a run that is not recorded (no binding, or `record: none`).
+      const recording = runs.records(env, route.flowId)
+        ? runs.start(requestContext(c, base.clock), route.flowId, trigger, route.response === "sse")
+        : undefined;
+      const watched = recordAll && recorder ? recorder.record(runId, route.flowId) : undefined;
+      const onEvent =
+        watched || recording?.onEvent
+          ? allListeners(...[base.onEvent, watched, recording?.onEvent].filter((l) => l !== undefined))
+          : base.onEvent;
       return serveRoute(
         c.req.raw,
         route,

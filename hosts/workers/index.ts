@@ -18,6 +18,8 @@ export type { HttpTriggerEvent } from "./http-trigger.ts";
 export type { QueueTriggerEvent } from "./queue.ts";
 export { RUN_ID_HEADER } from "./responses.ts";
 export { consoleSink, type LogSink } from "./run-log.ts";
+export type { IndexEntry, RunRecord } from "./runs/record.ts";
+export type { RunsOptions } from "./runs/recording.ts";
 export type { RuntimeBindingOption } from "./runtime.ts";
 export type { CronTriggerEvent } from "./scheduled.ts";
 export { DEFAULT_HEARTBEAT_MS } from "./sse/stream.ts";

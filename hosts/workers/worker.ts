@@ -78,11 +78,15 @@ export function createWorker(
           return journal ? { journal, ...runOptions(env) } : runOptions(env);
         },
         recording: (route) =>
-          runs.start(recordingIn(env, ctx), route.flowId, { type: "queue", id: route.triggerId }, false),
+          runs.records(env, route.flowId)
+            ? runs.start(recordingIn(env, ctx), route.flowId, { type: "queue", id: route.triggerId }, false)
+            : undefined,
       }),
     scheduled: (controller, env, ctx) =>
       handleScheduled(set, controller, ctx, runOptions(env), options.log, (route) =>
-        runs.start(recordingIn(env, ctx), route.flowId, { type: "cron", id: route.triggerId }, false),
+        runs.records(env, route.flowId)
+          ? runs.start(recordingIn(env, ctx), route.flowId, { type: "cron", id: route.triggerId }, false)
+          : undefined,
       ),
     invoke: (flowId, body, headers = {}, signal, env = {}) => {
       const plan = set.plans.get(flowId);

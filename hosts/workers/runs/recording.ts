@@ -94,6 +94,12 @@ export class RunsRecorder {
     return this.#policies.get(flowId) ?? resolveRunsPolicy(undefined, this.#options);
   }
 
+  /** Whether runs of `flowId` may be recorded with this `env`: the binding is there and the policy is not `none`. */
+  records(env: object, flowId: string): boolean {
+    if (this.#options.binding === false || this.policy(flowId).record === "none") return false;
+    return isRunsNamespace((env as Record<string, unknown>)[this.#options.binding ?? RUNS_BINDING]);
+  }
+
   /**
    * Starts recording a run of `flowId`, or undefined when nothing would be recorded (no binding, `record: none`).
    * `withEvents`: the run's events exist anyway (an SSE route, the viewer), so a `failed` run keeps them too.
@@ -104,10 +110,8 @@ export class RunsRecorder {
     trigger: RunTriggerRef,
     withEvents: boolean,
   ): RunRecording | undefined {
+    if (!this.records(context.env, flowId)) return undefined;
     const policy = this.policy(flowId);
-    if (policy.record === "none" || this.#options.binding === false) return undefined;
-    const name = this.#options.binding ?? RUNS_BINDING;
-    if (!isRunsNamespace((context.env as Record<string, unknown>)[name])) return undefined;
     const collect = policy.record === "all" || withEvents;
     const events: RunEvent[] | undefined = collect ? [] : undefined;
     let missed = 0;
