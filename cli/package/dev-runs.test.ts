@@ -75,6 +75,8 @@ describe("flows dev: the run store", () => {
     const viewer = await fetch(`${server.url}/_flows/api/runs?flow=refuse`, {
       headers: { authorization: `Bearer ${tokenOf(server)}` },
     });
-    expect(((await viewer.json()) as { runs: { runId: string }[] }).runs.map((r) => r.runId)).toEqual([runId]);
+    expect(((await viewer.json()) as { runs: { runId: string }[] }).runs.map((r) => r.runId)).toEqual([
+      runId,
+    ]);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
+import { RUNS_POLICY_LIMITS } from "../../ir/runs.ts";
 import type { Duration, RetryPolicyDecl } from "../../ir/types.ts";
 import { childPointer } from "../../load/index.ts";
-import { RUNS_POLICY_LIMITS } from "../../ir/runs.ts";
 import { formatDuration, parseDuration } from "../../units/duration.ts";
 import { type FlowCheck, nodeLabel } from "../context.ts";
 import { nodeEffect } from "../summary.ts";
