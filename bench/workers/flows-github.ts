@@ -22,4 +22,4 @@ export default {
   fetch: (request: Request, env: object, ctx: ExecutionContext) =>
     worker.fetch(request, benchEnv(request, env), ctx),
 };
-export { FlowsRuntime } from "../../capabilities/durable-objects/objects.ts";
+export { FlowsRuns, FlowsRuntime } from "../../hosts/workers/objects.ts";
