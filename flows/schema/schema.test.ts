@@ -5,6 +5,7 @@ import type {
   CronTrigger,
   FlowDefaults,
   FlowDocument,
+  FlowParam,
   GithubTrigger,
   HttpTrigger,
   NodeDecl,
@@ -50,6 +51,7 @@ describe("flow.v1.json", () => {
           "id",
           "version",
           "description",
+          "params",
           "bindings",
           "triggers",
           "nodes",
@@ -77,6 +79,7 @@ describe("flow.v1.json", () => {
         keys<RetryPolicyDecl>()(["attempts", "backoff", "delay", "maxDelay", "jitter", "idempotent"]),
       ],
       [defs.defaults!, keys<FlowDefaults>()(["timeout", "deadline", "retry"])],
+      [defs.param!, keys<FlowParam>()(["description", "default", "enum", "binding"])],
       [
         defs.httpTrigger!,
         keys<HttpTrigger>()(["id", "type", "method", "path", "response", "maxBodySize", "body"]),
@@ -121,6 +124,7 @@ describe("flow.v1.json", () => {
       "version",
     ]);
     expect([...defs.node!.required!].sort()).toEqual(["id", "kind"]);
+    expect(defs.param!.required).toEqual(["default"]);
     expect(defs.retry!.required).toEqual(["attempts"]);
     expect([...defs.httpTrigger!.required!].sort()).toEqual(["method", "path", "type"]);
     expect([...defs.queueTrigger!.required!].sort()).toEqual(["queue", "type"]);

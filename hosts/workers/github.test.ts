@@ -72,11 +72,13 @@ describe("the built-in GitHub webhook flows", () => {
     expect(hooks!.triggers).toEqual([
       expect.objectContaining({ type: "http", path: "/hooks", body: "raw", maxBodySize: "25mb" }),
     ]);
-    expect(hooks!.bindings?.ROUTES).toEqual({
+    expect(hooks!.bindings?.ROUTES).toMatchObject({
       type: "var",
       value: [{ flow: "on-issues", trigger: "github", events: ["issues.opened"] }],
     });
-    expect(hooks!.bindings?.ACK).toEqual({ type: "var", value: "queue" });
+    expect(hooks!.bindings?.ACK).toMatchObject({ type: "var", value: "queue" });
+    expect(hooks!.bindings?.HOOK_SECRET).toMatchObject({ type: "secret" });
+    expect(hooks!.bindings?.HOOKS).toEqual({ type: "queue", queue: "hooks" });
     expect(hooks!.nodes.find((n) => n.id === "verify")?.config).toEqual({ secret: "HOOK_SECRET" });
     expect(hooks!.nodes.find((n) => n.id === "enqueue")?.config).toEqual({ binding: "HOOKS" });
     expect(consumer!.triggers).toEqual([{ type: "queue", queue: "hooks", deadLetterQueue: "hooks-dlq" }]);
