@@ -7,6 +7,7 @@
  * const result = await runFlow(plan, { trigger: { body }, signal: request.signal, env });
  */
 
+export { flowEffect } from "./effect.ts";
 export {
   CODE_DEFAULTS,
   type ErrorBody,

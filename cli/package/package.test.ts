@@ -195,6 +195,10 @@ describe("the generated configuration", () => {
     expect(config.durable_objects).toEqual({
       bindings: [{ name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" }],
     });
+    // The webhook flows get the platform's waitUntil: a delivery is completed in the ledger after the answer.
+    const entry = readFileSync(join(out, "entry.js"), "utf8");
+    expect(entry).toContain('import { waitUntil } from "cloudflare:workers";');
+    expect(entry).toContain("github: GITHUB_TRIGGERS, waitUntil });");
   });
 
   it("the ack: queue end-to-end worker's config consumes its queues as the packager would (plus its test speed-ups)", () => {

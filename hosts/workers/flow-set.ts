@@ -1,6 +1,6 @@
 import { namedTriggers } from "../../flows/ir/triggers.ts";
 import type { CronTrigger, FlowDocument, HttpTrigger, QueueTrigger } from "../../flows/ir/types.ts";
-import { createPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
+import { BUILTIN_KINDS, createPlan, type ExecutionPlan, type KindRegistry } from "../../kernel/index.ts";
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from "./body.ts";
 import { hostError } from "./codes.ts";
 
@@ -42,7 +42,8 @@ export interface FlowSet {
  * have no GitHub trigger does not bundle the webhook machinery (`hosts/workers/index.ts` passes it by default).
  */
 export interface GithubTriggers {
-  documents(documents: readonly FlowDocument[]): FlowDocument[];
+  /** The webhook flows for the deployment's flows, whose kinds are `registry` (the built-ins when undefined). */
+  documents(documents: readonly FlowDocument[], registry: KindRegistry): FlowDocument[];
   registry(registry: KindRegistry | undefined): KindRegistry;
 }
 
@@ -71,7 +72,7 @@ export function createFlowSet(
       `flow \`${hooked.id}\` has a GitHub trigger: pass \`github: GITHUB_TRIGGERS\` (hosts/workers/github.ts) to createWorker`,
     );
   }
-  const webhooks = github?.documents(documents) ?? [];
+  const webhooks = github?.documents(documents, registry ?? BUILTIN_KINDS) ?? [];
   const builtin = new Set(webhooks);
   const hooksRegistry = webhooks.length > 0 ? github?.registry(registry) : undefined;
   for (const doc of [...documents, ...webhooks]) {

@@ -9,7 +9,7 @@ import { DEFAULT_WEBHOOK_SECRET, triggerId } from "../../flows/ir/triggers.ts";
 import type { BindingDecl, FlowDocument, GithubTrigger, Json } from "../../flows/ir/types.ts";
 import { instantiateFlow } from "../../flows/params/index.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
-import { BUILTIN_KINDS, type KindRegistry } from "../../kernel/index.ts";
+import { BUILTIN_KINDS, flowEffect, type KindRegistry } from "../../kernel/index.ts";
 import { hostError } from "./codes.ts";
 import type { GithubTriggers } from "./flow-set.ts";
 
@@ -46,13 +46,18 @@ function queueOf(doc: FlowDocument, trigger: GithubTrigger): GithubEndpoint["que
 
 /**
  * The webhook paths of a deployment, with their routes in flow order. Two GitHub triggers on one path must agree
- * on the secret and the acknowledgement mode (FLOW_CONFLICT otherwise).
+ * on the secret and the acknowledgement mode (FLOW_CONFLICT otherwise). Given the kinds, a route whose flow has no
+ * effect says `pure: true` (the webhook flow then runs it before recording the delivery, in one ledger call).
  * @example githubEndpoints(docs) // [{ path: "/api/github/webhooks", secret: "GITHUB_WEBHOOK_SECRET", ack: "sync", routes }]
  */
-export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpoint[] {
+export function githubEndpoints(
+  documents: readonly FlowDocument[],
+  registry?: KindRegistry,
+): GithubEndpoint[] {
   const byPath = new Map<string, GithubEndpoint & { owner: string }>();
   for (const doc of documents) {
     const count = doc.triggers.filter((t) => t.type === "github").length;
+    const pure = registry !== undefined && flowEffect(doc, registry) === "pure";
     doc.triggers.forEach((trigger, index) => {
       if (trigger.type !== "github") return;
       const path = trigger.path ?? DEFAULT_GITHUB_PATH;
@@ -63,6 +68,7 @@ export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpo
         flow: doc.id,
         trigger: triggerId(trigger, index, count),
         events: [...trigger.events],
+        ...(pure ? { pure } : {}),
       };
       const known = byPath.get(path);
       if (!known) {
@@ -115,11 +121,15 @@ function instantiate(endpoint: GithubEndpoint, id: string): FlowDocument[] {
 /**
  * The built-in flow documents that serve the deployment's GitHub triggers: `github-webhook` (then
  * `github-webhook-2`…) per path, and `github-webhook-queue` (…) per queue with `ack: queue` (one consumer per
- * queue: the messages carry their targets).
+ * queue: the messages carry their targets). `registry` (the kinds the routed flows are planned with) tells which
+ * routes are pure; without it none is said to be.
  */
-export function githubWebhookDocuments(documents: readonly FlowDocument[]): FlowDocument[] {
+export function githubWebhookDocuments(
+  documents: readonly FlowDocument[],
+  registry?: KindRegistry,
+): FlowDocument[] {
   const queues = new Set<string>();
-  return githubEndpoints(documents).flatMap((endpoint, i) => {
+  return githubEndpoints(documents, registry).flatMap((endpoint, i) => {
     const docs = instantiate(endpoint, i === 0 ? "github-webhook" : `github-webhook-${i + 1}`);
     const queue = endpoint.queue?.decl.queue;
     if (queue === undefined) return docs;
