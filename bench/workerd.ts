@@ -16,7 +16,10 @@ export const ROOT = join(import.meta.dirname, "..");
 /** The compatibility settings of every bench worker (the root wrangler.toml's). */
 const COMPATIBILITY = { compatibilityDate: "2026-11-01", compatibilityFlags: ["enable_request_signal"] };
 
-/** For a bundle loaded by Node (`{ node: true }`): `cloudflare:workers` is a stand-in with an empty DurableObject. */
+/**
+ * For a bundle loaded by Node (`{ node: true }`): `cloudflare:workers` is a stand-in with an empty DurableObject and
+ * a `waitUntil` that lets the work run on (nothing ends the process under it).
+ */
 const CLOUDFLARE_WORKERS_STAND_IN = {
   name: "cloudflare-workers-stand-in",
   setup(b: PluginBuild) {
@@ -25,7 +28,8 @@ const CLOUDFLARE_WORKERS_STAND_IN = {
       namespace: "stand-in",
     }));
     b.onLoad({ filter: /.*/, namespace: "stand-in" }, () => ({
-      contents: "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }",
+      contents:
+        "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }\nexport function waitUntil(promise) { promise.catch(() => {}); }",
       loader: "js",
     }));
   },

@@ -24,6 +24,7 @@ export { IR_VERSION } from "./ir/types.ts";
 export type { JsonSchema, KindCatalog, NodeKindSpec, PortSpec } from "./kinds/spec.ts";
 export { outputPorts } from "./kinds/spec.ts";
 export { type LoadedSource, type LocateOptions, loadFlowSource } from "./load/index.ts";
+export { type FlowInstance, instantiateFlow, type ParamIssue, type ParamIssueCode } from "./params/index.ts";
 export type {
   CompiledValidationError,
   CompiledValidator,

@@ -19,7 +19,7 @@ export interface SignalSource {
 export interface ContextHost {
   readonly runId: string;
   readonly flowId: string;
-  readonly config: Pick<RunConfig, "clock" | "timers" | "env" | "fetch" | "logger">;
+  readonly config: Pick<RunConfig, "clock" | "timers" | "env" | "fetch" | "logger" | "waitUntil">;
   emitChunk(nodeId: string, port: string | null, index: number, chunk: unknown): void;
   runTemplate(ctx: NodeCtx, item: unknown, index: number, signal: AbortSignal | undefined): Promise<unknown>;
   runSubflow(ctx: NodeCtx, flowId: string, input: unknown): Promise<unknown>;
@@ -108,6 +108,9 @@ export class NodeCtx implements NodeContext {
   }
   get fetch(): typeof fetch {
     return this.host.config.fetch;
+  }
+  get waitUntil(): ((promise: Promise<unknown>) => void) | undefined {
+    return this.host.config.waitUntil;
   }
 
   get signal(): AbortSignal {

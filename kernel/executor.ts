@@ -51,6 +51,11 @@ export interface RunOptions {
   /** See DEFAULT_GRACE_MS. */
   graceMs?: number;
   /**
+   * Keeps work alive after the run has answered (Workers: `waitUntil` of `cloudflare:workers`, or the request's
+   * `ctx.waitUntil`); nodes see it as `ctx.waitUntil`. Without it, nodes await such work themselves.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+  /**
    * Called once, synchronously, as soon as the output node's value exists: before the streams in it have
    * ended (a host answers with a streamed body from here, while the run goes on).
    */
@@ -140,6 +145,7 @@ function newRun(
     ledgerTtlMs: options.ledgerTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
     random: options.random ?? Math.random,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    waitUntil: options.waitUntil,
     deadlineMs: options.deadlineMs,
     subflows: options.subflows,
     memo: new MemoTable(),

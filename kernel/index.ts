@@ -8,6 +8,7 @@
  */
 
 export { deferPlan } from "./deferred-plan.ts";
+export { flowEffect } from "./effect.ts";
 export {
   CODE_DEFAULTS,
   type ErrorBody,

@@ -1,6 +1,7 @@
 import type { CompiledExpression, NodeReference } from "../flows/expr/index.ts";
 import type { Determinism, Effect, FlowDocument } from "../flows/ir/types.ts";
 import type { NodeKindSpec } from "../flows/kinds/spec.ts";
+import { instantiateFlow } from "../flows/params/index.ts";
 import { FlowError } from "./errors.ts";
 import { stepKey } from "./journal.ts";
 import { BUILTIN_KINDS } from "./kinds/builtins.ts";
@@ -113,7 +114,8 @@ export function flowDeterminism(specs: Iterable<Pick<NodeKindSpec, "effect" | "d
  * reports first, with file positions.
  * @example const plan = createPlan(doc); const result = await runFlow(plan, { trigger })
  */
-export function createPlan(doc: FlowDocument, options: PlanOptions = {}): ExecutionPlan {
+export function createPlan(source: FlowDocument, options: PlanOptions = {}): ExecutionPlan {
+  const doc = withParamDefaults(source);
   const registry = options.registry ?? BUILTIN_KINDS;
   const issues: PlanIssue[] = [];
   const indexById = new Map<string, number>();
@@ -215,6 +217,19 @@ export function createPlan(doc: FlowDocument, options: PlanOptions = {}): Execut
     effect: planned.reduce<Effect>((e, n) => strongerEffect(e, n.effect), "pure"),
     determinism: flowDeterminism(planned.flatMap((n) => stepSpecs(n))),
     registry,
+  });
+}
+
+/**
+ * A flow with parameters runs as the flow of its defaults (an instance made with `instantiateFlow` has its values
+ * as defaults): references left in it would otherwise reach the expression compiler.
+ */
+function withParamDefaults(doc: FlowDocument): FlowDocument {
+  if (doc.params === undefined) return doc;
+  const { document, issues } = instantiateFlow(doc);
+  if (issues.length === 0) return document;
+  throw new FlowError("PLAN_INVALID", `flow \`${doc.id}\`: ${issues[0]!.message}`, {
+    details: { issues: issues.map((i) => ({ path: i.pointer, message: i.message })) },
   });
 }
 

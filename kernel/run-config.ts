@@ -23,6 +23,8 @@ export interface RunConfig {
   readonly ledgerTtlMs: number;
   readonly random: () => number;
   readonly graceMs: number;
+  /** RunOptions.waitUntil (subflow runs share it). */
+  readonly waitUntil: ((promise: Promise<unknown>) => void) | undefined;
   readonly deadlineMs: number | undefined;
   readonly subflows: ((flowId: string) => ExecutionPlan | undefined) | undefined;
   /** Shared by a run and its subflow runs. */

@@ -1,3 +1,4 @@
+import { waitUntil } from "cloudflare:workers";
 import { GITHUB_TRIGGERS } from "../../hosts/workers/github.ts";
 import { createWorker } from "../../hosts/workers/worker.ts";
 import { BUILTIN_KINDS } from "../../kernel/kinds/builtins.ts";
@@ -10,11 +11,12 @@ import { benchEnv } from "./memory-ledger.ts";
  * (the built-in webhook flow routing `issues.opened` to a one-node user flow), with the FlowsRuntime Durable
  * Object ledger, or the in-memory one for requests that send `x-bench-ledger: memory`. It imports what the entry
  * that `flows package workers` generates for these flows imports (`flows-github.test.ts` checks it): the host's
- * `createWorker`, the built-in kinds (the flows use no capability kind), `GITHUB_TRIGGERS`, no run viewer.
+ * `createWorker`, the built-in kinds (the flows use no capability kind), `GITHUB_TRIGGERS`, the platform's `waitUntil`, no run viewer.
  */
 const worker = createWorker(githubFlows, {
   registry: createRegistry(BUILTIN_KINDS),
   github: GITHUB_TRIGGERS,
+  waitUntil,
   log: () => {},
 });
 

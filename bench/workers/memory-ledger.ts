@@ -10,6 +10,12 @@ const stub = {
   claim: async (key: string, ttlMs: number, leaseMs?: number) => ledger.claim(key, ttlMs, leaseMs),
   complete: async (key: string, result: Record<string, unknown>) => ledger.complete(key, result),
   release: async (key: string) => ledger.release(key),
+  // FlowsRuntime.record: claim and complete in one call when the key is free.
+  record: async (key: string, ttlMs: number, result: Record<string, unknown>) => {
+    const claim = ledger.claim(key, ttlMs);
+    if (claim.state === "new") ledger.complete(key, result);
+    return claim;
+  },
 };
 export const memoryNamespace = {
   idFromName: (name: string) => ({ name }) as unknown as DurableObjectId,

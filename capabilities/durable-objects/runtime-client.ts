@@ -12,6 +12,7 @@ export interface RuntimeStub {
   journalPut(runKey: string, stepKey: string, record: StepRecord, ttlMs?: number): Promise<void>;
   claim(key: string, ttlMs: number, leaseMs?: number): Promise<ClaimResult>;
   complete(key: string, result: Record<string, unknown>): Promise<void>;
+  record(key: string, ttlMs: number, result: Record<string, unknown>): Promise<ClaimResult>;
   release(key: string): Promise<void>;
   defer(key: string): Promise<void>;
 }
@@ -61,9 +62,13 @@ export function durableJournal(
   };
 }
 
-/** The ledger in FlowsRuntime: the kernel's operations, plus `defer` (hand a claim off to a queue message). */
+/**
+ * The ledger in FlowsRuntime: the kernel's operations, plus `defer` (hand a claim off to a queue message) and
+ * `record` (claim and complete in one call, for work with no effect to apply once).
+ */
 export interface DurableLedger extends IdempotencyLedger {
   defer(key: string): Promise<void>;
+  record(key: string, ttlMs: number, result: Record<string, unknown>): Promise<ClaimResult>;
 }
 
 /**
@@ -79,6 +84,7 @@ export function durableLedger(namespace: RuntimeNamespace, options: { shards?: n
     complete: (key, result) => stub(key).complete(key, result),
     release: (key) => stub(key).release(key),
     defer: (key) => stub(key).defer(key),
+    record: (key, ttlMs, result) => stub(key).record(key, ttlMs, result),
   };
 }
 

@@ -76,14 +76,8 @@ export class FlowsRuntime extends DurableObject {
   async claim(key: string, ttlMs: number, leaseMs: number = ttlMs): Promise<ClaimResult> {
     const now = Date.now();
     const sql = this.ctx.storage.sql;
-    const row = sql
-      .exec<LedgerRow>("SELECT state, result, ttl_ms, expires_at FROM ledger WHERE key = ?", key)
-      .toArray()[0];
-    if (row && row.expires_at > now) {
-      if (row.state === "done")
-        return { state: "done", result: decodeValue(row.result ?? "{}") as Record<string, unknown> };
-      return row.state === "deferred" ? { state: "pending", deferred: true } : { state: "pending" };
-    }
+    const held = this.#held(key, now);
+    if (held) return held;
     const expiresAt = now + leaseMs;
     sql.exec(
       "INSERT OR REPLACE INTO ledger (key, state, result, ttl_ms, expires_at) VALUES (?, 'pending', NULL, ?, ?)",
@@ -93,6 +87,40 @@ export class FlowsRuntime extends DurableObject {
     );
     await armAlarm(this.ctx.storage, expiresAt, this.#alarm);
     return { state: "new" };
+  }
+
+  /**
+   * Claims `key` and completes it with `result` in one step, when it is free: `new` (the key is now done, for
+   * `ttlMs`); otherwise what `claim` answers (`done`, `pending`), leaving the entry as it is. For work with no
+   * effect to apply once (the routed flows of a webhook were pure and already ran): one call instead of `claim`
+   * then `complete`.
+   */
+  async record(key: string, ttlMs: number, result: Record<string, unknown>): Promise<ClaimResult> {
+    const now = Date.now();
+    const sql = this.ctx.storage.sql;
+    const held = this.#held(key, now);
+    if (held) return held;
+    const expiresAt = now + ttlMs;
+    sql.exec(
+      "INSERT OR REPLACE INTO ledger (key, state, result, ttl_ms, expires_at) VALUES (?, 'done', ?, ?, ?)",
+      key,
+      encodeValue(result),
+      ttlMs,
+      expiresAt,
+    );
+    await armAlarm(this.ctx.storage, expiresAt, this.#alarm);
+    return { state: "new" };
+  }
+
+  /** What a live entry of `key` says (`done` with its result, `pending`), or undefined when there is none. */
+  #held(key: string, now: number): ClaimResult | undefined {
+    const row = this.ctx.storage.sql
+      .exec<LedgerRow>("SELECT state, result, ttl_ms, expires_at FROM ledger WHERE key = ?", key)
+      .toArray()[0];
+    if (!row || row.expires_at <= now) return undefined;
+    if (row.state === "done")
+      return { state: "done", result: decodeValue(row.result ?? "{}") as Record<string, unknown> };
+    return row.state === "deferred" ? { state: "pending", deferred: true } : { state: "pending" };
   }
 
   /** Marks `key` done with `result`, remembered for the ttl given to `claim`. */

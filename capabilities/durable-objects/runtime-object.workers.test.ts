@@ -106,6 +106,31 @@ describe("FlowsRuntime: idempotency ledger", () => {
     expect(claims.filter((c) => c.state === "pending")).toHaveLength(39);
   });
 
+  it("records a free key done in one call, and answers as claim does for a key held or done", async () => {
+    const ledger = durableLedger(ns);
+    const key = `k:${unique()}`;
+    expect(await ledger.record(key, 60_000, { out: 1 })).toEqual({ state: "new" });
+    expect(await ledger.record(key, 60_000, { out: 2 })).toEqual({ state: "done", result: { out: 1 } });
+    expect(await ledger.claim(key, 60_000)).toEqual({ state: "done", result: { out: 1 } });
+    const held = `k:${unique()}`;
+    await ledger.claim(held, 60_000);
+    expect(await ledger.record(held, 60_000, {})).toEqual({ state: "pending" });
+    await ledger.defer(held);
+    expect(await ledger.record(held, 60_000, {})).toEqual({ state: "pending", deferred: true });
+    // Concurrent records of one key: one `new`, the others see it done.
+    const raced = `k:${unique()}`;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => ledger.record(raced, 60_000, { i })),
+    );
+    expect(results.filter((r) => r.state === "new")).toHaveLength(1);
+    expect(results.filter((r) => r.state === "done")).toHaveLength(19);
+    // A recorded key is forgotten after its ttl, like a completed one.
+    const short = `k:${unique()}`;
+    await ledger.record(short, 20, {});
+    await wait(25);
+    expect(await ledger.claim(short, 20)).toEqual({ state: "new" });
+  });
+
   it("runs a keyed write node once across runs through the kernel hook", async () => {
     const charge = probeKind("charge", { effect: "write" });
     const plan = planOf([node("pay", "charge", { idempotencyKey: "${{ trigger.id }}" })], [charge]);

@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
+import {
+  builtinFlowDocument,
+  GITHUB_WEBHOOK_FLOW_FILE,
+  GITHUB_WEBHOOK_QUEUE_FLOW_FILE,
+} from "../../flows/builtin/index.ts";
 import { validateFlows } from "../../flows/index.ts";
 import { parseSize } from "../../flows/units/size.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../hosts/workers/body.ts";
@@ -87,6 +92,25 @@ describe("the editor schema", () => {
     for (const flow of valid) {
       expect(validate(flow.document) ? [] : validate.errors, flow.file).toEqual([]);
     }
+  });
+
+  it("accepts the built-in webhook flows as written, parameter references where strings have a shape", () => {
+    for (const file of [GITHUB_WEBHOOK_FLOW_FILE, GITHUB_WEBHOOK_QUEUE_FLOW_FILE]) {
+      const doc = builtinFlowDocument(file);
+      expect(JSON.stringify(doc)).toContain("${{ params.");
+      expect(validate(doc) ? [] : validate.errors, file).toEqual([]);
+    }
+    const flow = (path: string) => ({
+      flows: 1,
+      id: "p",
+      version: "1.0.0",
+      triggers: [{ type: "http", method: "POST", path }],
+      nodes: [{ id: "a", kind: "transform" }],
+    });
+    expect(validate(flow("${{ params.path }}"))).toBe(true);
+    expect(validate(flow("no-slash"))).toBe(false);
+    // Keys keep their shape: a binding name is not a parameter reference.
+    expect(validate({ ...flow("/x"), bindings: { "${{ params.x }}": { type: "secret" } } })).toBe(false);
   });
 
   it("marks a config key a kind does not have, and a missing required input, at the node", () => {

@@ -84,9 +84,52 @@ function kindRule(spec: NodeKindSpec): Schema {
   };
 }
 
+/** Where an editor accepts a parameter reference for a string of a fixed shape (the validator checks the value). */
+const PARAM_REFERENCE: Schema = {
+  description:
+    "A parameter reference, `${{ params.<name> }}` (alone or inside text): replaced by the parameter's value.",
+  type: "string",
+  pattern: "\\$\\{\\{\\s*params\\.[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\}",
+};
+
+/**
+ * Lets every string with a `pattern` (a path, a queue name, a binding name in a kind's config...) be a parameter
+ * reference instead: a flow with `params` is written with `${{ params.<name> }}` where the value goes, and the
+ * validator checks the flow with the values in place (`flows/params`). Object keys (`propertyNames`), node kinds and
+ * parameter names keep their shape.
+ */
+function acceptParamReferences(
+  value: Json,
+  keep: ReadonlySet<Json>,
+  defs: Readonly<Record<string, Json>>,
+): Json {
+  if (value === null || typeof value !== "object" || keep.has(value)) return value;
+  if (Array.isArray(value)) return value.map((item) => acceptParamReferences(item, keep, defs));
+  const out: Schema = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = key === "propertyNames" ? keyShape(item, defs) : acceptParamReferences(item, keep, defs);
+  }
+  if (typeof out.pattern !== "string" || (out.type !== undefined && out.type !== "string")) return out;
+  const { description, default: fallback, type: _, ...shape } = out;
+  return {
+    ...(description !== undefined ? { description } : {}),
+    type: "string",
+    ...(fallback !== undefined ? { default: fallback } : {}),
+    anyOf: [shape, { $ref: "#/$defs/paramReference" }],
+  };
+}
+
+/** The schema of object keys, with a `$ref` resolved to the definition as written (a key is never a reference). */
+function keyShape(schema: Json, defs: Readonly<Record<string, Json>>): Json {
+  const ref = (schema as Schema | null)?.$ref;
+  const name =
+    typeof ref === "string" && ref.startsWith("#/$defs/") ? ref.slice("#/$defs/".length) : undefined;
+  return name !== undefined && defs[name] !== undefined ? structuredClone(defs[name]) : schema;
+}
+
 /**
  * The editor schema for a catalog: a copy of `base` (flow.v1.json) with kind completions, one `if`/`then` per
- * kind, and the runtime's defaults.
+ * kind, the runtime's defaults, and parameter references accepted where a string has a fixed shape.
  * @example editorSchema(flowSchema, defaultCatalog()).$defs.node.allOf.length // one per kind
  */
 export function editorSchema(base: Readonly<Schema>, catalog: KindCatalog): Schema {
@@ -114,7 +157,14 @@ export function editorSchema(base: Readonly<Schema>, catalog: KindCatalog): Sche
     anyOf: [...kinds.map((spec) => ({ const: spec.kind, description: spec.description })), kindPattern],
   };
   node.allOf = kinds.map(kindRule);
-  return schema;
+  const keep = new Set<Json>([defs.paramName as Json, (nodeProperties.kind as Schema).anyOf as Json]);
+  const withParams = acceptParamReferences(
+    schema,
+    keep,
+    structuredClone(defs) as Record<string, Json>,
+  ) as Schema;
+  (withParams.$defs as Record<string, Schema>).paramReference = PARAM_REFERENCE;
+  return withParams;
 }
 
 /** Writes `flows/generated/flow.schema.json` (or `file`) for a catalog; returns its path and size. */

@@ -199,6 +199,10 @@ describe("the generated configuration", () => {
         { name: "FLOWS_RUNS", class_name: "FlowsRuns" },
       ],
     });
+    // The webhook flows get the platform's waitUntil: a delivery is completed in the ledger after the answer.
+    const entry = readFileSync(join(out, "entry.js"), "utf8");
+    expect(entry).toContain('import { waitUntil } from "cloudflare:workers";');
+    expect(entry).toContain("github: GITHUB_TRIGGERS, waitUntil });");
   });
 
   it("the ack: queue end-to-end worker's config consumes its queues as the packager would (plus its test speed-ups)", () => {

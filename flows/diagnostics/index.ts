@@ -52,6 +52,8 @@ export const VALIDATION_CODES = {
   FLOW_EXPR_LIMIT: "error",
   FLOW_EXPR_ROOT_NOT_ALLOWED: "error",
   FLOW_VAR_UNKNOWN: "error",
+  FLOW_PARAM_UNKNOWN: "error",
+  FLOW_PARAM_INVALID: "error",
   // Graph
   FLOW_UNKNOWN_NODE_REF: "error",
   FLOW_UNKNOWN_PORT: "error",

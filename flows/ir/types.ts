@@ -27,6 +27,12 @@ export interface FlowDocument {
   /** Semantic version of this flow. */
   version: string;
   description?: string;
+  /**
+   * What the flow is instantiated with, by name (`^[a-z][a-zA-Z0-9_]*$`): each `${{ params.<name> }}` in the
+   * document is replaced by the value given (or the default) before the flow is validated, planned or packaged
+   * (`flows/params`). A flow with parameters is, as written, the flow of its defaults.
+   */
+  params?: Record<string, FlowParam>;
   /** Bindings (capabilities, vars, secrets) the flow uses, keyed by binding name (`^[A-Z][A-Z0-9_]*$`). */
   bindings?: Record<string, BindingDecl>;
   triggers: TriggerDecl[];
@@ -60,6 +66,20 @@ export type BindingDecl =
   | { type: "secret"; description?: string };
 
 export type BindingType = BindingDecl["type"];
+
+/** A parameter of a flow (see `FlowDocument.params`). */
+export interface FlowParam {
+  description?: string;
+  /** The value when the instantiator gives none (in an instance: the value it was given). */
+  default: Json;
+  /** The values allowed. */
+  enum?: Json[];
+  /**
+   * The value names a binding of the flow, declared as this: the instance has `bindings[<value>]`, so a host can
+   * choose a binding's name (the secret a webhook is verified with) and the flow refer to it as `${{ params.<name> }}`.
+   */
+  binding?: BindingDecl;
+}
 
 export interface FlowDefaults {
   /** Per-node timeout unless a node or its kind says otherwise. */

@@ -5,6 +5,7 @@ import type {
   CronTrigger,
   FlowDefaults,
   FlowDocument,
+  FlowParam,
   GithubTrigger,
   HttpTrigger,
   NodeDecl,
@@ -51,6 +52,7 @@ describe("flow.v1.json", () => {
           "id",
           "version",
           "description",
+          "params",
           "bindings",
           "triggers",
           "nodes",
@@ -80,6 +82,7 @@ describe("flow.v1.json", () => {
       ],
       [defs.defaults!, keys<FlowDefaults>()(["timeout", "deadline", "retry"])],
       [defs.runs!, keys<RunsPolicy>()(["record", "retention", "maxRuns"])],
+      [defs.param!, keys<FlowParam>()(["description", "default", "enum", "binding"])],
       [
         defs.httpTrigger!,
         keys<HttpTrigger>()(["id", "type", "method", "path", "response", "maxBodySize", "body"]),
@@ -124,6 +127,7 @@ describe("flow.v1.json", () => {
       "version",
     ]);
     expect([...defs.node!.required!].sort()).toEqual(["id", "kind"]);
+    expect(defs.param!.required).toEqual(["default"]);
     expect(defs.retry!.required).toEqual(["attempts"]);
     expect([...defs.httpTrigger!.required!].sort()).toEqual(["method", "path", "type"]);
     expect([...defs.queueTrigger!.required!].sort()).toEqual(["queue", "type"]);

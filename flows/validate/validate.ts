@@ -2,6 +2,7 @@ import { type Diagnostic, sortDiagnostics } from "../diagnostics/index.ts";
 import type { KindCatalog } from "../kinds/spec.ts";
 import { loadFlowSource } from "../load/index.ts";
 import { createCheck, createReporter, type FlowCheck } from "./context.ts";
+import { withParamDefaults } from "./params.ts";
 import { checkBindings } from "./rules/bindings.ts";
 import { checkDeployment } from "./rules/deployment.ts";
 import { checkGraph } from "./rules/graph.ts";
@@ -45,9 +46,11 @@ export function validateFlows(
   const ids = new Set<string>();
   for (const { file, text } of sources) {
     try {
-      const source = loadFlowSource(text, file);
-      diagnostics.push(...source.diagnostics);
-      if (source.document === undefined) continue;
+      const loaded = loadFlowSource(text, file);
+      diagnostics.push(...loaded.diagnostics);
+      if (loaded.document === undefined) continue;
+      // A flow with parameters is checked as the flow of its defaults.
+      const source = withParamDefaults(loaded, text, diagnostics);
       const id = (source.document as { id?: unknown } | null)?.id;
       if (typeof id === "string") ids.add(id);
       const schema = checkSchema(source, createReporter(source, diagnostics));

@@ -51,7 +51,8 @@ export interface FlowSet {
  * have no GitHub trigger does not bundle the webhook machinery (`hosts/workers/index.ts` passes it by default).
  */
 export interface GithubTriggers {
-  documents(documents: readonly FlowDocument[]): FlowDocument[];
+  /** The webhook flows for the deployment's flows, whose kinds are `registry` (the built-ins when undefined). */
+  documents(documents: readonly FlowDocument[], registry: KindRegistry): FlowDocument[];
   registry(registry: KindRegistry | undefined): KindRegistry;
 }
 
@@ -82,7 +83,7 @@ export function createFlowSet(
       `flow \`${hooked.id}\` has a GitHub trigger: pass \`github: GITHUB_TRIGGERS\` (hosts/workers/github.ts) to createWorker`,
     );
   }
-  const webhooks = github?.documents(documents) ?? [];
+  const webhooks = github?.documents(documents, registry ?? BUILTIN_KINDS) ?? [];
   const builtin = new Set(webhooks);
   const hooksRegistry = webhooks.length > 0 ? github?.registry(registry) : undefined;
   for (const doc of [...documents, ...webhooks]) {

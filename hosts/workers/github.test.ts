@@ -11,7 +11,7 @@ import type { FlowDocument, GithubTrigger } from "../../flows/ir/types.ts";
 import { validateFlows } from "../../flows/validate/index.ts";
 import { BUILTIN_KIND_SPECS } from "../../kernel/index.ts";
 import { createFlowSet as createBaseFlowSet, type FlowSet } from "./flow-set.ts";
-import { GITHUB_TRIGGERS, githubEndpoints, githubWebhookDocuments } from "./github.ts";
+import { GITHUB_TRIGGERS, githubEndpoints, githubWebhookDocuments, webhookRegistry } from "./github.ts";
 
 const createFlowSet = (documents: FlowDocument[]): FlowSet =>
   createBaseFlowSet(documents, undefined, GITHUB_TRIGGERS);
@@ -72,11 +72,13 @@ describe("the built-in GitHub webhook flows", () => {
     expect(hooks!.triggers).toEqual([
       expect.objectContaining({ type: "http", path: "/hooks", body: "raw", maxBodySize: "25mb" }),
     ]);
-    expect(hooks!.bindings?.ROUTES).toEqual({
+    expect(hooks!.bindings?.ROUTES).toMatchObject({
       type: "var",
       value: [{ flow: "on-issues", trigger: "github", events: ["issues.opened"] }],
     });
-    expect(hooks!.bindings?.ACK).toEqual({ type: "var", value: "queue" });
+    expect(hooks!.bindings?.ACK).toMatchObject({ type: "var", value: "queue" });
+    expect(hooks!.bindings?.HOOK_SECRET).toMatchObject({ type: "secret" });
+    expect(hooks!.bindings?.HOOKS).toEqual({ type: "queue", queue: "hooks" });
     expect(hooks!.nodes.find((n) => n.id === "verify")?.config).toEqual({ secret: "HOOK_SECRET" });
     expect(hooks!.nodes.find((n) => n.id === "enqueue")?.config).toEqual({ binding: "HOOKS" });
     expect(consumer!.triggers).toEqual([{ type: "queue", queue: "hooks", deadLetterQueue: "hooks-dlq" }]);
@@ -112,6 +114,19 @@ describe("githubEndpoints", () => {
         ],
       },
     ]);
+  });
+
+  it("marks a route pure when its flow has no effect, given the kinds the flows are planned with", () => {
+    const failing = user("b", { events: ["push"] }, { nodes: [{ id: "a", kind: "fail", config: {} }] });
+    const send = user("c", {}, { nodes: [{ id: "s", kind: "queues.send", inputs: { body: 1 } }] });
+    const [endpoint] = githubEndpoints([user("a"), failing, send], webhookRegistry(undefined));
+    expect(endpoint?.routes.map((r) => [r.flow, r.pure ?? false])).toEqual([
+      ["a", true],
+      ["b", true],
+      ["c", false],
+    ]);
+    // Without the kinds, no route is said to be pure.
+    expect(githubEndpoints([user("a")])[0]?.routes[0]?.pure).toBeUndefined();
   });
 
   it("refuses two triggers on one path that disagree on the secret or the acknowledgement", () => {

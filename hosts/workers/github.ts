@@ -6,17 +6,19 @@ import {
   GITHUB_WEBHOOK_QUEUE_FLOW_FILE,
 } from "../../flows/builtin/index.ts";
 import { DEFAULT_WEBHOOK_SECRET, triggerId } from "../../flows/ir/triggers.ts";
-import type { BindingDecl, FlowDocument, GithubTrigger, Json, QueueTrigger } from "../../flows/ir/types.ts";
+import type { BindingDecl, FlowDocument, GithubTrigger, Json } from "../../flows/ir/types.ts";
+import { instantiateFlow } from "../../flows/params/index.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
-import { BUILTIN_KINDS, type KindRegistry } from "../../kernel/index.ts";
+import { BUILTIN_KINDS, flowEffect, type KindRegistry } from "../../kernel/index.ts";
 import { hostError } from "./codes.ts";
 import type { GithubTriggers } from "./flow-set.ts";
 
 /**
  * `type: github` triggers, served as ordinary routes: for every webhook path of the deployed flows, the host adds
- * an instance of the built-in webhook flow (`flows/builtin/github-webhook.yaml`) with an HTTP trigger on that path,
- * the path's secret, and the GitHub triggers on it as its `ROUTES` variable. With `ack: queue`, it also adds the
- * consumer flow (`github-webhook-queue.yaml`) on the trigger's queue. No other code path handles webhooks.
+ * an instance of the built-in webhook flow (`flows/builtin/github-webhook.yaml`) with its parameters: that path,
+ * the path's secret, the acknowledgement mode, and the GitHub triggers on it as its routes. With `ack: queue`, it
+ * also adds the consumer flow (`github-webhook-queue.yaml`) on the trigger's queue, whose dead-letter queue is
+ * `<queue>-dlq`. No other code path handles webhooks.
  */
 
 /** A webhook path and what the GitHub triggers on it ask for. */
@@ -44,13 +46,18 @@ function queueOf(doc: FlowDocument, trigger: GithubTrigger): GithubEndpoint["que
 
 /**
  * The webhook paths of a deployment, with their routes in flow order. Two GitHub triggers on one path must agree
- * on the secret and the acknowledgement mode (FLOW_CONFLICT otherwise).
+ * on the secret and the acknowledgement mode (FLOW_CONFLICT otherwise). Given the kinds, a route whose flow has no
+ * effect says `pure: true` (the webhook flow then runs it before recording the delivery, in one ledger call).
  * @example githubEndpoints(docs) // [{ path: "/api/github/webhooks", secret: "GITHUB_WEBHOOK_SECRET", ack: "sync", routes }]
  */
-export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpoint[] {
+export function githubEndpoints(
+  documents: readonly FlowDocument[],
+  registry?: KindRegistry,
+): GithubEndpoint[] {
   const byPath = new Map<string, GithubEndpoint & { owner: string }>();
   for (const doc of documents) {
     const count = doc.triggers.filter((t) => t.type === "github").length;
+    const pure = registry !== undefined && flowEffect(doc, registry) === "pure";
     doc.triggers.forEach((trigger, index) => {
       if (trigger.type !== "github") return;
       const path = trigger.path ?? DEFAULT_GITHUB_PATH;
@@ -61,6 +68,7 @@ export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpo
         flow: doc.id,
         trigger: triggerId(trigger, index, count),
         events: [...trigger.events],
+        ...(pure ? { pure } : {}),
       };
       const known = byPath.get(path);
       if (!known) {
@@ -81,62 +89,47 @@ export function githubEndpoints(documents: readonly FlowDocument[]): GithubEndpo
   return [...byPath.values()].map(({ owner: _, ...endpoint }) => endpoint);
 }
 
-/**
- * The queue trigger of the consumer of an `ack: queue` webhook queue: a message that keeps failing is
- * dead-lettered to `<queue>-dlq` (its body holds the delivery id) instead of being dropped after its retries.
- * The packager writes the matching `[[queues.consumers]]` entry from it.
- * @example webhookConsumerTrigger("gh-events") // { type: "queue", queue: "gh-events", deadLetterQueue: "gh-events-dlq" }
- */
-export function webhookConsumerTrigger(queue: string): QueueTrigger {
-  return { type: "queue", queue, deadLetterQueue: `${queue}-dlq` };
+/** A built-in flow, instantiated with these parameters and named `id`. */
+function builtin(file: string, id: string, params: Record<string, Json>): FlowDocument {
+  const { document, issues } = instantiateFlow(builtinFlowDocument(file), params);
+  if (issues.length > 0) {
+    throw new TypeError(
+      `built-in flow ${file} refused its parameters: ${issues.map((i) => i.message).join("; ")}`,
+    );
+  }
+  return { ...document, id };
 }
 
-type Node = FlowDocument["nodes"][number];
-const nodeOf = (doc: FlowDocument, id: string): Node => {
-  const node = doc.nodes.find((n) => n.id === id);
-  if (!node) throw new TypeError(`built-in flow ${doc.id} has no node \`${id}\``);
-  return node;
-};
-
-/** The built-in webhook flow for one endpoint, with id `id`; plus its queue consumer with `ack: queue`. */
+/**
+ * The built-in webhook flow for one endpoint, with id `id`; plus its queue consumer with `ack: queue`. The host
+ * gives the flows' parameters (`params` in the YAML files) and knows nothing of their nodes.
+ */
 function instantiate(endpoint: GithubEndpoint, id: string): FlowDocument[] {
-  const doc = builtinFlowDocument(GITHUB_WEBHOOK_FLOW_FILE);
-  doc.id = id;
-  const trigger = doc.triggers[0];
-  if (trigger?.type === "http") trigger.path = endpoint.path;
-  const bindings: Record<string, BindingDecl> = { ...doc.bindings };
-  delete bindings.GITHUB_WEBHOOK_SECRET;
-  delete bindings.GITHUB_WEBHOOK_QUEUE;
-  bindings[endpoint.secret] = { type: "secret" };
-  bindings.ROUTES = { type: "var", value: endpoint.routes as unknown as Json };
-  bindings.ACK = { type: "var", value: endpoint.ack };
-  nodeOf(doc, "verify").config = { secret: endpoint.secret };
-  const out = [doc];
-  if (endpoint.queue) {
-    bindings[endpoint.queue.binding] = endpoint.queue.decl;
-    nodeOf(doc, "enqueue").config = { binding: endpoint.queue.binding };
-    const consumer = builtinFlowDocument(GITHUB_WEBHOOK_QUEUE_FLOW_FILE);
-    consumer.id = `${id}-queue`;
-    const { GITHUB_WEBHOOK_QUEUE: _, ...consumerBindings } = consumer.bindings ?? {};
-    consumer.bindings = { ...consumerBindings, [endpoint.queue.binding]: endpoint.queue.decl };
-    consumer.triggers = [webhookConsumerTrigger(endpoint.queue.decl.queue)];
-    out.push(consumer);
-  } else {
-    // The enqueue node never runs in sync mode (its `when` is false); it still needs a queue binding to plan.
-    bindings.GITHUB_WEBHOOK_QUEUE = { type: "queue", queue: "github-webhooks" };
-  }
-  doc.bindings = bindings;
-  return out;
+  const queue = endpoint.queue;
+  const webhook = builtin(GITHUB_WEBHOOK_FLOW_FILE, id, {
+    path: endpoint.path,
+    secret: endpoint.secret,
+    ack: endpoint.ack,
+    routes: endpoint.routes as unknown as Json,
+    ...(queue ? { queue: queue.binding, queueName: queue.decl.queue } : {}),
+  });
+  if (!queue) return [webhook];
+  const consumer = { queue: queue.binding, queueName: queue.decl.queue };
+  return [webhook, builtin(GITHUB_WEBHOOK_QUEUE_FLOW_FILE, `${id}-queue`, consumer)];
 }
 
 /**
  * The built-in flow documents that serve the deployment's GitHub triggers: `github-webhook` (then
  * `github-webhook-2`…) per path, and `github-webhook-queue` (…) per queue with `ack: queue` (one consumer per
- * queue: the messages carry their targets).
+ * queue: the messages carry their targets). `registry` (the kinds the routed flows are planned with) tells which
+ * routes are pure; without it none is said to be.
  */
-export function githubWebhookDocuments(documents: readonly FlowDocument[]): FlowDocument[] {
+export function githubWebhookDocuments(
+  documents: readonly FlowDocument[],
+  registry?: KindRegistry,
+): FlowDocument[] {
   const queues = new Set<string>();
-  return githubEndpoints(documents).flatMap((endpoint, i) => {
+  return githubEndpoints(documents, registry).flatMap((endpoint, i) => {
     const docs = instantiate(endpoint, i === 0 ? "github-webhook" : `github-webhook-${i + 1}`);
     const queue = endpoint.queue?.decl.queue;
     if (queue === undefined) return docs;

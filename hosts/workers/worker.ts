@@ -18,6 +18,13 @@ export interface WorkerOptions extends HostOptions, RuntimeBindingOption {
    * bundle them (the packaged entry passes it only when a flow has one).
    */
   github?: GithubTriggers;
+  /**
+   * The platform's `waitUntil` (in a Worker: `import { waitUntil } from "cloudflare:workers"`, which extends the
+   * current request), given to every run as `RunOptions.waitUntil`: work a node hands to it goes on after the
+   * answer (the webhook flow completes a delivery in the ledger that way, one Durable Object round trip off the
+   * request's path). Without it, nodes await that work before the run answers.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** A Workers module plus the programmatic entry points. */
@@ -56,7 +63,11 @@ export function createWorker(
   const set = createFlowSet(documents, userOptions.registry, userOptions.github);
   const options: WorkerOptions = {
     ...userOptions,
-    runOptions: (env) => ({ ...runtimeRunOptions(env, userOptions), ...userOptions.runOptions?.(env) }),
+    runOptions: (env) => ({
+      ...runtimeRunOptions(env, userOptions),
+      ...(userOptions.waitUntil ? { waitUntil: userOptions.waitUntil } : {}),
+      ...userOptions.runOptions?.(env),
+    }),
   };
   const app = createFlowsApp(set, options);
   const runOptions = (env: Bindings): RunOptions => baseRunOptions(set, env, options);

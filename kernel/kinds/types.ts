@@ -102,6 +102,11 @@ export interface NodeContext {
   runTemplate(item: unknown, index: number, options?: { signal?: AbortSignal }): Promise<unknown>;
   /** Runs another flow of the deployment with `input` as its trigger; resolves to its output. */
   runSubflow(flowId: string, input: unknown): Promise<unknown>;
+  /**
+   * The host's `waitUntil` (on Workers, the request's): work handed to it may end after the run has answered, and
+   * its failure does not fail the node. Undefined when the host has none: then await the work.
+   */
+  readonly waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
 /** A frozen map from kind name to kind. */

@@ -5,7 +5,8 @@ import { defineCapability } from "../../define.ts";
 /**
  * GitHub webhooks: the pure half. The node kinds of the built-in webhook flow (`flows/builtin/github-webhook.yaml`):
  * verify the signature over the raw bytes, parse, match the delivery to the flows whose GitHub triggers take it,
- * claim the delivery id in the idempotency ledger, run the matched flows, complete the claim.
+ * claim the delivery id in the idempotency ledger, run the matched flows, complete the claim; or, when the matched
+ * flows are all pure, run them first and record the delivery in one ledger call.
  */
 
 export const KIND_GITHUB_WEBHOOK_VERIFY = "github.webhook.verify";
@@ -13,6 +14,7 @@ export const KIND_GITHUB_WEBHOOK_PARSE = "github.webhook.parse";
 export const KIND_GITHUB_WEBHOOK_MATCH = "github.webhook.match";
 export const KIND_GITHUB_WEBHOOK_CLAIM = "github.webhook.claim";
 export const KIND_GITHUB_WEBHOOK_COMPLETE = "github.webhook.complete";
+export const KIND_GITHUB_WEBHOOK_RECORD = "github.webhook.record";
 export const KIND_GITHUB_WEBHOOK_DEFER = "github.webhook.defer";
 export const KIND_GITHUB_WEBHOOK_DISPATCH = "github.webhook.dispatch";
 
@@ -73,11 +75,11 @@ const match: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_MATCH,
   internal: true,
   description:
-    "Picks the routes (`[{ flow, trigger, events }]`) whose events take the delivery `event`: `*`, `issues` (any action), `issues.*` (any action), `issues.opened`. `out` is `[{ flow, trigger }]`, possibly empty.",
+    "Picks the routes (`[{ flow, trigger, events, pure? }]`) whose events take the delivery `event`: `*`, `issues` (any action), `issues.*` (any action), `issues.opened`. `out` is `[{ flow, trigger }]`, possibly empty; `pure` is true when every route picked says `pure: true` (its flow has no effect: running it again changes nothing), so that the flows may run before the delivery is recorded.",
   effect: "pure",
   determinism: "strict",
   inputs: { event: { required: true }, routes: { required: true } },
-  outputs: { out: {} },
+  outputs: { out: {}, pure: {} },
   configSchema: object({}),
 };
 
@@ -108,12 +110,40 @@ const complete: NodeKindSpec = {
   kind: KIND_GITHUB_WEBHOOK_COMPLETE,
   internal: true,
   description:
-    "Marks a claimed delivery (input `key`, the claim's `fresh`) done in the ledger, with input `result` (JSON) recorded. `out` is the key.",
+    "Marks a claimed delivery (input `key`, the claim's `fresh`) done in the ledger, with input `result` (JSON) recorded. `out` is the key. With `config.waitUntil` and a host that has a `waitUntil` (Workers), the write is handed to it and the run answers without waiting for the ledger; if the write is lost, the claim stays pending until its lease runs out (a redelivery meanwhile is 409 IDEMPOTENCY_PENDING), then the delivery can be processed again.",
   effect: "write",
   determinism: "best_effort",
   inputs: { key: { required: true }, result: {} },
   outputs: { out: {} },
-  configSchema: object({ binding: ledgerBinding() }),
+  configSchema: object({
+    binding: ledgerBinding(),
+    waitUntil: {
+      type: "boolean",
+      description: "Write after the answer, through the host's waitUntil when it has one; default false.",
+    },
+  }),
+  needs: ["durableObject"],
+  defaultTimeout: "10s",
+};
+
+const record: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_RECORD,
+  internal: true,
+  description:
+    "Records a delivery whose routed flows were all pure and have already run, in one ledger call instead of claim and complete: a new id (input `deliveryId`) is claimed and completed at once with input `result` (JSON) recorded, and `fresh` is its key; an id already done gives `duplicate` (the delivery id: GitHub redelivered it, and the flows' results are dropped). An id held by a run in progress or deferred to a queue message: 409 IDEMPOTENCY_PENDING.",
+  effect: "write",
+  determinism: "best_effort",
+  inputs: { deliveryId: { required: true }, result: {} },
+  outputs: { fresh: {}, duplicate: {} },
+  configSchema: object({
+    binding: ledgerBinding(),
+    ttlMs: {
+      type: "integer",
+      minimum: 60000,
+      maximum: 2592000000,
+      description: "How long the delivery id is remembered; default 24 hours.",
+    },
+  }),
   needs: ["durableObject"],
   defaultTimeout: "10s",
 };
@@ -152,6 +182,7 @@ export const GITHUB_WEBHOOK_KIND_SPECS: KindCatalog = Object.freeze({
   [KIND_GITHUB_WEBHOOK_MATCH]: match,
   [KIND_GITHUB_WEBHOOK_CLAIM]: claim,
   [KIND_GITHUB_WEBHOOK_COMPLETE]: complete,
+  [KIND_GITHUB_WEBHOOK_RECORD]: record,
   [KIND_GITHUB_WEBHOOK_DEFER]: defer,
   [KIND_GITHUB_WEBHOOK_DISPATCH]: dispatch,
 });

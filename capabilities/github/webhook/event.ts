@@ -35,6 +35,8 @@ export interface WebhookRoute {
   flow: string;
   trigger: string;
   events: readonly string[];
+  /** The flow has no effect (its plan's effect is `pure`): it may run before the delivery is recorded. */
+  pure?: boolean;
 }
 
 /** A flow to run for a delivery. */
@@ -167,6 +169,8 @@ export const githubWebhookMatchKind: NodeKind = {
         { status: 422, expose: true },
       );
     }
-    return { out: matchRoutes(routes, event.event, event.action ?? null) };
+    const targets = matchRoutes(routes, event.event, event.action ?? null);
+    const pureRoute = (t: WebhookTarget) => routes.some((r) => r.flow === t.flow && r.pure === true);
+    return { out: targets, pure: targets.every(pureRoute) };
   },
 };

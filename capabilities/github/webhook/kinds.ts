@@ -1,7 +1,12 @@
 import { createRegistry, type KindRegistry } from "../../../kernel/index.ts";
 import { githubWebhookDispatchKind } from "./dispatch.ts";
 import { githubWebhookMatchKind, githubWebhookParseKind } from "./event.ts";
-import { githubWebhookClaimKind, githubWebhookCompleteKind, githubWebhookDeferKind } from "./ledger.ts";
+import {
+  githubWebhookClaimKind,
+  githubWebhookCompleteKind,
+  githubWebhookDeferKind,
+  githubWebhookRecordKind,
+} from "./ledger.ts";
 import { githubWebhookVerifyKind } from "./verify.ts";
 
 /** The `github.webhook.*` kinds, as a registry. */
@@ -11,6 +16,7 @@ export const GITHUB_WEBHOOK_KINDS: KindRegistry = createRegistry(
   githubWebhookMatchKind,
   githubWebhookClaimKind,
   githubWebhookCompleteKind,
+  githubWebhookRecordKind,
   githubWebhookDeferKind,
   githubWebhookDispatchKind,
 );

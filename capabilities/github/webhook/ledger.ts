@@ -9,6 +9,7 @@ import {
   KIND_GITHUB_WEBHOOK_CLAIM,
   KIND_GITHUB_WEBHOOK_COMPLETE,
   KIND_GITHUB_WEBHOOK_DEFER,
+  KIND_GITHUB_WEBHOOK_RECORD,
 } from "./declaration.ts";
 
 /** How long a completed delivery id is remembered: 24 hours (GitHub redelivers on request, within days). */
@@ -31,6 +32,18 @@ const ledgerFailed = (key: string, cause: unknown): FlowError =>
 
 const ledgerOf = (ctx: NodeContext) => durableLedger(binding(ctx, RUNTIME_SHAPE));
 
+const ttlOf = (ctx: NodeContext): number =>
+  typeof ctx.config.ttlMs === "number" ? ctx.config.ttlMs : DEFAULT_DELIVERY_TTL_MS;
+
+const pending = (deliveryId: string): FlowError =>
+  new FlowError(
+    "IDEMPOTENCY_PENDING",
+    `delivery ${deliveryId} is being processed by another run; retry later`,
+    {
+      details: { deliveryId },
+    },
+  );
+
 /**
  * `github.webhook.claim`: `fresh` (the key, now ours), `duplicate` (the delivery id, already done), `queued`
  * (the delivery id, deferred to a queue message not yet processed), or 409 IDEMPOTENCY_PENDING when another run
@@ -42,7 +55,7 @@ export const githubWebhookClaimKind: NodeKind = {
     const deliveryId = stringInput(ctx, "deliveryId", 256);
     const ledger = ledgerOf(ctx);
     const key = deliveryKey(deliveryId);
-    const ttl = typeof ctx.config.ttlMs === "number" ? ctx.config.ttlMs : DEFAULT_DELIVERY_TTL_MS;
+    const ttl = ttlOf(ctx);
     const lease = typeof ctx.config.leaseMs === "number" ? ctx.config.leaseMs : DEFAULT_CLAIM_LEASE_MS;
     checkAborted(ctx);
     let claim: Awaited<ReturnType<typeof ledger.claim>>;
@@ -54,15 +67,14 @@ export const githubWebhookClaimKind: NodeKind = {
     if (claim.state === "new") return { fresh: key };
     if (claim.state === "done") return { duplicate: deliveryId };
     if (claim.deferred) return { queued: deliveryId };
-    throw new FlowError(
-      "IDEMPOTENCY_PENDING",
-      `delivery ${deliveryId} is being processed by another run; retry later`,
-      { details: { deliveryId } },
-    );
+    throw pending(deliveryId);
   },
 };
 
-/** `github.webhook.complete`. */
+/**
+ * `github.webhook.complete`. With `config.waitUntil` and a host `waitUntil`, the write goes on after the answer: a
+ * write that fails is logged, and the claim runs out after its lease (the delivery is then processed again).
+ */
 export const githubWebhookCompleteKind: NodeKind = {
   spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_COMPLETE]!,
   run: async (ctx) => {
@@ -70,12 +82,52 @@ export const githubWebhookCompleteKind: NodeKind = {
     const result = ctx.inputs.result;
     const ledger = ledgerOf(ctx);
     checkAborted(ctx);
+    const write = ledger.complete(key, { result: result === undefined ? null : result });
+    const later = ctx.config.waitUntil === true ? ctx.waitUntil : undefined;
+    if (later) {
+      later(
+        Promise.resolve(write).catch((error: unknown) =>
+          ctx.log(
+            "warn",
+            `the ledger could not record \`${key}\` done after the answer: the claim stays pending until its lease runs out`,
+            {
+              cause: error instanceof Error ? error.message : String(error),
+            },
+          ),
+        ),
+      );
+      return { out: key };
+    }
     try {
-      await ledger.complete(key, { result: result === undefined ? null : result });
+      await write;
     } catch (error) {
       throw ledgerFailed(key, error);
     }
     return { out: key };
+  },
+};
+
+/**
+ * `github.webhook.record`: the routed flows were pure and ran; the delivery is claimed and completed in one call
+ * (`fresh`), or was done already (`duplicate`), or is held elsewhere (409 IDEMPOTENCY_PENDING).
+ */
+export const githubWebhookRecordKind: NodeKind = {
+  spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_RECORD]!,
+  run: async (ctx) => {
+    const deliveryId = stringInput(ctx, "deliveryId", 256);
+    const result = ctx.inputs.result;
+    const ledger = ledgerOf(ctx);
+    const key = deliveryKey(deliveryId);
+    checkAborted(ctx);
+    let recorded: Awaited<ReturnType<typeof ledger.record>>;
+    try {
+      recorded = await ledger.record(key, ttlOf(ctx), { result: result === undefined ? null : result });
+    } catch (error) {
+      throw ledgerFailed(key, error);
+    }
+    if (recorded.state === "new") return { fresh: key };
+    if (recorded.state === "done") return { duplicate: deliveryId };
+    throw pending(deliveryId);
   },
 };
 
