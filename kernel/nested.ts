@@ -4,6 +4,7 @@ import { evaluateConfig, evaluateInputs, type RunScope } from "./evaluate.ts";
 import { stepKey } from "./journal.ts";
 import { stableKey } from "./memo.ts";
 import type { CompiledTemplate } from "./plan-step.ts";
+import type { RunResult } from "./result.ts";
 import type { Run } from "./run.ts";
 import { pumpStreams, runAttempts, StepFailed, type StepSuccess, streamPorts, withJournal } from "./step.ts";
 
@@ -130,18 +131,16 @@ export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unk
   const execute = async (): Promise<unknown> => {
     // Imported lazily by reference to avoid a module cycle: Run is the class of `run` itself.
     const RunClass = run.constructor as new (...args: ConstructorParameters<typeof Run>) => Run;
-    const child = new RunClass(plan, {
+    const config = {
       ...run.config,
       trigger: input,
       vars: undefined,
       signal: caller.signal,
       deadlineMs: undefined,
-      hub: undefined,
       keyPrefix,
       depth: run.config.depth + 1,
-      onOutput: undefined,
-    });
-    const result = await child.start();
+    };
+    const result = await new Promise<RunResult>((ended) => new RunClass(plan, config, { ended }).start());
     if (result.status === "ok") return result.output;
     throw (
       result.error ?? new FlowError("INTERNAL", `subflow \`${flowId}\` ended with status ${result.status}`)

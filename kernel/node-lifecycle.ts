@@ -148,7 +148,7 @@ function begin(run: Run, i: number): void {
   run.table.state[i] = RUNNING;
   run.table.started(i, run.now);
   const node = run.plan.nodes[i]!;
-  if (run.config.hub) {
+  if (run.listening) {
     run.emit({ type: "node.start", nodeId: node.id, kind: node.kindName, stepKey: run.stepKey(node) });
   }
 }
@@ -216,11 +216,11 @@ function outputReady(run: Run, i: number, outputs: Outputs, replayed: boolean): 
   const node = run.plan.nodes[i]!;
   run.table.outputs[i] = outputs;
   run.scope.nodes[node.id] = outputs;
-  if (run.config.hub)
+  if (run.listening)
     run.emit({ type: "node.output", nodeId: node.id, outputs, ...(replayed && { replayed }) });
   if (node.isOutput && run.outputIndex < 0) {
     run.outputIndex = i;
-    run.config.onOutput?.(outputValue(outputs));
+    run.outputReady(outputValue(outputs));
   }
   run.release(node.releaseAtOutput);
 }
@@ -229,7 +229,7 @@ function ended(run: Run, i: number): void {
   const node = run.plan.nodes[i]!;
   run.table.state[i] = DONE;
   run.table.ended(i, run.now);
-  if (run.config.hub) {
+  if (run.listening) {
     const durationMs = run.table.since(i, run.now);
     run.emit({ type: "node.end", nodeId: node.id, attempts: run.table.attempts[i]!, durationMs });
   }
@@ -241,7 +241,7 @@ function skipNode(run: Run, i: number, reason: SkipReason): void {
   run.table.state[i] = SKIPPED;
   run.table.started(i, run.now);
   run.table.ended(i, run.now);
-  if (run.config.hub) run.emit({ type: "node.skipped", nodeId: node.id, reason });
+  if (run.listening) run.emit({ type: "node.skipped", nodeId: node.id, reason });
   run.release(node.releaseAtOutput);
   run.release(node.releaseAtEnd);
 }
@@ -257,7 +257,7 @@ function failed(run: Run, i: number, thrown: unknown): void {
   // The failure that becomes the run's own error is the caller's to log when it reports runs (one line each).
   const reported = run.config.logsRunFailure && !run.stopping && run.config.depth === 0;
   if (!(run.stopping && raw === run.stopReason) && !reported) run.logFailure(node.id, error, raw);
-  if (run.config.hub) {
+  if (run.listening) {
     const durationMs = run.table.since(i, run.now);
     const body = toEnvelope(error, run.runId, node.id).error;
     run.emit({

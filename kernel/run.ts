@@ -1,7 +1,7 @@
 import type { ContextHost, NodeCtx } from "./context.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
-import type { RunEvent, RunStatus } from "./events.ts";
+import type { EventHub, RunEvent, RunStatus } from "./events.ts";
 import { runSubflow, runTemplate } from "./nested.ts";
 import { outputValue, startNode } from "./node-lifecycle.ts";
 import { NodeTable } from "./node-table.ts";
@@ -15,6 +15,14 @@ type EventFields = RunEvent extends infer E
     ? Omit<E, "seq" | "runId" | "at">
     : never
   : never;
+
+/** Told about a run's output and its end (a RunHandle; a subflow call). Kernel code only. */
+export interface RunWatcher {
+  /** The output node's value exists: called once, synchronously, before the streams in it have ended. */
+  outputReady?(value: unknown): void;
+  /** The run has ended; called once. */
+  ended(result: RunResult): void;
+}
 
 /**
  * One execution of a plan: the queue of ready nodes, the stop (cancel, deadline, failure), the end. A node
@@ -50,12 +58,14 @@ export class Run implements ContextHost, AttemptHost {
   #finished = false;
   readonly #startedAt: number;
   #deadlineTimer: unknown = undefined;
-  #resolve: ((result: RunResult) => void) | undefined = undefined;
-  #result: RunResult | undefined = undefined;
+  readonly #watcher: RunWatcher;
+  /** Undefined when nobody listens: then no event object is ever built. */
+  #hub: EventHub | undefined = undefined;
   readonly #onCallerAbort = (): void => this.cancel("the caller's signal was aborted");
 
-  constructor(plan: ExecutionPlan, config: RunConfig) {
+  constructor(plan: ExecutionPlan, config: RunConfig, watcher: RunWatcher) {
     this.plan = plan;
+    this.#watcher = watcher;
     this.config = config;
     this.runId = config.runId;
     this.flowId = plan.flowId;
@@ -76,14 +86,28 @@ export class Run implements ContextHost, AttemptHost {
     return this.#controller.signal;
   }
 
-  /** Starts the run; resolves (never rejects) when every started node has ended. */
-  start(): Promise<RunResult> {
+  /** Someone listens to the run's events (before it starts): from now on they are built and published. */
+  listen(hub: EventHub): void {
+    hub.onSubscriberError = (error) =>
+      this.config.logger.log("warn", "an event subscriber threw and was removed", {
+        runId: this.runId,
+        error: describeCause(error),
+      });
+    this.#hub = hub;
+  }
+
+  /** True when someone listens to the run's events. */
+  get listening(): boolean {
+    return this.#hub !== undefined;
+  }
+
+  /** Starts the run; the watcher hears of its end (never an exception) once every started node has ended. */
+  start(): void {
     this.#started = true;
     this.#queue = this.plan.roots.slice();
     this.#draining = true;
     try {
-      if (this.config.hub)
-        this.emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
+      if (this.#hub) this.emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
       const caller = this.config.signal;
       if (caller?.aborted) this.cancel("the caller's signal was already aborted");
       else caller?.addEventListener("abort", this.#onCallerAbort, { once: true });
@@ -91,11 +115,6 @@ export class Run implements ContextHost, AttemptHost {
       this.#draining = false;
     }
     this.#drain();
-    // A run of synchronous nodes has already ended here: no promise to build around a resolver.
-    if (this.#result) return Promise.resolve(this.#result);
-    return new Promise<RunResult>((resolve) => {
-      this.#resolve = resolve;
-    });
   }
 
   /** Stops the run with status `cancelled`: no node starts any more; running ones are aborted. */
@@ -149,6 +168,11 @@ export class Run implements ContextHost, AttemptHost {
     this.#guarded(then);
   }
 
+  /** The output node's value exists: the watcher (a handle waiting to answer) hears of it at once. */
+  outputReady(value: unknown): void {
+    this.#watcher.outputReady?.(value);
+  }
+
   /** Queues the dependants whose last source this was. */
   release(dependants: readonly number[]): void {
     const remaining = this.table.remaining;
@@ -194,7 +218,7 @@ export class Run implements ContextHost, AttemptHost {
     const error = status === "failed" ? this.#error : this.stopReason;
     const output = this.outputIndex >= 0 ? outputValue(this.table.outputs[this.outputIndex]!) : undefined;
     const result = buildResult(this.runId, this.table, status, error, output, this.#startedAt, this.now);
-    if (this.config.hub) {
+    if (this.#hub) {
       const errorBody = error && { error: toEnvelope(error, this.runId).error };
       this.emit({
         type: "run.end",
@@ -204,8 +228,7 @@ export class Run implements ContextHost, AttemptHost {
         ...errorBody,
       });
     }
-    this.#result = result;
-    this.#resolve?.(result);
+    this.#watcher.ended(result);
   }
 
   /** The journal key of a graph node of this run. */
@@ -214,9 +237,9 @@ export class Run implements ContextHost, AttemptHost {
     return prefix === "" ? node.stepKey : prefix + node.stepKey;
   }
 
-  /** Publishes an event (call only when `config.hub` is set: events are built only when someone listens). */
+  /** Publishes an event (call only when `listening`: events are built only when someone listens). */
   emit(event: EventFields): void {
-    const hub = this.config.hub!;
+    const hub = this.#hub!;
     hub.publish({ ...event, seq: ++hub.seq, runId: this.runId, at: this.now } as RunEvent);
   }
 
@@ -237,13 +260,13 @@ export class Run implements ContextHost, AttemptHost {
   }
 
   emitChunk(nodeId: string, port: string | null, index: number, chunk: unknown): void {
-    if (!this.config.hub) return;
+    if (!this.#hub) return;
     this.now = this.config.clock.now();
     this.emit({ type: "node.chunk", nodeId, port, index, chunk });
   }
 
   retried(ctx: NodeCtx, delayMs: number, error: unknown): void {
-    if (ctx.parent !== this || !this.config.hub) return;
+    if (ctx.parent !== this || !this.#hub) return;
     this.now = this.config.clock.now();
     const body = toEnvelope(toFlowError(error, this.runId, ctx.nodeId), this.runId, ctx.nodeId).error;
     this.emit({ type: "node.retry", nodeId: ctx.nodeId, attempt: ctx.attempt, delayMs, error: body });
