@@ -105,7 +105,7 @@ function subflowKeyPrefix(caller: NodeCtx, flowId: string): string {
  */
 export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
   const keyPrefix = subflowKeyPrefix(caller, flowId);
-  const plan = run.config.subflows?.(flowId);
+  const plan = run.config.plans?.get(flowId);
   if (!plan) {
     return Promise.reject(
       new FlowError(

@@ -44,8 +44,8 @@ export interface RunOptions {
   logger?: Logger;
   /** `fetch` for `http.fetch` and capability kinds; the global one by default. */
   fetch?: typeof fetch;
-  /** Resolves a flow id to its plan, for `subflow` nodes. */
-  subflows?: (flowId: string) => ExecutionPlan | undefined;
+  /** The flows that `subflow` nodes may call, by flow id (a deployment's plans; deferred ones compile when called). */
+  plans?: ReadonlyMap<string, ExecutionPlan>;
   /** Randomness for retry jitter; `Math.random` by default. */
   random?: () => number;
   /** See DEFAULT_GRACE_MS. */
@@ -76,7 +76,8 @@ export interface RunConfig {
   readonly random: () => number;
   readonly graceMs: number;
   readonly deadlineMs: number | undefined;
-  readonly subflows: ((flowId: string) => ExecutionPlan | undefined) | undefined;
+  /** See RunOptions.plans; shared by a run and its subflow runs. */
+  readonly plans: ReadonlyMap<string, ExecutionPlan> | undefined;
   /** Shared by a run and its subflow runs. */
   readonly memo: MemoTable;
   /** `call#1/` inside a subflow, so that step keys stay unique. */
@@ -118,7 +119,7 @@ export function resolveRunConfig(options: RunOptions, runId: string): RunConfig 
     random: options.random ?? Math.random,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     deadlineMs: options.deadlineMs,
-    subflows: options.subflows,
+    plans: options.plans,
     memo: new MemoTable(),
     keyPrefix: "",
     depth: 0,

@@ -62,7 +62,7 @@ const isRespondOutput = (plan: ExecutionPlan): boolean =>
 export function baseRunOptions(set: FlowSet, bindings: Bindings, options: HostOptions): RunOptions {
   return {
     env: bindings as Readonly<Record<string, unknown>>,
-    subflows: (flowId) => set.plans.get(flowId),
+    plans: set.plans,
     ...options.runOptions?.(bindings),
   };
 }
