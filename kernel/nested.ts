@@ -4,7 +4,6 @@ import { evaluateConfig, evaluateInputs, type RunScope } from "./evaluate.ts";
 import { stepKey } from "./journal.ts";
 import { stableKey } from "./memo.ts";
 import type { CompiledTemplate } from "./plan-step.ts";
-import type { RunResult } from "./result.ts";
 import type { Run } from "./run.ts";
 import { pumpStreams, runAttempts, StepFailed, type StepSuccess, streamPorts, withJournal } from "./step.ts";
 
@@ -46,9 +45,18 @@ export function runTemplate(
   const key = stepKey(`${run.config.keyPrefix}${template.id}`, index + 1);
   const parent = signal ? { signal } : caller;
   const execute = (): Promise<unknown> => {
-    const newCtx = (attempt: number): NodeCtx =>
-      new NodeCtx(run, template, key, attempt, inputs, config, undefined, scope, parent);
-    const attempts = (): Promise<StepSuccess> => runAttempts(run, newCtx);
+    const ctx = new NodeCtx({
+      run,
+      step: template,
+      stepKey: key,
+      attempt: 1,
+      inputs,
+      config,
+      idempotencyKey: undefined,
+      scope,
+      parent,
+    });
+    const attempts = (): Promise<StepSuccess> => runAttempts(run, ctx);
     const journal = run.config.journal;
     const work =
       journal && template.journaled
@@ -129,18 +137,14 @@ export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unk
     );
   }
   const execute = async (): Promise<unknown> => {
-    // Imported lazily by reference to avoid a module cycle: Run is the class of `run` itself.
-    const RunClass = run.constructor as new (...args: ConstructorParameters<typeof Run>) => Run;
-    const config = {
-      ...run.config,
+    const overrides = {
       trigger: input,
       vars: undefined,
       signal: caller.signal,
       deadlineMs: undefined,
       keyPrefix,
-      depth: run.config.depth + 1,
     };
-    const result = await new Promise<RunResult>((ended) => new RunClass(plan, config, { ended }).start());
+    const result = await run.runChild(plan, overrides);
     if (result.status === "ok") return result.output;
     throw (
       result.error ?? new FlowError("INTERNAL", `subflow \`${flowId}\` ended with status ${result.status}`)

@@ -1,14 +1,14 @@
 import type { ContextHost, NodeCtx } from "./context.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
-import type { EventHub, RunEvent, RunStatus } from "./events.ts";
+import type { EventHub, RunEvent, RunStatus, SkipReason } from "./events.ts";
 import { runSubflow, runTemplate } from "./nested.ts";
 import { outputValue, startNode } from "./node-lifecycle.ts";
 import { NodeTable } from "./node-table.ts";
 import type { ExecutionPlan, PlannedNode } from "./plan.ts";
 import { buildResult, type RunResult } from "./result.ts";
 import type { RunConfig } from "./run-config.ts";
-import type { AttemptHost } from "./step.ts";
+import { type AttemptHost, type Outputs, StepFailed } from "./step.ts";
 
 type EventFields = RunEvent extends infer E
   ? E extends RunEvent
@@ -31,23 +31,25 @@ export interface RunWatcher {
  * every 64 nodes of a long one), so synchronous nodes of one turn share a reading; on Workers time does not
  * advance during computation anyway.
  *
- * Not public: its non-`#` members serve `node-lifecycle.ts`, `nested.ts` and `step.ts`.
+ * The run owns its state (the node table, the expression scope, the clock reading, the stop): other modules read
+ * it and tell the run what happened through its methods (`nodeStarted`, `nodeProduced`, `nodeEnded`…); only this
+ * class changes it. Not public: its methods serve `node-lifecycle.ts`, `nested.ts` and `step.ts`.
  */
 export class Run implements ContextHost, AttemptHost {
   readonly plan: ExecutionPlan;
   readonly config: RunConfig;
   readonly runId: string;
   readonly flowId: string;
-  readonly scope: RunScope;
-  readonly table: NodeTable;
   readonly deadlineMs: number;
+  readonly #scope: RunScope;
+  readonly #table: NodeTable;
   /** True once the run is stopping: no node starts any more. */
-  stopping = false;
-  stopReason: FlowError | undefined = undefined;
+  #stopping = false;
+  #stopReason: FlowError | undefined = undefined;
   /** The latest clock reading. */
-  now: number;
+  #now: number;
   /** The output candidate that produced output first, or -1. */
-  outputIndex = -1;
+  #outputIndex = -1;
   #status: RunStatus = "ok";
   #error: FlowError | undefined = undefined;
   #controller: AbortController | undefined = undefined;
@@ -72,16 +74,26 @@ export class Run implements ContextHost, AttemptHost {
     this.deadlineMs = config.deadlineMs ?? plan.deadlineMs;
     const vars = config.vars ? { ...plan.vars, ...config.vars } : plan.vars;
     const run = { id: config.runId, flowId: plan.flowId };
-    this.scope = { trigger: config.trigger, nodes: {}, vars, run, input: undefined };
-    this.table = new NodeTable(plan);
-    this.now = this.#startedAt = config.clock.now();
+    this.#scope = { trigger: config.trigger, nodes: {}, vars, run, input: undefined };
+    this.#table = new NodeTable(plan);
+    this.#now = this.#startedAt = config.clock.now();
+  }
+
+  /** The expression scope of the run's nodes (their outputs are added by the run as they are produced). */
+  get scope(): Readonly<RunScope> {
+    return this.#scope;
+  }
+
+  /** True once the run is stopping: no node starts any more. */
+  get stopping(): boolean {
+    return this.#stopping;
   }
 
   /** The run's signal, created on first use; aborted when the run stops. */
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.stopping) this.#controller.abort(this.stopReason);
+      if (this.#stopping) this.#controller.abort(this.#stopReason);
     }
     return this.#controller.signal;
   }
@@ -96,18 +108,13 @@ export class Run implements ContextHost, AttemptHost {
     this.#hub = hub;
   }
 
-  /** True when someone listens to the run's events. */
-  get listening(): boolean {
-    return this.#hub !== undefined;
-  }
-
   /** Starts the run; the watcher hears of its end (never an exception) once every started node has ended. */
   start(): void {
     this.#started = true;
     this.#queue = this.plan.roots.slice();
     this.#draining = true;
     try {
-      if (this.#hub) this.emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
+      if (this.#hub) this.#emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
       const caller = this.config.signal;
       if (caller?.aborted) this.cancel("the caller's signal was already aborted");
       else caller?.addEventListener("abort", this.#onCallerAbort, { once: true });
@@ -125,21 +132,14 @@ export class Run implements ContextHost, AttemptHost {
     );
   }
 
-  /** A node failed: the run fails with its error; the others are aborted with `reason`. */
-  fail(error: FlowError, reason: FlowError): void {
-    if (this.stopping) return;
-    this.#error = error;
-    this.#stop(reason, "failed");
-  }
-
   #stop(reason: FlowError, status: RunStatus): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.stopReason = reason;
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stopReason = reason;
     this.#status = status;
     this.#controller?.abort(reason);
     if (this.#started && !this.#draining && this.#active === 0) {
-      this.now = this.config.clock.now();
+      this.#now = this.config.clock.now();
       this.#finish();
     }
   }
@@ -157,26 +157,15 @@ export class Run implements ContextHost, AttemptHost {
   busy(): void {
     this.#active++;
     if (this.#deadlineTimer !== undefined) return;
-    const left = this.deadlineMs - (this.now - this.#startedAt);
+    const left = this.deadlineMs - (this.#now - this.#startedAt);
     this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
   }
 
   /** Asynchronous work has settled: read the clock, run its bookkeeping, then go on scheduling. */
   settled(then: () => void): void {
     this.#active--;
-    this.now = this.config.clock.now();
+    this.#now = this.config.clock.now();
     this.#guarded(then);
-  }
-
-  /** The output node's value exists: the watcher (a handle waiting to answer) hears of it at once. */
-  outputReady(value: unknown): void {
-    this.#watcher.outputReady?.(value);
-  }
-
-  /** Queues the dependants whose last source this was. */
-  release(dependants: readonly number[]): void {
-    const remaining = this.table.remaining;
-    for (const d of dependants) if (--remaining[d]! === 0) this.#queue.push(d);
   }
 
   /**
@@ -197,10 +186,10 @@ export class Run implements ContextHost, AttemptHost {
     if (this.#draining || this.#finished) return;
     this.#draining = true;
     const queue = this.#queue;
-    for (let head = 0; head < queue.length && !this.stopping; head++) {
+    for (let head = 0; head < queue.length && !this.#stopping; head++) {
       // Synchronous nodes share their turn's clock reading; a long turn reads it again every 64 nodes.
-      if ((head & 63) === 63) this.now = this.config.clock.now();
-      if (this.now - this.#startedAt >= this.deadlineMs) this.#deadlineExceeded();
+      if ((head & 63) === 63) this.#now = this.config.clock.now();
+      if (this.#now - this.#startedAt >= this.deadlineMs) this.#deadlineExceeded();
       else startNode(this, queue[head]!);
     }
     queue.length = 0;
@@ -215,12 +204,13 @@ export class Run implements ContextHost, AttemptHost {
     this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
     // The end time is the last turn's clock reading: a run ends in the turn where its last node settled.
     const status = this.#status;
-    const error = status === "failed" ? this.#error : this.stopReason;
-    const output = this.outputIndex >= 0 ? outputValue(this.table.outputs[this.outputIndex]!) : undefined;
-    const result = buildResult(this.runId, this.table, status, error, output, this.#startedAt, this.now);
+    const error = status === "failed" ? this.#error : this.#stopReason;
+    const table = this.#table;
+    const output = this.#outputIndex >= 0 ? outputValue(table.outputsOf(this.#outputIndex)!) : undefined;
+    const result = buildResult(this.runId, table, status, error, output, this.#startedAt, this.#now);
     if (this.#hub) {
       const errorBody = error && { error: toEnvelope(error, this.runId).error };
-      this.emit({
+      this.#emit({
         type: "run.end",
         status,
         durationMs: result.timings.durationMs,
@@ -231,20 +221,104 @@ export class Run implements ContextHost, AttemptHost {
     this.#watcher.ended(result);
   }
 
+  // What happens to a node, as node-lifecycle.ts tells it: the run records it, publishes its event when someone
+  // listens, and queues the dependants it releases.
+
+  /** Why node `i` (not a join) must be skipped, if it must. */
+  skipReason(i: number): SkipReason | undefined {
+    return this.#table.skipReason(this.plan.nodes[i]!);
+  }
+
+  /** Which inputs of join `i` have all their sources available; undefined when none has. */
+  joinAvailability(i: number): boolean[] | undefined {
+    return this.#table.joinAvailability(this.plan.nodes[i]!);
+  }
+
+  nodeSkipped(i: number, reason: SkipReason): void {
+    const node = this.plan.nodes[i]!;
+    this.#table.skip(i, this.#now);
+    if (this.#hub) this.#emit({ type: "node.skipped", nodeId: node.id, reason });
+    this.#release(node.releaseAtOutput);
+    this.#release(node.releaseAtEnd);
+  }
+
+  nodeStarted(i: number): void {
+    this.#table.start(i, this.#now);
+    if (this.#hub) {
+      const node = this.plan.nodes[i]!;
+      this.#emit({ type: "node.start", nodeId: node.id, kind: node.kindName, stepKey: this.stepKey(node) });
+    }
+  }
+
+  /** Node `i` produced its outputs after `attempts` attempts (or replayed them): they become visible. */
+  nodeProduced(i: number, outputs: Outputs, attempts: number, replayed: boolean): void {
+    const node = this.plan.nodes[i]!;
+    this.#table.produce(i, outputs, attempts);
+    this.#scope.nodes[node.id] = outputs;
+    if (this.#hub)
+      this.#emit({ type: "node.output", nodeId: node.id, outputs, ...(replayed && { replayed }) });
+    if (node.isOutput && this.#outputIndex < 0) {
+      this.#outputIndex = i;
+      this.#watcher.outputReady?.(outputValue(outputs));
+    }
+    this.#release(node.releaseAtOutput);
+  }
+
+  /** Node `i`'s outputs are streams: it goes on until they end. */
+  nodeStreaming(i: number): void {
+    this.#table.stream(i);
+  }
+
+  nodeEnded(i: number): void {
+    const node = this.plan.nodes[i]!;
+    this.#table.end(i, this.#now);
+    if (this.#hub) {
+      const durationMs = this.#table.since(i, this.#now);
+      this.#emit({ type: "node.end", nodeId: node.id, attempts: this.#table.attemptsOf(i), durationMs });
+    }
+    this.#release(node.releaseAtEnd);
+  }
+
+  /** Node `i` failed: log (unless the run's own stop caused it), report, and stop the run (fail-fast). */
+  nodeFailed(i: number, thrown: unknown): void {
+    const node = this.plan.nodes[i]!;
+    const raw = thrown instanceof StepFailed ? thrown.error : thrown;
+    const error = toFlowError(raw, this.runId, node.id);
+    this.#table.fail(i, this.#now, thrown instanceof StepFailed ? thrown.attempts : undefined);
+    // The failure that becomes the run's own error is the caller's to log when it reports runs (one line each).
+    const reported = this.config.logsRunFailure && !this.#stopping && this.config.depth === 0;
+    if (!(this.#stopping && raw === this.#stopReason) && !reported) this.#logFailure(node.id, error, raw);
+    if (this.#hub) {
+      const durationMs = this.#table.since(i, this.#now);
+      const body = toEnvelope(error, this.runId, node.id).error;
+      const attempts = this.#table.attemptsOf(i);
+      this.#emit({ type: "node.error", nodeId: node.id, error: body, attempts, durationMs });
+    }
+    if (this.#stopping) return;
+    this.#error = error;
+    const message = `run stopped because node \`${node.id}\` failed`;
+    this.#stop(new FlowError("RUN_CANCELLED", message, { runId: this.runId }), "failed");
+  }
+
+  /** Queues the dependants whose last source this was. */
+  #release(dependants: readonly number[]): void {
+    this.#table.release(dependants, this.#queue);
+  }
+
   /** The journal key of a graph node of this run. */
   stepKey(node: PlannedNode): string {
     const prefix = this.config.keyPrefix;
     return prefix === "" ? node.stepKey : prefix + node.stepKey;
   }
 
-  /** Publishes an event (call only when `listening`: events are built only when someone listens). */
-  emit(event: EventFields): void {
+  /** Publishes an event (call only when someone listens: events are built only then). */
+  #emit(event: EventFields): void {
     const hub = this.#hub!;
-    hub.publish({ ...event, seq: ++hub.seq, runId: this.runId, at: this.now } as RunEvent);
+    hub.publish({ ...event, seq: ++hub.seq, runId: this.runId, at: this.#now } as RunEvent);
   }
 
   /** Logs a node's failure with its cause (which never goes to a client). */
-  logFailure(nodeId: string, error: FlowError, raw: unknown): void {
+  #logFailure(nodeId: string, error: FlowError, raw: unknown): void {
     const cause = raw instanceof FlowError ? raw.cause : raw;
     const fields = {
       runId: this.runId,
@@ -261,15 +335,15 @@ export class Run implements ContextHost, AttemptHost {
 
   emitChunk(nodeId: string, port: string | null, index: number, chunk: unknown): void {
     if (!this.#hub) return;
-    this.now = this.config.clock.now();
-    this.emit({ type: "node.chunk", nodeId, port, index, chunk });
+    this.#now = this.config.clock.now();
+    this.#emit({ type: "node.chunk", nodeId, port, index, chunk });
   }
 
   retried(ctx: NodeCtx, delayMs: number, error: unknown): void {
     if (ctx.parent !== this || !this.#hub) return;
-    this.now = this.config.clock.now();
+    this.#now = this.config.clock.now();
     const body = toEnvelope(toFlowError(error, this.runId, ctx.nodeId), this.runId, ctx.nodeId).error;
-    this.emit({ type: "node.retry", nodeId: ctx.nodeId, attempt: ctx.attempt, delayMs, error: body });
+    this.#emit({ type: "node.retry", nodeId: ctx.nodeId, attempt: ctx.attempt, delayMs, error: body });
   }
 
   runTemplate(ctx: NodeCtx, item: unknown, index: number, signal: AbortSignal | undefined): Promise<unknown> {
@@ -278,5 +352,11 @@ export class Run implements ContextHost, AttemptHost {
 
   runSubflow(ctx: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
     return runSubflow(this, ctx, flowId, input);
+  }
+
+  /** Runs `plan` as a subflow of this run (same config, memo table and journal; no listener) to its end. */
+  runChild(plan: ExecutionPlan, overrides: Partial<RunConfig>): Promise<RunResult> {
+    const config = { ...this.config, ...overrides, depth: this.config.depth + 1 };
+    return new Promise<RunResult>((ended) => new Run(plan, config, { ended }).start());
   }
 }
