@@ -15,8 +15,8 @@ export interface SignalSource {
   readonly signal: AbortSignal;
 }
 
-/** What a node context needs from its run (implemented by `Run`). */
-export interface ContextHost {
+/** What a node context needs from its run (implemented by `Run`); its signal aborts when the run stops. */
+export interface ContextHost extends SignalSource {
   readonly runId: string;
   readonly flowId: string;
   readonly config: Pick<RunConfig, "clock" | "timers" | "env" | "fetch" | "logger" | "waitUntil">;
@@ -41,6 +41,22 @@ export function expressionFailed(error: unknown, nodeId: string, path: string): 
   });
 }
 
+/** What a node context is made of (one object: most fields are the same for every attempt of a step). */
+export interface NodeCtxInit {
+  /** The run: its config, events and nested work. */
+  readonly run: ContextHost;
+  readonly step: CompiledStep;
+  readonly stepKey: string;
+  readonly attempt: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly idempotencyKey: string | undefined;
+  /** The scope expressions of this node see (the run's, or a template item's). */
+  readonly scope: Scope;
+  /** The enclosing work when it is not the run itself: the node running a template, or a signal. */
+  readonly parent?: SignalSource;
+}
+
 /**
  * The context of one attempt. Its AbortController is created only when someone asks for `signal` (a
  * synchronous pure node never does, and costs no controller); `abort()` before that is remembered.
@@ -62,26 +78,22 @@ export class NodeCtx implements NodeContext {
   #abort: { reason: unknown } | undefined = undefined;
   #chunks = 0;
 
-  constructor(
-    host: ContextHost,
-    step: CompiledStep,
-    stepKey: string,
-    attempt: number,
-    inputs: Readonly<Record<string, unknown>>,
-    config: Readonly<Record<string, unknown>>,
-    idempotencyKey: string | undefined,
-    scope: Scope,
-    parent: SignalSource,
-  ) {
-    this.host = host;
-    this.step = step;
-    this.stepKey = stepKey;
-    this.attempt = attempt;
-    this.inputs = inputs;
-    this.config = config;
-    this.idempotencyKey = idempotencyKey;
-    this.scope = scope;
-    this.parent = parent;
+  constructor(init: NodeCtxInit) {
+    this.host = init.run;
+    this.step = init.step;
+    this.stepKey = init.stepKey;
+    this.attempt = init.attempt;
+    this.inputs = init.inputs;
+    this.config = init.config;
+    this.idempotencyKey = init.idempotencyKey;
+    this.scope = init.scope;
+    this.parent = init.parent ?? init.run;
+  }
+
+  /** The context of another attempt of the same step: same inputs, config, key, scope and parent. */
+  forAttempt(attempt: number): NodeCtx {
+    const { host: run, step, stepKey, inputs, config, idempotencyKey, scope, parent } = this;
+    return new NodeCtx({ run, step, stepKey, attempt, inputs, config, idempotencyKey, scope, parent });
   }
 
   get parentSignal(): AbortSignal {

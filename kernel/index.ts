@@ -45,6 +45,7 @@ export {
   newRunId,
   type RunHandle,
   type RunOptions,
+  type RunOutput,
   runFlow,
   startRun,
 } from "./executor.ts";

@@ -45,9 +45,18 @@ export function runTemplate(
   const key = stepKey(`${run.config.keyPrefix}${template.id}`, index + 1);
   const parent = signal ? { signal } : caller;
   const execute = (): Promise<unknown> => {
-    const newCtx = (attempt: number): NodeCtx =>
-      new NodeCtx(run, template, key, attempt, inputs, config, undefined, scope, parent);
-    const attempts = (): Promise<StepSuccess> => runAttempts(run, newCtx);
+    const ctx = new NodeCtx({
+      run,
+      step: template,
+      stepKey: key,
+      attempt: 1,
+      inputs,
+      config,
+      idempotencyKey: undefined,
+      scope,
+      parent,
+    });
+    const attempts = (): Promise<StepSuccess> => runAttempts(run, ctx);
     const journal = run.config.journal;
     const work =
       journal && template.journaled
@@ -104,7 +113,7 @@ function subflowKeyPrefix(caller: NodeCtx, flowId: string): string {
  */
 export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
   const keyPrefix = subflowKeyPrefix(caller, flowId);
-  const plan = run.config.subflows?.(flowId);
+  const plan = run.config.plans?.get(flowId);
   if (!plan) {
     return Promise.reject(
       new FlowError(
@@ -128,20 +137,14 @@ export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unk
     );
   }
   const execute = async (): Promise<unknown> => {
-    // Imported lazily by reference to avoid a module cycle: Run is the class of `run` itself.
-    const RunClass = run.constructor as new (...args: ConstructorParameters<typeof Run>) => Run;
-    const child = new RunClass(plan, {
-      ...run.config,
+    const overrides = {
       trigger: input,
       vars: undefined,
       signal: caller.signal,
       deadlineMs: undefined,
-      hub: undefined,
       keyPrefix,
-      depth: run.config.depth + 1,
-      onOutput: undefined,
-    });
-    const result = await child.start();
+    };
+    const result = await run.runChild(plan, overrides);
     if (result.status === "ok") return result.output;
     throw (
       result.error ?? new FlowError("INTERNAL", `subflow \`${flowId}\` ended with status ${result.status}`)

@@ -1,9 +1,7 @@
 import { AttemptGuard, NodeCtx } from "./context.ts";
-import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
+import { describeCause } from "./errors.ts";
 import { evaluateConfig, evaluateIdempotencyKey, evaluateInputs, evaluateWhen } from "./evaluate.ts";
-import type { SkipReason } from "./events.ts";
 import { type LedgerUse, withLedger } from "./ledger.ts";
-import { DONE, FAILED, RUNNING, SKIPPED, STREAMING } from "./node-table.ts";
 import type { PlannedNode } from "./plan.ts";
 import type { Run } from "./run.ts";
 import type { Outputs, StepSuccess } from "./step.ts";
@@ -11,7 +9,8 @@ import * as steps from "./step.ts";
 
 /**
  * The life of one graph node inside a run: skip checks, `when`, input evaluation, the synchronous first
- * attempt, the asynchronous rest, streaming, and what its end releases. The run (`run.ts`) owns the queue.
+ * attempt, the asynchronous rest, streaming. This module decides; the run (`run.ts`) records what happened
+ * (`run.nodeStarted`, `nodeProduced`, `nodeEnded`, `nodeFailed`…), owns the queue and releases dependants.
  */
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -23,36 +22,37 @@ export const outputValue = (outputs: Outputs): unknown => ("out" in outputs ? ou
 /** Starts node `i`, whose sources have all settled: it is skipped, fails, or runs. */
 export function startNode(run: Run, i: number): void {
   const node = run.plan.nodes[i]!;
-  const available = node.join ? run.table.joinAvailability(node) : undefined;
-  const skip = node.join ? (available ? undefined : "dependency") : run.table.skipReason(node);
+  const available = node.join ? run.joinAvailability(i) : undefined;
+  const skip = node.join ? (available ? undefined : "dependency") : run.skipReason(i);
   if (skip) {
-    skipNode(run, i, skip);
+    run.nodeSkipped(i, skip);
     return;
   }
+  const scope = run.scope;
   if (node.when) {
     let holds: boolean;
     try {
-      holds = evaluateWhen(node, run.scope);
+      holds = evaluateWhen(node, scope);
     } catch (error) {
-      begin(run, i);
-      failed(run, i, error);
+      run.nodeStarted(i);
+      run.nodeFailed(i, error);
       return;
     }
     if (!holds) {
-      skipNode(run, i, "when");
+      run.nodeSkipped(i, "when");
       return;
     }
   }
-  begin(run, i);
+  run.nodeStarted(i);
   let inputs: Outputs;
   let config: Outputs;
   let key: string | undefined;
   try {
-    inputs = evaluateInputs(node, run.scope, available);
-    config = evaluateConfig(node, run.scope, inputs);
-    key = evaluateIdempotencyKey(node, run.scope, inputs);
+    inputs = evaluateInputs(node, scope, available);
+    config = evaluateConfig(node, scope, inputs);
+    key = evaluateIdempotencyKey(node, scope, inputs);
   } catch (error) {
-    failed(run, i, error);
+    run.nodeFailed(i, error);
     return;
   }
   execute(run, i, node, inputs, config, key);
@@ -70,8 +70,18 @@ function execute(
   config: Outputs,
   key: string | undefined,
 ): void {
-  const step = run.stepKey(node);
-  const ctx = new NodeCtx(run, node, step, 1, inputs, config, key, run.scope, run);
+  const stepKey = run.stepKey(node);
+  const scope = run.scope;
+  const ctx = new NodeCtx({
+    run,
+    step: node,
+    stepKey,
+    attempt: 1,
+    inputs,
+    config,
+    idempotencyKey: key,
+    scope,
+  });
   const ledgered = key !== undefined && run.config.ledger !== undefined && isEffectful(node);
   if (ledgered || (run.config.journal && node.journaled)) {
     runGuarded(run, i, ctx, ledgered);
@@ -81,35 +91,14 @@ function execute(
   try {
     result = node.kind.run(ctx);
   } catch (error) {
-    continueAsync(run, i, ctx, Promise.reject(error));
+    runAsync(run, i, steps.runAttempts(run, ctx, Promise.reject(error)));
     return;
   }
   if (isThenable(result)) {
-    continueAsync(run, i, ctx, Promise.resolve(result) as Promise<never>);
+    runAsync(run, i, steps.runAttempts(run, ctx, Promise.resolve(result) as Promise<never>));
     return;
   }
   completed(run, i, steps.normaliseOutputs(result as Outputs), 1, ctx, undefined, false);
-}
-
-/** Contexts for the attempts after the first. */
-const contextsLike =
-  (run: Run, first: NodeCtx) =>
-  (attempt: number): NodeCtx =>
-    new NodeCtx(
-      run,
-      first.step,
-      first.stepKey,
-      attempt,
-      first.inputs,
-      first.config,
-      first.idempotencyKey,
-      first.scope,
-      run,
-    );
-
-/** The first attempt went asynchronous (or threw): it and any retries go on as a promise. */
-function continueAsync(run: Run, i: number, ctx: NodeCtx, result: Promise<never>): void {
-  runAsync(run, i, steps.runAttempts(run, contextsLike(run, ctx), { ctx, result }));
 }
 
 const isEffectful = (node: PlannedNode): boolean => node.effect === "write" || node.effect === "external";
@@ -120,7 +109,7 @@ const isEffectful = (node: PlannedNode): boolean => node.effect === "write" || n
  */
 function runGuarded(run: Run, i: number, ctx: NodeCtx, ledgered: boolean): void {
   const config = run.config;
-  let work = (): Promise<StepSuccess> => steps.runAttempts(run, contextsLike(run, ctx));
+  let work = (): Promise<StepSuccess> => steps.runAttempts(run, ctx);
   if (ledgered) {
     const attempts = work;
     const use: LedgerUse = {
@@ -144,20 +133,11 @@ function runGuarded(run: Run, i: number, ctx: NodeCtx, ledgered: boolean): void 
   } else runAsync(run, i, work());
 }
 
-function begin(run: Run, i: number): void {
-  run.table.state[i] = RUNNING;
-  run.table.started(i, run.now);
-  const node = run.plan.nodes[i]!;
-  if (run.config.hub) {
-    run.emit({ type: "node.start", nodeId: node.id, kind: node.kindName, stepKey: run.stepKey(node) });
-  }
-}
-
 function runAsync(run: Run, i: number, work: Promise<StepSuccess>): void {
   run.busy();
   work.then(
     (s) => run.settled(() => completed(run, i, s.outputs, s.attempts, s.ctx, s.guard, s.replayed)),
-    (error) => run.settled(() => failed(run, i, error)),
+    (error) => run.settled(() => run.nodeFailed(i, error)),
   );
 }
 
@@ -171,15 +151,14 @@ function completed(
   guard: AttemptGuard | undefined,
   replayed: boolean,
 ): void {
-  run.table.attempts[i] = attempts;
   const ports = ctx ? steps.streamPorts(outputs) : undefined;
   if (!ports || !ctx) {
     guard?.release();
-    outputReady(run, i, outputs, replayed);
-    ended(run, i);
+    run.nodeProduced(i, outputs, attempts, replayed);
+    run.nodeEnded(i);
     return;
   }
-  streamOutputs(run, i, outputs, ports, ctx, guard);
+  streamOutputs(run, i, outputs, attempts, ports, ctx, guard);
 }
 
 /**
@@ -190,6 +169,7 @@ function streamOutputs(
   run: Run,
   i: number,
   outputs: Outputs,
+  attempts: number,
   ports: string[],
   ctx: NodeCtx,
   guard: AttemptGuard | undefined,
@@ -199,76 +179,15 @@ function streamOutputs(
   const onChunk = (port: string, chunk: unknown, index: number): void =>
     run.emitChunk(nodeId, port, index, chunk);
   const pumped = steps.pumpStreams(outputs, ports, ctx.signal, onChunk, nodeId);
-  run.table.state[i] = STREAMING;
+  run.nodeStreaming(i);
   run.busy();
-  outputReady(run, i, pumped.outputs, false);
+  run.nodeProduced(i, pumped.outputs, attempts, false);
   const settle = (then: () => void): void => {
     streamGuard.release();
     run.settled(then);
   };
   pumped.done.then(
-    () => settle(() => ended(run, i)),
-    (error) => settle(() => failed(run, i, error)),
+    () => settle(() => run.nodeEnded(i)),
+    (error) => settle(() => run.nodeFailed(i, error)),
   );
-}
-
-function outputReady(run: Run, i: number, outputs: Outputs, replayed: boolean): void {
-  const node = run.plan.nodes[i]!;
-  run.table.outputs[i] = outputs;
-  run.scope.nodes[node.id] = outputs;
-  if (run.config.hub)
-    run.emit({ type: "node.output", nodeId: node.id, outputs, ...(replayed && { replayed }) });
-  if (node.isOutput && run.outputIndex < 0) {
-    run.outputIndex = i;
-    run.config.onOutput?.(outputValue(outputs));
-  }
-  run.release(node.releaseAtOutput);
-}
-
-function ended(run: Run, i: number): void {
-  const node = run.plan.nodes[i]!;
-  run.table.state[i] = DONE;
-  run.table.ended(i, run.now);
-  if (run.config.hub) {
-    const durationMs = run.table.since(i, run.now);
-    run.emit({ type: "node.end", nodeId: node.id, attempts: run.table.attempts[i]!, durationMs });
-  }
-  run.release(node.releaseAtEnd);
-}
-
-function skipNode(run: Run, i: number, reason: SkipReason): void {
-  const node = run.plan.nodes[i]!;
-  run.table.state[i] = SKIPPED;
-  run.table.started(i, run.now);
-  run.table.ended(i, run.now);
-  if (run.config.hub) run.emit({ type: "node.skipped", nodeId: node.id, reason });
-  run.release(node.releaseAtOutput);
-  run.release(node.releaseAtEnd);
-}
-
-/** Node `i` failed: log (unless the run's own stop caused it), report, and stop the run (fail-fast). */
-function failed(run: Run, i: number, thrown: unknown): void {
-  const node = run.plan.nodes[i]!;
-  const raw = thrown instanceof steps.StepFailed ? thrown.error : thrown;
-  const error = toFlowError(raw, run.runId, node.id);
-  run.table.state[i] = FAILED;
-  run.table.ended(i, run.now);
-  if (thrown instanceof steps.StepFailed) run.table.attempts[i] = thrown.attempts;
-  // The failure that becomes the run's own error is the caller's to log when it reports runs (one line each).
-  const reported = run.config.logsRunFailure && !run.stopping && run.config.depth === 0;
-  if (!(run.stopping && raw === run.stopReason) && !reported) run.logFailure(node.id, error, raw);
-  if (run.config.hub) {
-    const durationMs = run.table.since(i, run.now);
-    const body = toEnvelope(error, run.runId, node.id).error;
-    run.emit({
-      type: "node.error",
-      nodeId: node.id,
-      error: body,
-      attempts: run.table.attempts[i]!,
-      durationMs,
-    });
-  }
-  if (run.stopping) return;
-  const message = `run stopped because node \`${node.id}\` failed`;
-  run.fail(error, new FlowError("RUN_CANCELLED", message, { runId: run.runId }));
 }

@@ -12,45 +12,85 @@ export const FAILED = 5;
 /**
  * The per-node state of one run, in flat arrays copied from the plan: plain arrays (allocating typed arrays
  * costs more than the work of a small run), and the timestamps in an array that already holds doubles (so
- * that storing one does not convert the array on every run).
+ * that storing one does not convert the array on every run). Owned by the run (`run.ts`), which alone calls the
+ * methods that change it.
  */
 export class NodeTable {
   readonly plan: ExecutionPlan;
-  readonly state: number[];
+  readonly #state: number[];
   /** Sources each node still waits for. */
-  readonly remaining: number[];
-  readonly outputs: (Outputs | undefined)[];
+  readonly #remaining: number[];
+  readonly #outputs: (Outputs | undefined)[];
   /** Start of node i at `2i`, end at `2i + 1`. */
-  readonly times: number[];
-  readonly attempts: number[];
+  readonly #times: number[];
+  readonly #attempts: number[];
 
   constructor(plan: ExecutionPlan) {
     this.plan = plan;
-    this.state = plan.zeros.slice();
-    this.remaining = plan.waitCounts.slice();
-    this.outputs = new Array(plan.nodes.length);
-    this.times = plan.timeZeros.slice();
-    this.attempts = plan.zeros.slice();
+    this.#state = plan.zeros.slice();
+    this.#remaining = plan.waitCounts.slice();
+    this.#outputs = new Array(plan.nodes.length);
+    this.#times = plan.timeZeros.slice();
+    this.#attempts = plan.zeros.slice();
   }
 
-  started(i: number, at: number): void {
-    this.times[2 * i] = at;
+  /** Node i's outputs, once produced. */
+  outputsOf(i: number): Outputs | undefined {
+    return this.#outputs[i];
   }
 
-  ended(i: number, at: number): void {
-    this.times[2 * i + 1] = at;
+  attemptsOf(i: number): number {
+    return this.#attempts[i]!;
   }
 
   /** Milliseconds from node i's start to `at`. */
   since(i: number, at: number): number {
-    return at - this.times[2 * i]!;
+    return at - this.#times[2 * i]!;
+  }
+
+  start(i: number, at: number): void {
+    this.#state[i] = RUNNING;
+    this.#times[2 * i] = at;
+  }
+
+  skip(i: number, at: number): void {
+    this.#state[i] = SKIPPED;
+    this.#times[2 * i] = at;
+    this.#times[2 * i + 1] = at;
+  }
+
+  produce(i: number, outputs: Outputs, attempts: number): void {
+    this.#outputs[i] = outputs;
+    this.#attempts[i] = attempts;
+  }
+
+  stream(i: number): void {
+    this.#state[i] = STREAMING;
+  }
+
+  end(i: number, at: number): void {
+    this.#state[i] = DONE;
+    this.#times[2 * i + 1] = at;
+  }
+
+  /** Node i failed at `at`, after `attempts` attempts when known. */
+  fail(i: number, at: number, attempts: number | undefined): void {
+    this.#state[i] = FAILED;
+    this.#times[2 * i + 1] = at;
+    if (attempts !== undefined) this.#attempts[i] = attempts;
+  }
+
+  /** Counts one settled source off each dependant; those with none left go on `ready`. */
+  release(dependants: readonly number[], ready: number[]): void {
+    const remaining = this.#remaining;
+    for (const d of dependants) if (--remaining[d]! === 0) ready.push(d);
   }
 
   /** Why a (non-join) node must be skipped: a skipped source, or a port its source did not emit. */
   skipReason(node: PlannedNode): SkipReason | undefined {
-    const state = this.state;
+    const state = this.#state;
     for (const source of node.skipSources) if (state[source] === SKIPPED) return "dependency";
-    for (const ref of node.portChecks) if (!(ref.port! in this.outputs[ref.node]!)) return "port";
+    for (const ref of node.portChecks) if (!(ref.port! in this.#outputs[ref.node]!)) return "port";
     return undefined;
   }
 
@@ -59,7 +99,7 @@ export class NodeTable {
     let any = false;
     const available = node.inputSources.map(({ sources }) => {
       const ok = sources.every((ref) => {
-        const outputs = this.outputs[ref.node];
+        const outputs = this.#outputs[ref.node];
         return outputs !== undefined && (ref.port === undefined || ref.port in outputs);
       });
       any ||= ok;
@@ -73,17 +113,17 @@ export class NodeTable {
     const out: Record<string, NodeTiming> = {};
     const nodes = this.plan.nodes;
     for (let i = 0; i < nodes.length; i++) {
-      const state = this.state[i]!;
+      const state = this.#state[i]!;
       if (state === PENDING) continue;
-      const startedAt = this.times[2 * i]!;
-      const endedAt = state === RUNNING || state === STREAMING ? startedAt : this.times[2 * i + 1]!;
+      const startedAt = this.#times[2 * i]!;
+      const endedAt = state === RUNNING || state === STREAMING ? startedAt : this.#times[2 * i + 1]!;
       const status = state === SKIPPED ? "skipped" : state === FAILED ? "failed" : "ok";
       out[nodes[i]!.id] = {
         status,
         startedAt,
         endedAt,
         durationMs: endedAt - startedAt,
-        attempts: this.attempts[i]!,
+        attempts: this.#attempts[i]!,
       };
     }
     return out;

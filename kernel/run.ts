@@ -1,20 +1,28 @@
 import type { ContextHost, NodeCtx } from "./context.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
-import type { RunEvent, RunStatus } from "./events.ts";
+import type { EventHub, RunEvent, RunStatus, SkipReason } from "./events.ts";
 import { runSubflow, runTemplate } from "./nested.ts";
 import { outputValue, startNode } from "./node-lifecycle.ts";
 import { NodeTable } from "./node-table.ts";
 import type { ExecutionPlan, PlannedNode } from "./plan.ts";
 import { buildResult, type RunResult } from "./result.ts";
 import type { RunConfig } from "./run-config.ts";
-import type { AttemptHost } from "./step.ts";
+import { type AttemptHost, type Outputs, StepFailed } from "./step.ts";
 
 type EventFields = RunEvent extends infer E
   ? E extends RunEvent
     ? Omit<E, "seq" | "runId" | "at">
     : never
   : never;
+
+/** Told about a run's output and its end (a RunHandle; a subflow call). Kernel code only. */
+export interface RunWatcher {
+  /** The output node's value exists: called once, synchronously, before the streams in it have ended. */
+  outputReady?(value: unknown): void;
+  /** The run has ended; called once. */
+  ended(result: RunResult): void;
+}
 
 /**
  * One execution of a plan: the queue of ready nodes, the stop (cancel, deadline, failure), the end. A node
@@ -23,23 +31,25 @@ type EventFields = RunEvent extends infer E
  * every 64 nodes of a long one), so synchronous nodes of one turn share a reading; on Workers time does not
  * advance during computation anyway.
  *
- * Not public: its non-`#` members serve `node-lifecycle.ts`, `nested.ts` and `step.ts`.
+ * The run owns its state (the node table, the expression scope, the clock reading, the stop): other modules read
+ * it and tell the run what happened through its methods (`nodeStarted`, `nodeProduced`, `nodeEnded`…); only this
+ * class changes it. Not public: its methods serve `node-lifecycle.ts`, `nested.ts` and `step.ts`.
  */
 export class Run implements ContextHost, AttemptHost {
   readonly plan: ExecutionPlan;
   readonly config: RunConfig;
   readonly runId: string;
   readonly flowId: string;
-  readonly scope: RunScope;
-  readonly table: NodeTable;
   readonly deadlineMs: number;
+  readonly #scope: RunScope;
+  readonly #table: NodeTable;
   /** True once the run is stopping: no node starts any more. */
-  stopping = false;
-  stopReason: FlowError | undefined = undefined;
+  #stopping = false;
+  #stopReason: FlowError | undefined = undefined;
   /** The latest clock reading. */
-  now: number;
+  #now: number;
   /** The output candidate that produced output first, or -1. */
-  outputIndex = -1;
+  #outputIndex = -1;
   #status: RunStatus = "ok";
   #error: FlowError | undefined = undefined;
   #controller: AbortController | undefined = undefined;
@@ -50,40 +60,61 @@ export class Run implements ContextHost, AttemptHost {
   #finished = false;
   readonly #startedAt: number;
   #deadlineTimer: unknown = undefined;
-  #resolve: ((result: RunResult) => void) | undefined = undefined;
-  #result: RunResult | undefined = undefined;
+  readonly #watcher: RunWatcher;
+  /** Undefined when nobody listens: then no event object is ever built. */
+  #hub: EventHub | undefined = undefined;
   readonly #onCallerAbort = (): void => this.cancel("the caller's signal was aborted");
 
-  constructor(plan: ExecutionPlan, config: RunConfig) {
+  constructor(plan: ExecutionPlan, config: RunConfig, watcher: RunWatcher) {
     this.plan = plan;
+    this.#watcher = watcher;
     this.config = config;
     this.runId = config.runId;
     this.flowId = plan.flowId;
     this.deadlineMs = config.deadlineMs ?? plan.deadlineMs;
     const vars = config.vars ? { ...plan.vars, ...config.vars } : plan.vars;
     const run = { id: config.runId, flowId: plan.flowId };
-    this.scope = { trigger: config.trigger, nodes: {}, vars, run, input: undefined };
-    this.table = new NodeTable(plan);
-    this.now = this.#startedAt = config.clock.now();
+    this.#scope = { trigger: config.trigger, nodes: {}, vars, run, input: undefined };
+    this.#table = new NodeTable(plan);
+    this.#now = this.#startedAt = config.clock.now();
+  }
+
+  /** The expression scope of the run's nodes (their outputs are added by the run as they are produced). */
+  get scope(): Readonly<RunScope> {
+    return this.#scope;
+  }
+
+  /** True once the run is stopping: no node starts any more. */
+  get stopping(): boolean {
+    return this.#stopping;
   }
 
   /** The run's signal, created on first use; aborted when the run stops. */
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.stopping) this.#controller.abort(this.stopReason);
+      if (this.#stopping) this.#controller.abort(this.#stopReason);
     }
     return this.#controller.signal;
   }
 
-  /** Starts the run; resolves (never rejects) when every started node has ended. */
-  start(): Promise<RunResult> {
+  /** Someone listens to the run's events (before it starts): from now on they are built and published. */
+  listen(hub: EventHub): void {
+    hub.onSubscriberError = (error) =>
+      this.config.logger.log("warn", "an event subscriber threw and was removed", {
+        runId: this.runId,
+        error: describeCause(error),
+      });
+    this.#hub = hub;
+  }
+
+  /** Starts the run; the watcher hears of its end (never an exception) once every started node has ended. */
+  start(): void {
     this.#started = true;
     this.#queue = this.plan.roots.slice();
     this.#draining = true;
     try {
-      if (this.config.hub)
-        this.emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
+      if (this.#hub) this.#emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
       const caller = this.config.signal;
       if (caller?.aborted) this.cancel("the caller's signal was already aborted");
       else caller?.addEventListener("abort", this.#onCallerAbort, { once: true });
@@ -91,11 +122,6 @@ export class Run implements ContextHost, AttemptHost {
       this.#draining = false;
     }
     this.#drain();
-    // A run of synchronous nodes has already ended here: no promise to build around a resolver.
-    if (this.#result) return Promise.resolve(this.#result);
-    return new Promise<RunResult>((resolve) => {
-      this.#resolve = resolve;
-    });
   }
 
   /** Stops the run with status `cancelled`: no node starts any more; running ones are aborted. */
@@ -106,21 +132,14 @@ export class Run implements ContextHost, AttemptHost {
     );
   }
 
-  /** A node failed: the run fails with its error; the others are aborted with `reason`. */
-  fail(error: FlowError, reason: FlowError): void {
-    if (this.stopping) return;
-    this.#error = error;
-    this.#stop(reason, "failed");
-  }
-
   #stop(reason: FlowError, status: RunStatus): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.stopReason = reason;
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stopReason = reason;
     this.#status = status;
     this.#controller?.abort(reason);
     if (this.#started && !this.#draining && this.#active === 0) {
-      this.now = this.config.clock.now();
+      this.#now = this.config.clock.now();
       this.#finish();
     }
   }
@@ -138,21 +157,15 @@ export class Run implements ContextHost, AttemptHost {
   busy(): void {
     this.#active++;
     if (this.#deadlineTimer !== undefined) return;
-    const left = this.deadlineMs - (this.now - this.#startedAt);
+    const left = this.deadlineMs - (this.#now - this.#startedAt);
     this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
   }
 
   /** Asynchronous work has settled: read the clock, run its bookkeeping, then go on scheduling. */
   settled(then: () => void): void {
     this.#active--;
-    this.now = this.config.clock.now();
+    this.#now = this.config.clock.now();
     this.#guarded(then);
-  }
-
-  /** Queues the dependants whose last source this was. */
-  release(dependants: readonly number[]): void {
-    const remaining = this.table.remaining;
-    for (const d of dependants) if (--remaining[d]! === 0) this.#queue.push(d);
   }
 
   /**
@@ -173,10 +186,10 @@ export class Run implements ContextHost, AttemptHost {
     if (this.#draining || this.#finished) return;
     this.#draining = true;
     const queue = this.#queue;
-    for (let head = 0; head < queue.length && !this.stopping; head++) {
+    for (let head = 0; head < queue.length && !this.#stopping; head++) {
       // Synchronous nodes share their turn's clock reading; a long turn reads it again every 64 nodes.
-      if ((head & 63) === 63) this.now = this.config.clock.now();
-      if (this.now - this.#startedAt >= this.deadlineMs) this.#deadlineExceeded();
+      if ((head & 63) === 63) this.#now = this.config.clock.now();
+      if (this.#now - this.#startedAt >= this.deadlineMs) this.#deadlineExceeded();
       else startNode(this, queue[head]!);
     }
     queue.length = 0;
@@ -191,12 +204,13 @@ export class Run implements ContextHost, AttemptHost {
     this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
     // The end time is the last turn's clock reading: a run ends in the turn where its last node settled.
     const status = this.#status;
-    const error = status === "failed" ? this.#error : this.stopReason;
-    const output = this.outputIndex >= 0 ? outputValue(this.table.outputs[this.outputIndex]!) : undefined;
-    const result = buildResult(this.runId, this.table, status, error, output, this.#startedAt, this.now);
-    if (this.config.hub) {
+    const error = status === "failed" ? this.#error : this.#stopReason;
+    const table = this.#table;
+    const output = this.#outputIndex >= 0 ? outputValue(table.outputsOf(this.#outputIndex)!) : undefined;
+    const result = buildResult(this.runId, table, status, error, output, this.#startedAt, this.#now);
+    if (this.#hub) {
       const errorBody = error && { error: toEnvelope(error, this.runId).error };
-      this.emit({
+      this.#emit({
         type: "run.end",
         status,
         durationMs: result.timings.durationMs,
@@ -204,8 +218,91 @@ export class Run implements ContextHost, AttemptHost {
         ...errorBody,
       });
     }
-    this.#result = result;
-    this.#resolve?.(result);
+    this.#watcher.ended(result);
+  }
+
+  // What happens to a node, as node-lifecycle.ts tells it: the run records it, publishes its event when someone
+  // listens, and queues the dependants it releases.
+
+  /** Why node `i` (not a join) must be skipped, if it must. */
+  skipReason(i: number): SkipReason | undefined {
+    return this.#table.skipReason(this.plan.nodes[i]!);
+  }
+
+  /** Which inputs of join `i` have all their sources available; undefined when none has. */
+  joinAvailability(i: number): boolean[] | undefined {
+    return this.#table.joinAvailability(this.plan.nodes[i]!);
+  }
+
+  nodeSkipped(i: number, reason: SkipReason): void {
+    const node = this.plan.nodes[i]!;
+    this.#table.skip(i, this.#now);
+    if (this.#hub) this.#emit({ type: "node.skipped", nodeId: node.id, reason });
+    this.#release(node.releaseAtOutput);
+    this.#release(node.releaseAtEnd);
+  }
+
+  nodeStarted(i: number): void {
+    this.#table.start(i, this.#now);
+    if (this.#hub) {
+      const node = this.plan.nodes[i]!;
+      this.#emit({ type: "node.start", nodeId: node.id, kind: node.kindName, stepKey: this.stepKey(node) });
+    }
+  }
+
+  /** Node `i` produced its outputs after `attempts` attempts (or replayed them): they become visible. */
+  nodeProduced(i: number, outputs: Outputs, attempts: number, replayed: boolean): void {
+    const node = this.plan.nodes[i]!;
+    this.#table.produce(i, outputs, attempts);
+    this.#scope.nodes[node.id] = outputs;
+    if (this.#hub)
+      this.#emit({ type: "node.output", nodeId: node.id, outputs, ...(replayed && { replayed }) });
+    if (node.isOutput && this.#outputIndex < 0) {
+      this.#outputIndex = i;
+      this.#watcher.outputReady?.(outputValue(outputs));
+    }
+    this.#release(node.releaseAtOutput);
+  }
+
+  /** Node `i`'s outputs are streams: it goes on until they end. */
+  nodeStreaming(i: number): void {
+    this.#table.stream(i);
+  }
+
+  nodeEnded(i: number): void {
+    const node = this.plan.nodes[i]!;
+    this.#table.end(i, this.#now);
+    if (this.#hub) {
+      const durationMs = this.#table.since(i, this.#now);
+      this.#emit({ type: "node.end", nodeId: node.id, attempts: this.#table.attemptsOf(i), durationMs });
+    }
+    this.#release(node.releaseAtEnd);
+  }
+
+  /** Node `i` failed: log (unless the run's own stop caused it), report, and stop the run (fail-fast). */
+  nodeFailed(i: number, thrown: unknown): void {
+    const node = this.plan.nodes[i]!;
+    const raw = thrown instanceof StepFailed ? thrown.error : thrown;
+    const error = toFlowError(raw, this.runId, node.id);
+    this.#table.fail(i, this.#now, thrown instanceof StepFailed ? thrown.attempts : undefined);
+    // The failure that becomes the run's own error is the caller's to log when it reports runs (one line each).
+    const reported = this.config.logsRunFailure && !this.#stopping && this.config.depth === 0;
+    if (!(this.#stopping && raw === this.#stopReason) && !reported) this.#logFailure(node.id, error, raw);
+    if (this.#hub) {
+      const durationMs = this.#table.since(i, this.#now);
+      const body = toEnvelope(error, this.runId, node.id).error;
+      const attempts = this.#table.attemptsOf(i);
+      this.#emit({ type: "node.error", nodeId: node.id, error: body, attempts, durationMs });
+    }
+    if (this.#stopping) return;
+    this.#error = error;
+    const message = `run stopped because node \`${node.id}\` failed`;
+    this.#stop(new FlowError("RUN_CANCELLED", message, { runId: this.runId }), "failed");
+  }
+
+  /** Queues the dependants whose last source this was. */
+  #release(dependants: readonly number[]): void {
+    this.#table.release(dependants, this.#queue);
   }
 
   /** The journal key of a graph node of this run. */
@@ -214,14 +311,14 @@ export class Run implements ContextHost, AttemptHost {
     return prefix === "" ? node.stepKey : prefix + node.stepKey;
   }
 
-  /** Publishes an event (call only when `config.hub` is set: events are built only when someone listens). */
-  emit(event: EventFields): void {
-    const hub = this.config.hub!;
-    hub.publish({ ...event, seq: ++hub.seq, runId: this.runId, at: this.now } as RunEvent);
+  /** Publishes an event (call only when someone listens: events are built only then). */
+  #emit(event: EventFields): void {
+    const hub = this.#hub!;
+    hub.publish({ ...event, seq: ++hub.seq, runId: this.runId, at: this.#now } as RunEvent);
   }
 
   /** Logs a node's failure with its cause (which never goes to a client). */
-  logFailure(nodeId: string, error: FlowError, raw: unknown): void {
+  #logFailure(nodeId: string, error: FlowError, raw: unknown): void {
     const cause = raw instanceof FlowError ? raw.cause : raw;
     const fields = {
       runId: this.runId,
@@ -237,16 +334,16 @@ export class Run implements ContextHost, AttemptHost {
   }
 
   emitChunk(nodeId: string, port: string | null, index: number, chunk: unknown): void {
-    if (!this.config.hub) return;
-    this.now = this.config.clock.now();
-    this.emit({ type: "node.chunk", nodeId, port, index, chunk });
+    if (!this.#hub) return;
+    this.#now = this.config.clock.now();
+    this.#emit({ type: "node.chunk", nodeId, port, index, chunk });
   }
 
   retried(ctx: NodeCtx, delayMs: number, error: unknown): void {
-    if (ctx.parent !== this || !this.config.hub) return;
-    this.now = this.config.clock.now();
+    if (ctx.parent !== this || !this.#hub) return;
+    this.#now = this.config.clock.now();
     const body = toEnvelope(toFlowError(error, this.runId, ctx.nodeId), this.runId, ctx.nodeId).error;
-    this.emit({ type: "node.retry", nodeId: ctx.nodeId, attempt: ctx.attempt, delayMs, error: body });
+    this.#emit({ type: "node.retry", nodeId: ctx.nodeId, attempt: ctx.attempt, delayMs, error: body });
   }
 
   runTemplate(ctx: NodeCtx, item: unknown, index: number, signal: AbortSignal | undefined): Promise<unknown> {
@@ -255,5 +352,11 @@ export class Run implements ContextHost, AttemptHost {
 
   runSubflow(ctx: NodeCtx, flowId: string, input: unknown): Promise<unknown> {
     return runSubflow(this, ctx, flowId, input);
+  }
+
+  /** Runs `plan` as a subflow of this run (same config, memo table and journal; no listener) to its end. */
+  runChild(plan: ExecutionPlan, overrides: Partial<RunConfig>): Promise<RunResult> {
+    const config = { ...this.config, ...overrides, depth: this.config.depth + 1 };
+    return new Promise<RunResult>((ended) => new Run(plan, config, { ended }).start());
   }
 }

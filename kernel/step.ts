@@ -101,18 +101,18 @@ export function callRun(ctx: NodeCtx): Promise<NodeResult> {
 
 /**
  * Runs attempts until one succeeds, the policy's attempts are spent, an error is not retriable, or the run
- * stops. `first` is an attempt already started (by the synchronous fast path). Retries sleep on the parent
- * signal, so a cancel interrupts the backoff.
+ * stops: `ctx` first (with `started`, its `run` already called by the synchronous fast path), then contexts for
+ * the next attempts (`ctx.forAttempt`). Retries sleep on the parent signal, so a cancel interrupts the backoff.
  */
 export async function runAttempts(
   host: AttemptHost,
-  newCtx: (attempt: number) => NodeCtx,
-  first?: { ctx: NodeCtx; result: Promise<NodeResult> },
+  first: NodeCtx,
+  started?: Promise<NodeResult>,
 ): Promise<StepSuccess> {
-  let pending = first;
-  for (let attempt = first?.ctx.attempt ?? 1; ; attempt++) {
-    const ctx = pending?.ctx ?? newCtx(attempt);
-    const work = pending?.result ?? callRun(ctx);
+  let pending = started;
+  for (let attempt = first.attempt; ; attempt++) {
+    const ctx = attempt === first.attempt ? first : first.forAttempt(attempt);
+    const work = pending ?? callRun(ctx);
     pending = undefined;
     const guard = new AttemptGuard(ctx, host.config.timers, host.config.graceMs);
     try {

@@ -34,10 +34,10 @@ describe("RunOptions.waitUntil", () => {
       output: "call",
     });
     const handed: Promise<unknown>[] = [];
-    const subflows = (id: string) => (id === "inner" ? inner : undefined);
-    const withHost = await runFlow(outer, { subflows, waitUntil: (p) => void handed.push(p) });
+    const plans = new Map([["inner", inner]]);
+    const withHost = await runFlow(outer, { plans, waitUntil: (p) => void handed.push(p) });
     expect(withHost.output).toBe("handed over");
     expect(await Promise.all(handed)).toEqual(["done"]);
-    expect((await runFlow(outer, { subflows })).output).toBe("done");
+    expect((await runFlow(outer, { plans })).output).toBe("done");
   });
 });

@@ -194,7 +194,7 @@ export async function runCommand(
       trigger,
       env: bindings.env,
       signal: controller.signal,
-      subflows: (id) => plans.get(id),
+      plans,
       onEvent,
       logger: logger(options, io),
       ...(deadlineMs === undefined ? {} : { deadlineMs }),

@@ -6,9 +6,7 @@ import {
   newRunId,
   type RunOptions,
   type RunResult,
-  runFlow,
   startRun,
-  streamOf,
   toByteStream,
 } from "../../kernel/index.ts";
 import {
@@ -72,7 +70,7 @@ const isRespondOutput = (plan: ExecutionPlan): boolean =>
 export function baseRunOptions(set: FlowSet, bindings: Bindings, options: HostOptions): RunOptions {
   return {
     env: bindings as Readonly<Record<string, unknown>>,
-    subflows: (flowId) => set.plans.get(flowId),
+    plans: set.plans,
     ...options.runOptions?.(bindings),
   };
 }
@@ -130,37 +128,25 @@ async function serveRoute(
     });
   }
 
-  const fromRespondNode = isRespondOutput(plan);
-  const answer = (result: RunResult): Response =>
-    result.status === "ok" ? outputResponse(runId, result.output, fromRespondNode) : failed(result);
-
-  if (route.response === "stream") {
-    const handle = startRun(plan, runOptions);
+  // JSON and a streamed body read the same run: its output as soon as it exists (a stream in it, such as an
+  // `r2.get` body passed to `respond`, is answered at once so the body flows while the run goes on; its reader
+  // joins at once, which keeps the ChunkStream's buffer bounded), else its result.
+  const handle = startRun(plan, runOptions);
+  const output = await handle.output;
+  if (output.stream) {
     void handle.result.then(log);
-    const output = await handle.output;
-    if (output.stream) {
+    if (route.response === "stream") {
       return new Response(toByteStream(output.stream), {
         headers: { "content-type": "application/octet-stream", [RUN_ID_HEADER]: runId },
       });
     }
-    return answer(await handle.result);
+    return outputResponse(runId, output.value, isRespondOutput(plan), output.stream);
   }
-
-  // An output with a stream in it (an `r2.get` body passed to `respond`) is answered as soon as it exists, so the
-  // body flows while the run goes on; its reader joins at once, which keeps the ChunkStream's buffer bounded.
-  let answerEarly: (response: Response) => void = () => {};
-  const early = new Promise<Response>((resolve) => {
-    answerEarly = resolve;
-  });
-  const onOutput = (value: unknown): void => {
-    const stream = streamOf(value);
-    if (stream) answerEarly(outputResponse(runId, value, fromRespondNode, stream.toReadableStream()));
-  };
-  const finished = runFlow(plan, { ...runOptions, onOutput }).then((result) => {
-    log(result);
-    return answer(result);
-  });
-  return Promise.race([early, finished]);
+  const result = await handle.result;
+  log(result);
+  return result.status === "ok"
+    ? outputResponse(runId, result.output, isRespondOutput(plan))
+    : failed(result);
 }
 
 /**

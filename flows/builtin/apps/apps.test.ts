@@ -101,7 +101,7 @@ describe("ready-made GitHub apps (flows/builtin/apps)", () => {
         GITHUB_API_URL: gh.base,
       },
       fetch: gh.fetch as typeof fetch,
-      subflows: (id) => plans.get(id),
+      plans,
       ...options,
     });
     expect(result.error).toBeUndefined();

@@ -3,7 +3,7 @@ import {
   type RunEvent,
   type RunOptions,
   type RunResult,
-  runFlow,
+  startRun,
   toEnvelope,
 } from "../../../kernel/index.ts";
 import { formatSseComment, formatSseEvent } from "./format.ts";
@@ -42,8 +42,7 @@ export function sseRunStream(
   options: SseOptions = {},
 ): ReadableStream<Uint8Array> {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const cancel = new AbortController();
-  const signal = runOptions.signal ? AbortSignal.any([runOptions.signal, cancel.signal]) : cancel.signal;
+  let cancelRun: (reason: string) => void = () => {};
   let pending = "";
   let flushScheduled = false;
   let closed = false;
@@ -93,7 +92,9 @@ export function sseRunStream(
         alsoOnEvent?.(event);
         write(eventFrame(event));
       };
-      void runFlow(plan, { ...runOptions, signal, onEvent })
+      const run = startRun(plan, { ...runOptions, onEvent });
+      cancelRun = (reason) => run.cancel(reason);
+      void run.result
         .then((result) => {
           const id = String(lastSeq + 1);
           if (result.status === "ok") {
@@ -116,11 +117,11 @@ export function sseRunStream(
         })
         .finally(finish);
     },
-    cancel(reason) {
+    cancel() {
       // The client went away: stop writing and cancel the run (its nodes see their signals abort).
       closed = true;
       if (heartbeat !== undefined) clearTimeout(heartbeat);
-      cancel.abort(reason instanceof Error ? reason : new Error("client disconnected"));
+      cancelRun("the client closed the event stream");
     },
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FlowError } from "../../errors.ts";
-import { runFlow } from "../../executor.ts";
+import { startRun } from "../../executor.ts";
 import type { NodeContext, NodeKind } from "../../kinds/types.ts";
 import { streamOf } from "../../result.ts";
 import { ChunkStream, pump } from "../../stream.ts";
@@ -200,15 +200,13 @@ export function backpressureSuite(): void {
       );
       let answered: Promise<{ bytes: number; maxAhead: number }> | undefined;
       let endedBeforeOutput = true;
-      const finished = runFlow(plan, {
-        onOutput: (value) => {
-          endedBeforeOutput = false;
-          const stream = streamOf(value);
-          expect(stream).toBeInstanceOf(ChunkStream);
-          answered = readSlowly(stream!.toReadableStream(), big.source!);
-        },
+      const run = startRun(plan);
+      void run.output.then(({ value, stream }) => {
+        endedBeforeOutput = false;
+        expect(streamOf(value)).toBeInstanceOf(ChunkStream);
+        answered = readSlowly(stream!, big.source!);
       });
-      const result = await finished;
+      const result = await run.result;
       expect(endedBeforeOutput).toBe(false);
       expect(result.status).toBe("ok");
       const { bytes, maxAhead } = await answered!;

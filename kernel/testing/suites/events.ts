@@ -113,6 +113,31 @@ export function eventsSuite(): void {
       expect(seenWhenEnded).toBeGreaterThanOrEqual(6);
     });
 
+    it("records no events when nobody asked for them before the run started, and says so when they are read later", async () => {
+      const run = startRun(plan());
+      expect((await run.result).status).toBe("ok");
+      expect(() => run.events).toThrow(
+        new TypeError(
+          `run \`${run.runId}\` records no events: read \`events\` in the turn that started it, or pass \`onEvent\``,
+        ),
+      );
+      expect(() => run.eventStream()).toThrow(TypeError);
+    });
+
+    it("gives the output to a handle asked for it after the run ended, and undefined when there is none", async () => {
+      const run = startRun(plan());
+      await run.result;
+      expect(await run.output).toEqual({ value: { status: 200, headers: {}, body: { a: { v: 1 } } } });
+      const failing = startRun(
+        planOf([node("boom", "fail", { inputs: { message: "no" }, config: { code: "NO" } })]),
+        {
+          logger: memoryLogger(),
+        },
+      );
+      expect((await failing.result).status).toBe("failed");
+      expect(await failing.output).toEqual({ value: undefined });
+    });
+
     it("keeps running when an event subscriber throws", async () => {
       const result = await runFlow(plan(), {
         logger: memoryLogger(),

@@ -102,15 +102,15 @@ export function journalSuite(): void {
         { registry },
       );
       const journal = new MemoryJournal();
-      const subflows = (id: string) => (id === "child" ? child : undefined);
-      await runFlow(parent, { journal, subflows });
+      const plans = new Map([["child", child]]);
+      await runFlow(parent, { journal, plans });
       expect([...journal.records.keys()].sort()).toEqual([
         "call#1",
         "call#1/child#1/write#1",
         "each.node#1",
         "each.node#2",
       ]);
-      await runFlow(parent, { journal, subflows });
+      await runFlow(parent, { journal, plans });
       expect(save.calls).toHaveLength(3);
     });
 
@@ -138,7 +138,7 @@ export function journalSuite(): void {
       };
       const parent = createPlan(flow([node("route", "fanOut")]), { registry });
       const journal = new MemoryJournal();
-      const options = { journal, subflows: (id: string) => plans[id], logger: memoryLogger() };
+      const options = { journal, plans: new Map(Object.entries(plans)), logger: memoryLogger() };
       expect((await runFlow(parent, options)).status).toBe("failed");
       expect([...journal.records.keys()]).toEqual(["route#1/a#1/work#1"]);
       broken = false;

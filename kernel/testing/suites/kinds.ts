@@ -138,7 +138,7 @@ export function kindsSuite(): void {
         }),
         { registry },
       );
-      const result = await runFlow(parent, { subflows: (id) => (id === "child" ? child : undefined) });
+      const result = await runFlow(parent, { plans: new Map([["child", child]]) });
       expect(result.output).toEqual({ status: 200, headers: {}, body: 42 });
     });
 
@@ -157,7 +157,7 @@ export function kindsSuite(): void {
         ]),
         { registry: reg },
       );
-      const result = await runFlow(parent, { subflows: () => pureChild });
+      const result = await runFlow(parent, { plans: new Map([["pure-child", pureChild]]) });
       expect(result.status).toBe("ok");
       expect(counting.calls).toHaveLength(2);
     });
@@ -174,7 +174,7 @@ export function kindsSuite(): void {
         nodeId: "call",
       });
       const loop = createPlan(flow([node("call", "subflow", { config: { flow: "loop" } })], { id: "loop" }));
-      const result = await runFlow(loop, { subflows: () => loop, logger: memoryLogger() });
+      const result = await runFlow(loop, { plans: new Map([["loop", loop]]), logger: memoryLogger() });
       expect(result.error?.code).toBe("SUBFLOW_DEPTH_EXCEEDED");
     });
 
@@ -185,7 +185,10 @@ export function kindsSuite(): void {
         }),
       );
       const parent = createPlan(flow([node("call", "subflow", { config: { flow: "failing" } })]));
-      const result = await runFlow(parent, { subflows: () => failing, logger: memoryLogger() });
+      const result = await runFlow(parent, {
+        plans: new Map([["failing", failing]]),
+        logger: memoryLogger(),
+      });
       expect(result.error?.code).toBe("CHILD_SAID_NO");
     });
   });
