@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "jsonc-parser";
+import { applyEdits, modify, parse } from "jsonc-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { PackageError } from "./errors.ts";
 import { type PackageResult, packageWorkers } from "./index.ts";
@@ -207,6 +207,50 @@ describe("flows package workers with a config the user owns", () => {
     expect(dry.output).toContain("--dry-run: exiting now.");
     expect(dry.code).toBe(0);
     expect(dry.output).toMatch(/env\.FLOW_KV \(0f2ac74b498b48028cb68387c421e279\)\s+KV Namespace/);
+  }, 60_000);
+
+  it("gives a Worker packaged before the run store its binding, its class and a migration of its own", async () => {
+    const project = join(temp, "before-runs");
+    const out = join(project, "dist");
+    const config = join(project, "wrangler.jsonc");
+    await packageWorkers([flows], { out, config });
+    // The config as the packager wrote it before the run store (deployed: its v1 migration is applied).
+    const text = readFileSync(config, "utf8");
+    const edit = (t: string, path: string[], value: unknown): string =>
+      applyEdits(t, modify(t, path, value, { formattingOptions: { insertSpaces: true, tabSize: 2 } }));
+    const runtime = [{ name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" }];
+    const before = edit(
+      edit(text, ["durable_objects"], { bindings: runtime }),
+      ["migrations"],
+      [{ tag: "v1", new_sqlite_classes: ["FlowsRuntime"] }],
+    );
+    writeFileSync(config, before);
+    expect(parse(before).migrations).toEqual([{ tag: "v1", new_sqlite_classes: ["FlowsRuntime"] }]);
+    const result = (await packageWorkers([flows], { out, config })) as PackageResult;
+    expect(result.config.added).toEqual([
+      "durable_objects.bindings: FLOWS_RUNS",
+      "migrations: v2 (FlowsRuns)",
+    ]);
+    const after = parse(readFileSync(config, "utf8")) as Record<string, unknown>;
+    expect(after.durable_objects).toEqual({
+      bindings: [
+        { name: "FLOWS_RUNTIME", class_name: "FlowsRuntime" },
+        { name: "FLOWS_RUNS", class_name: "FlowsRuns" },
+      ],
+    });
+    expect(after.migrations).toEqual([
+      { tag: "v1", new_sqlite_classes: ["FlowsRuntime"] },
+      { tag: "v2", new_sqlite_classes: ["FlowsRuns"] },
+    ]);
+    expect(readFileSync(join(out, "entry.js"), "utf8")).toContain(
+      'export { FlowsRuns, FlowsRuntime } from "flows-runtime/hosts/workers/objects";',
+    );
+    const dry = await runWrangler(["deploy", "--config", config, "--dry-run"], {
+      cwd: project,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    expect(dry.code).toBe(0);
+    expect(dry.output).toMatch(/env\.FLOWS_RUNS \(FlowsRuns\)\s+Durable Object/);
   }, 60_000);
 
   it("adds a binding a flow gained to the user's config, leaving the rest", async () => {
