@@ -5,6 +5,7 @@ import { registerGraph } from "./commands/graph.ts";
 import type { CommandIO } from "./commands/io.ts";
 import { registerNew } from "./commands/new.ts";
 import { registerPackage } from "./commands/package.ts";
+import { registerPlan } from "./commands/plan.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
@@ -71,6 +72,7 @@ export async function main(argv: readonly string[], streams: ProcessStreams = pr
   registerDev(program, io);
   registerRun(program, io);
   registerGraph(program, io);
+  registerPlan(program, io);
   registerNew(program, io);
   registerSchema(program, io);
   if (argv.length <= 2) {

@@ -3,7 +3,7 @@
  * "CLI codes" (`cli/run/errors.test.ts` keeps them in step), and the exit code the command ends with.
  */
 
-/** Exit codes of `flows run`, `flows graph` and `flows new` (documented in `--help` and impl-docs/cli.md). */
+/** Exit codes of `flows run`, `flows graph`, `flows new` and `flows plan` (documented in `--help` and impl-docs/cli.md). */
 export const EXIT = Object.freeze({
   ok: 0,
   invalid: 1,
@@ -26,6 +26,7 @@ export const CLI_CODES = Object.freeze({
   CLI_DIR_NOT_EMPTY: EXIT.usage,
   CLI_BINDINGS_UNSUPPORTED: EXIT.usage,
   CLI_CAPABILITY_INVALID: EXIT.usage,
+  CLI_GIT_FAILED: EXIT.usage,
   CLI_OUTPUT_MISMATCH: EXIT.mismatch,
 });
 
