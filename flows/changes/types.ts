@@ -84,7 +84,10 @@ export interface SharedTrigger {
 export interface PlanProblem {
   side: "before" | "after";
   file: string;
-  /** The loader's diagnostic code (`FLOW_SYNTAX`...) or `PLAN_NOT_A_FLOW`, `PLAN_DUPLICATE_FLOW`. */
+  /**
+   * The loader's diagnostic code (`FLOW_SYNTAX`...), or `PLAN_NOT_A_FLOW`, `PLAN_DUPLICATE_FLOW`, or (the
+   * `changes.plan` kind) `PLAN_FILE_UNREADABLE` for a file whose content did not come.
+   */
   code: string;
   message: string;
 }
