@@ -41,32 +41,34 @@ function filesOf(ctx: NodeContext, name: "before" | "after"): FlowSet {
     throw inputError(ctx, name, `has ${value.length} files; the limit is ${CHANGES_LIMITS.maxFiles}`);
   const sources: FlowSource[] = [];
   const problems: PlanProblem[] = [];
-  value.forEach((entry, i) => {
-    if (entry === null || entry === undefined) return;
+  for (const [i, entry] of value.entries()) {
+    if (entry === null || entry === undefined) continue;
     const file = entry as { path?: unknown; text?: unknown; content?: unknown; encoding?: unknown };
     if (typeof file.path !== "string" || file.path === "")
       throw inputError(ctx, name, `entry ${i} has no \`path\``);
-    const unreadable = (message: string) =>
+    const unreadable = (message: string): void => {
       problems.push({ side: name, file: file.path as string, code: "PLAN_FILE_UNREADABLE", message });
+    };
     let text: string;
     if (typeof file.text === "string") text = file.text;
     else if (typeof file.content === "string" && file.encoding === "base64") {
       try {
         text = decodeBase64(file.content);
       } catch {
-        return unreadable("its `content` is not base64");
+        unreadable("its `content` is not base64");
+        continue;
       }
     } else if (file.text !== null && typeof file.text === "object")
       text = JSON.stringify(file.text); // a JSON flow that a client parsed on the way
-    else
-      return unreadable(
-        `no content came with it (encoding ${JSON.stringify(file.encoding ?? null)}: too large?)`,
-      );
+    else {
+      unreadable(`no content came with it (encoding ${JSON.stringify(file.encoding ?? null)}: too large?)`);
+      continue;
+    }
     const size = encoder.encode(text).byteLength;
     if (size > CHANGES_LIMITS.maxFileBytes)
-      return unreadable(`it is ${size} bytes; the limit is ${CHANGES_LIMITS.maxFileBytes}`);
-    if (looksLikeFlow(file.path, text)) sources.push({ file: file.path, text });
-  });
+      unreadable(`it is ${size} bytes; the limit is ${CHANGES_LIMITS.maxFileBytes}`);
+    else if (looksLikeFlow(file.path, text)) sources.push({ file: file.path, text });
+  }
   const set = flowSet(sources, name);
   return { flows: set.flows, problems: [...problems, ...set.problems] };
 }

@@ -37,10 +37,12 @@ const INSTALLATION = 4242;
 const ORDERS = "flows/orders.yaml";
 
 // biome-ignore lint/suspicious/noExplicitAny: GitHub's example payloads, adapted field by field.
-function delivery(action: "opened" | "synchronize", head = HEAD): any {
+type Payload = Record<string, any>;
+
+function delivery(action: "opened" | "synchronize", head = HEAD): Payload {
   const payload = structuredClone(
     EXAMPLES.find((e) => e.name === "pull_request")!.examples.find((x) => x.action === action)!,
-  ) as Record<string, any>;
+  ) as Payload;
   payload.installation = { id: INSTALLATION, node_id: "x" };
   payload.pull_request.head.sha = head;
   return {
