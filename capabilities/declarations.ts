@@ -1,4 +1,5 @@
 import type { KindCatalog } from "../flows/kinds/spec.ts";
+import { CHANGES_DECLARATION } from "./changes/declaration.ts";
 import type { Capability } from "./define.ts";
 import { DO_DECLARATION } from "./durable-objects/declaration.ts";
 import { GITHUB_DECLARATION } from "./github/declaration.ts";
@@ -21,6 +22,7 @@ export const BUILTIN_CAPABILITIES = [
   GITHUB_WEBHOOK_DECLARATION,
   GITHUB_DECLARATION,
   HTTP_DECLARATION,
+  CHANGES_DECLARATION,
 ] as const;
 
 /** The error codes of the built-in capabilities. */

@@ -1,12 +1,13 @@
 /**
  * `flows-runtime/capabilities`: every built-in capability's kinds as one registry, and what a capability of your own
  * is made with (`defineCapability`, `mergeWrangler`). Each capability (`kv/`, `r2/`, `queues/`, `durable-objects/`,
- * `github/`, `http/`) has its own entry, `flows-runtime/capabilities/<name>`.
+ * `github/`, `http/`, `changes/`) has its own entry, `flows-runtime/capabilities/<name>`.
  * @example
  * import { ALL_CAPABILITY_KINDS } from "flows-runtime/capabilities";
  * export default createWorker(flows, { registry: createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS) });
  */
 import { createRegistry, type KindRegistry } from "../kernel/index.ts";
+import { CHANGES_KINDS } from "./changes/kinds.ts";
 import { DO_KINDS } from "./durable-objects/kinds.ts";
 import { GITHUB_KINDS } from "./github/kinds.ts";
 import { GITHUB_WEBHOOK_KINDS } from "./github/webhook/kinds.ts";
@@ -24,6 +25,7 @@ export const ALL_CAPABILITY_KINDS: KindRegistry = createRegistry(
   GITHUB_WEBHOOK_KINDS,
   GITHUB_KINDS,
   HTTP_KINDS,
+  CHANGES_KINDS,
 );
 
 export {

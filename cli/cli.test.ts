@@ -167,6 +167,7 @@ describe("flows", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("Usage: flows");
     expect(stdout).toContain("validate [options] <paths...>");
+    expect(stdout).toContain("plan [options] [sides...]");
   });
 
   it("prints the version of package.json with --version", () => {

@@ -1,18 +1,14 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { looksLikeFlow } from "../flows/load/detect.ts";
 
 /** A usage problem (missing path, nothing to do): exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
-const FLOW_EXTENSIONS = /\.(ya?ml|json)$/i;
-const SKIPPED_DIRS = new Set(["node_modules"]);
-
-/** True when a file's text looks like a flow: a top-level `flows:` key. */
-export function looksLikeFlow(file: string, text: string): boolean {
-  return file.toLowerCase().endsWith(".json") ? /"flows"\s*:/.test(text) : /^flows\s*:/m.test(text);
-}
+export const FLOW_EXTENSIONS = /\.(ya?ml|json)$/i;
+export const SKIPPED_DIRS = new Set(["node_modules"]);
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -30,9 +26,12 @@ async function walk(dir: string, out: string[]): Promise<void> {
 /**
  * Reads the flow files named on the command line: files as given, directories searched recursively for
  * `.yaml`, `.yml` and `.json` files with a top-level `flows:` key (skipping `node_modules` and dot-directories).
- * Throws UsageError for a missing path or when nothing is found.
+ * Throws UsageError for a missing path or, unless `allowEmpty`, when nothing is found.
  */
-export async function readFlowFiles(paths: readonly string[]): Promise<{ file: string; text: string }[]> {
+export async function readFlowFiles(
+  paths: readonly string[],
+  options: { allowEmpty?: boolean } = {},
+): Promise<{ file: string; text: string }[]> {
   const sources: { file: string; text: string }[] = [];
   const seen = new Set<string>();
   for (const path of paths) {
@@ -53,6 +52,7 @@ export async function readFlowFiles(paths: readonly string[]): Promise<{ file: s
       sources.push({ file: path, text: await readFile(path, "utf8") });
     }
   }
-  if (sources.length === 0) throw new UsageError(`no flow files found in ${paths.join(", ")}`);
+  if (sources.length === 0 && !options.allowEmpty)
+    throw new UsageError(`no flow files found in ${paths.join(", ")}`);
   return sources;
 }

@@ -5,6 +5,7 @@ import { registerGraph } from "./commands/graph.ts";
 import type { CommandIO } from "./commands/io.ts";
 import { registerNew } from "./commands/new.ts";
 import { registerPackage } from "./commands/package.ts";
+import { registerPlan } from "./commands/plan.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerRuns } from "./commands/runs.ts";
 import { registerSchema } from "./commands/schema.ts";
@@ -73,6 +74,7 @@ export async function main(argv: readonly string[], streams: ProcessStreams = pr
   registerRun(program, io);
   registerRuns(program, io);
   registerGraph(program, io);
+  registerPlan(program, io);
   registerNew(program, io);
   registerSchema(program, io);
   if (argv.length <= 2) {

@@ -146,6 +146,7 @@ const request: NodeKindSpec = {
   determinism: "nondeterministic",
   inputs: { installationId, params: {}, body: {}, headers: { description: "Extra request headers." } },
   outputs: { ...RESPONSE_OUTPUTS, fromCache: {}, pages: {}, truncated: {} },
+  target: "config.route",
   configSchema: {
     ...schema({ route: { type: "string", pattern: ROUTE }, ...PAGING }),
     required: ["route"],

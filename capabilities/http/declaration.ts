@@ -16,6 +16,7 @@ const httpFetch: NodeKindSpec = {
   determinism: "nondeterministic",
   inputs: { url: { required: true }, method: {}, headers: {}, body: {} },
   outputs: { status: {}, headers: {}, body: {} },
+  target: "inputs.url",
   configSchema: {
     type: "object",
     additionalProperties: false,

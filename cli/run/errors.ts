@@ -4,7 +4,7 @@
  */
 
 /**
- * Exit codes of `flows run`, `flows graph`, `flows new` and `flows runs` (documented in `--help` and
+ * Exit codes of `flows run`, `flows graph`, `flows new`, `flows runs` and `flows plan` (documented in `--help` and
  * impl-docs/cli.md). `flows runs` reuses 3 for "the Worker answered an error" and 4 for "no answer from the run API".
  */
 export const EXIT = Object.freeze({
@@ -30,6 +30,7 @@ export const CLI_CODES = Object.freeze({
   CLI_BINDINGS_UNSUPPORTED: EXIT.usage,
   CLI_CAPABILITY_INVALID: EXIT.usage,
   CLI_TOKEN_MISSING: EXIT.usage,
+  CLI_GIT_FAILED: EXIT.usage,
   CLI_OUTPUT_MISMATCH: EXIT.mismatch,
   CLI_RUNS_REFUSED: EXIT.runFailed,
   CLI_RUNS_UNREACHABLE: EXIT.mismatch,

@@ -141,6 +141,28 @@ function parseChecked(source: string): Program {
   return program;
 }
 
+/**
+ * Parses one expression with CEL's parser only (no type check): its AST, as cel-js gives it. Throws
+ * ExpressionError (EXPR_SYNTAX or EXPR_LIMIT).
+ */
+export function parseExpressionAst(source: string): unknown {
+  try {
+    return celEnvironment().parse(source).ast;
+  } catch (error) {
+    throw toExpressionError(error, "parse");
+  }
+}
+
+/**
+ * The `nodes.<id>.<port>` and `vars.<name>` references of a parsed AST (`parseExpressionAst`), as
+ * `compileExpression` finds them.
+ */
+export function astReferences(ast: unknown): { nodes: NodeReference[]; vars: VarReference[] } {
+  const collected: Collected = { nodes: [], vars: [] };
+  collectReferences(ast, collected);
+  return collected;
+}
+
 /** The longest plain reference compiled without CEL (CEL itself refuses chains past its `maxDepth`, 64). */
 const MAX_PLAIN_SEGMENTS = 32;
 /** Words CEL does not take as a field name after a dot (`trigger.in` is a syntax error). */

@@ -5,6 +5,7 @@ import {
   type NodeReference,
   type Scope,
 } from "./expression.ts";
+import { bareExpression, splitTemplate } from "./split.ts";
 
 /** A JSON value in which strings may hold `${{ }}` expressions, compiled once and evaluated per run. */
 export interface CompiledValue {
@@ -22,52 +23,31 @@ export interface TemplateIssue {
   error: ExpressionError;
 }
 
-const OPEN = "${{";
-const CLOSE = "}}";
-
 type Part = string | { expr: CompiledExpression };
 
-/** Splits a string into literal text and expressions. `$${{` is a literal `${{`. */
+/** Splits a string into literal text and compiled expressions (`splitTemplate`: `$${{` is a literal `${{`). */
 function parseParts(text: string, path: (string | number)[], issues: TemplateIssue[]): Part[] {
   const parts: Part[] = [];
-  let literal = "";
-  let i = 0;
-  while (i < text.length) {
-    const open = text.indexOf(OPEN, i);
-    if (open === -1) {
-      literal += text.slice(i);
-      break;
-    }
-    if (open > 0 && text[open - 1] === "$") {
-      literal += text.slice(i, open - 1) + OPEN;
-      i = open + OPEN.length;
-      continue;
-    }
-    literal += text.slice(i, open);
-    const close = text.indexOf(CLOSE, open + OPEN.length);
-    if (close === -1) {
+  for (const part of splitTemplate(text)) {
+    if (part.type === "text") parts.push(part.text);
+    else if (part.type === "unclosed") {
       issues.push({
         path,
-        offset: open,
+        offset: part.open,
         error: new ExpressionError("EXPR_SYNTAX", "`${{` is never closed by `}}`", 0),
       });
       return parts;
+    } else {
+      try {
+        if (part.source === "") throw new ExpressionError("EXPR_SYNTAX", "empty expression `${{ }}`", 0);
+        parts.push({ expr: compileExpression(part.source) });
+      } catch (error) {
+        const e =
+          error instanceof ExpressionError ? error : new ExpressionError("EXPR_SYNTAX", String(error), 0);
+        issues.push({ path, offset: part.start + e.offset, error: e });
+      }
     }
-    const raw = text.slice(open + OPEN.length, close);
-    const leading = raw.length - raw.trimStart().length;
-    if (literal) parts.push(literal);
-    literal = "";
-    try {
-      if (raw.trim() === "") throw new ExpressionError("EXPR_SYNTAX", "empty expression `${{ }}`", 0);
-      parts.push({ expr: compileExpression(raw.trim()) });
-    } catch (error) {
-      const e =
-        error instanceof ExpressionError ? error : new ExpressionError("EXPR_SYNTAX", String(error), 0);
-      issues.push({ path, offset: open + OPEN.length + leading + e.offset, error: e });
-    }
-    i = close + CLOSE.length;
   }
-  if (literal) parts.push(literal);
   return parts;
 }
 
@@ -84,7 +64,7 @@ const constantValue = (value: unknown): CompiledValue => ({
 });
 
 function compileString(text: string, path: (string | number)[], issues: TemplateIssue[]): CompiledValue {
-  if (!text.includes(OPEN)) return constantValue(text);
+  if (!text.includes("${{")) return constantValue(text);
   const parts = parseParts(text, path, issues);
   const exprs = parts
     .filter((p): p is { expr: CompiledExpression } => typeof p !== "string")
@@ -146,18 +126,11 @@ export function compileValue(value: unknown): { value: CompiledValue; issues: Te
  * Returns the offset of the expression inside the field so that errors can be located.
  */
 export function compileBareExpression(text: string): { expr?: CompiledExpression; issue?: TemplateIssue } {
-  const trimmed = text.trim();
-  let source = trimmed;
-  let base = text.indexOf(trimmed);
-  if (trimmed.startsWith(OPEN) && trimmed.endsWith(CLOSE)) {
-    const inner = trimmed.slice(OPEN.length, -CLOSE.length);
-    source = inner.trim();
-    base += OPEN.length + (inner.length - inner.trimStart().length);
-  }
+  const { source, start } = bareExpression(text);
   try {
     return { expr: compileExpression(source) };
   } catch (error) {
     const e = error instanceof ExpressionError ? error : new ExpressionError("EXPR_SYNTAX", String(error), 0);
-    return { issue: { path: [], offset: base + e.offset, error: e } };
+    return { issue: { path: [], offset: start + e.offset, error: e } };
   }
 }

@@ -35,6 +35,12 @@ export interface NodeKindSpec {
   readonly needs?: readonly BindingType[];
   readonly defaultTimeout?: Duration;
   readonly defaultRetry?: RetryPolicyDecl;
+  /**
+   * What a node of this kind acts on, when it is not a binding (`needs` names those): an input port
+   * (`inputs.url`) or a config field (`config.route`). `flows plan` names effects by it ("new external effect:
+   * `http.fetch` to `${{ vars.API }}`"); nothing else reads it.
+   */
+  readonly target?: `inputs.${string}` | `config.${string}`;
   /** Names of config fields whose string values may hold `${{ }}` expressions (checked at validation). */
   readonly expressionConfig?: readonly string[];
   /**

@@ -1,4 +1,5 @@
 import { type CompiledExpression, compileExpression, ExpressionError } from "../expr/index.ts";
+import { bareExpression, splitTemplate } from "../expr/split.ts";
 
 /** One `${{ }}` expression of a string, compiled, with the offset of its source inside the string. */
 export interface Segment {
@@ -14,7 +15,6 @@ export interface SegmentIssue {
 }
 
 const OPEN = "${{";
-const CLOSE = "}}";
 
 /** True when a string holds at least one `${{` that is not the `$${{` escape. */
 export function hasExpression(text: string): boolean {
@@ -35,33 +35,23 @@ export function hasExpression(text: string): boolean {
 export function compileSegments(text: string): { segments: Segment[]; issues: SegmentIssue[] } {
   const segments: Segment[] = [];
   const issues: SegmentIssue[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const open = text.indexOf(OPEN, i);
-    if (open === -1) break;
-    if (open > 0 && text[open - 1] === "$") {
-      i = open + OPEN.length;
-      continue;
-    }
-    const close = text.indexOf(CLOSE, open + OPEN.length);
-    if (close === -1) {
+  for (const part of splitTemplate(text)) {
+    if (part.type === "unclosed") {
       issues.push({
-        offset: open,
+        offset: part.open,
         error: new ExpressionError("EXPR_SYNTAX", "`${{` is never closed by `}}`", 0),
       });
       break;
     }
-    const raw = text.slice(open + OPEN.length, close);
-    const start = open + OPEN.length + (raw.length - raw.trimStart().length);
+    if (part.type !== "expr") continue;
     try {
-      if (raw.trim() === "") throw new ExpressionError("EXPR_SYNTAX", "empty expression `${{ }}`", 0);
-      segments.push({ expr: compileExpression(raw.trim()), start });
+      if (part.source === "") throw new ExpressionError("EXPR_SYNTAX", "empty expression `${{ }}`", 0);
+      segments.push({ expr: compileExpression(part.source), start: part.start });
     } catch (error) {
       const e =
         error instanceof ExpressionError ? error : new ExpressionError("EXPR_SYNTAX", String(error), 0);
-      issues.push({ offset: start + e.offset, error: e });
+      issues.push({ offset: part.start + e.offset, error: e });
     }
-    i = close + CLOSE.length;
   }
   return { segments, issues };
 }
@@ -71,14 +61,7 @@ export function compileSegments(text: string): { segments: Segment[]; issues: Se
  * `compileBareExpression` in `flows/expr/template.ts`, keeping the offset of the expression in the field.
  */
 export function compileBare(text: string): { segments: Segment[]; issues: SegmentIssue[] } {
-  const trimmed = text.trim();
-  let source = trimmed;
-  let start = text.indexOf(trimmed);
-  if (trimmed.startsWith(OPEN) && trimmed.endsWith(CLOSE)) {
-    const inner = trimmed.slice(OPEN.length, -CLOSE.length);
-    source = inner.trim();
-    start += OPEN.length + (inner.length - inner.trimStart().length);
-  }
+  const { source, start } = bareExpression(text);
   try {
     return { segments: [{ expr: compileExpression(source), start }], issues: [] };
   } catch (error) {

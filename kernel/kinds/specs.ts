@@ -140,6 +140,7 @@ const subflow: NodeKindSpec = {
   determinism: "best_effort",
   inputs: { input: {} },
   outputs: OUT,
+  target: "config.flow",
   configSchema: {
     type: "object",
     additionalProperties: false,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CHANGES_KINDS } from "../../../capabilities/changes/kinds.ts";
 import { GITHUB_KINDS } from "../../../capabilities/github/kinds.ts";
 import { FakeGitHub, jsonResponse, MemoryKv, pkcs1KeyPair } from "../../../capabilities/github/testing.ts";
 import { defaultCatalog } from "../../../cli/catalog.ts";
@@ -61,7 +62,7 @@ const sources = readdirSync(DIR)
   .map((file) => ({ file: `flows/builtin/apps/${file}`, text: readFileSync(join(DIR, file), "utf8") }));
 
 describe("ready-made GitHub apps (flows/builtin/apps)", () => {
-  const registry = createRegistry(BUILTIN_KINDS, GITHUB_KINDS);
+  const registry = createRegistry(BUILTIN_KINDS, GITHUB_KINDS, CHANGES_KINDS);
   const plans = new Map<string, ExecutionPlan>();
   let pem = "";
 
@@ -75,9 +76,10 @@ describe("ready-made GitHub apps (flows/builtin/apps)", () => {
     }
   });
 
-  it("validates: five flows with the documented ids", () => {
+  it("validates: six flows with the documented ids", () => {
     expect([...plans.keys()].sort()).toEqual([
       "github-app-auto-label",
+      "github-app-flow-plan",
       "github-app-pr-size",
       "github-app-stale-issues",
       "github-app-stale-repo",
