@@ -5,7 +5,7 @@ import { CLI_CODES, CliError } from "./errors.ts";
 describe("impl-docs/errors.md, CLI codes of run, graph and new", () => {
   it("lists every code of CLI_CODES with its exit code, and no other CLI_ code", () => {
     const doc = readFileSync(new URL("../../impl-docs/errors.md", import.meta.url), "utf8");
-    const start = doc.indexOf("### `flows run`, `flows graph`, `flows new`, `flows plan`");
+    const start = doc.indexOf("### `flows run`, `flows graph`, `flows new`, `flows runs`, `flows plan`");
     expect(start).toBeGreaterThan(-1);
     const next = doc.indexOf("\n#", start + 1);
     const section = doc.slice(start, next === -1 ? undefined : next);
