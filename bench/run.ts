@@ -8,20 +8,30 @@ import { benchStreaming } from "./streaming.ts";
 import { benchValidate } from "./validate.ts";
 import { benchWorkerCost } from "./worker-cost.ts";
 
-/** `npm run bench`: each benchmark module, in order. Add a module by adding a line. */
-const benchmarks: readonly (() => Promise<unknown>)[] = [
-  benchValidate,
-  benchKernel,
-  benchSse,
-  benchPackage,
-  benchWorkerCost,
-  benchGithub,
-  benchProbot,
-  benchNodeRed,
-  benchStreaming,
-];
+/**
+ * `npm run bench`: each benchmark module, in order; `npm run bench -- worker-cost sse` only those. Add a module
+ * by adding a line.
+ */
+const benchmarks: Record<string, () => Promise<unknown>> = {
+  validate: benchValidate,
+  kernel: benchKernel,
+  sse: benchSse,
+  package: benchPackage,
+  "worker-cost": benchWorkerCost,
+  github: benchGithub,
+  probot: benchProbot,
+  "node-red": benchNodeRed,
+  streaming: benchStreaming,
+};
 
-for (const bench of benchmarks) {
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(", ")}: choose from ${Object.keys(benchmarks).join(", ")}`);
+  process.exit(2);
+}
+for (const [name, bench] of Object.entries(benchmarks)) {
+  if (asked.length > 0 && !asked.includes(name)) continue;
   await bench();
   console.log("");
 }
