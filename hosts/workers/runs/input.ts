@@ -4,20 +4,17 @@ import { cappedJson, type TruncatedMarker } from "./record.ts";
  * A run's input as the run store keeps it, for `POST /_flows/runs/:id/rerun`: the trigger event the kernel got,
  * as JSON, within `INPUT_BYTES`. Bytes (`body: raw`) are kept as base64 (`{ "$bytes": "…" }`); a byte stream
  * (`body: stream`) cannot be kept (`{ "$stream": true }`: that run cannot be rerun). Credentials are never stored:
- * the request headers in `REDACTED_HEADERS` are left out.
+ * the request headers `REDACTED_HEADER` matches are left out.
  */
 
 /** Most bytes of a run's stored input (its JSON); past it, the truncated marker (the run cannot be rerun). */
 export const INPUT_BYTES = 64 * 1024;
 
-/** Request headers left out of a stored input: a rerun never replays a credential. */
-export const REDACTED_HEADERS: readonly string[] = [
-  "authorization",
-  "cookie",
-  "proxy-authorization",
-  "x-hub-signature",
-  "x-hub-signature-256",
-];
+/**
+ * Request headers left out of a stored input: a rerun never replays a credential (`authorization`, `cookie`,
+ * `proxy-authorization`, and any header whose name says `signature`, `token`, `secret` or `api-key`).
+ */
+export const REDACTED_HEADER = /^(authorization|cookie|proxy-authorization)$|signature|token|secret|api-?key/i;
 
 const BYTES = "$bytes";
 const STREAM = "$stream";
@@ -66,7 +63,7 @@ export function storedInput(trigger: unknown): unknown {
   if (isPlainObject(trigger) && isPlainObject(trigger.headers)) {
     const headers: Record<string, unknown> = {};
     for (const [name, v] of Object.entries(trigger.headers))
-      if (!REDACTED_HEADERS.includes(name.toLowerCase())) headers[name] = v;
+      if (!REDACTED_HEADER.test(name)) headers[name] = v;
     value = { ...trigger, headers };
   }
   return JSON.parse(cappedJson(encodeValue(value), INPUT_BYTES)) as unknown | TruncatedMarker;
