@@ -14,7 +14,8 @@ export const INPUT_BYTES = 64 * 1024;
  * Request headers left out of a stored input: a rerun never replays a credential (`authorization`, `cookie`,
  * `proxy-authorization`, and any header whose name says `signature`, `token`, `secret` or `api-key`).
  */
-export const REDACTED_HEADER = /^(authorization|cookie|proxy-authorization)$|signature|token|secret|api-?key/i;
+export const REDACTED_HEADER =
+  /^(authorization|cookie|proxy-authorization)$|signature|token|secret|api-?key/i;
 
 const BYTES = "$bytes";
 const STREAM = "$stream";
