@@ -49,10 +49,19 @@ async function follow(base: string, steps: number, cuts: number[]): Promise<Clie
   for (let attempt = 0; attempt < 20 && !client.ended; attempt++) {
     const controller = new AbortController();
     const cutAt = pending.shift();
+    // A client cut before its first event has no id to resume with (it would start another run, as an
+    // EventSource would): a cut due before then waits for the first event.
+    let cutDue = false;
     const timer =
       cutAt === undefined
         ? undefined
-        : setTimeout(() => controller.abort(), Math.max(0, cutAt - (performance.now() - started)));
+        : setTimeout(
+            () => {
+              if (last === undefined) cutDue = true;
+              else controller.abort();
+            },
+            Math.max(0, cutAt - (performance.now() - started)),
+          );
     try {
       const response = await fetch(`${base}report?steps=${steps}&ms=${TICK_MS}`, {
         headers: last ? { "last-event-id": last } : {},
@@ -76,6 +85,7 @@ async function follow(base: string, steps: number, cuts: number[]): Promise<Clie
           client.ids.push(Number(frame.id.split(":")[1]));
           if (frame.event === "end" || frame.event === "error") client.ended = frame.event === "end";
         }
+        if (cutDue && !client.ended) controller.abort();
         if (client.ended) break;
       }
     } catch (error) {
@@ -119,10 +129,9 @@ async function run(print: (line: string) => void): Promise<boolean> {
         // Every other client drops its connection 1-3 times at random points of its run.
         const cuts =
           i % 2 === 1
-            ? // From 0.5 s on: a client cut before any answer has no id to resume with (it would start a new run).
-              Array.from(
+            ? Array.from(
                 { length: 1 + Math.floor(Math.random() * 3) },
-                () => 500 + Math.random() * (SECONDS * 900 - 500),
+                () => Math.random() * SECONDS * 900,
               ).sort((a, b) => a - b)
             : [];
         return follow(base, steps, cuts);
