@@ -4,6 +4,7 @@ import { badHttpSection } from "./bad-http.ts";
 import { faultsSection, resumeSection } from "./faults.ts";
 import { floodSection } from "./flood.ts";
 import { longRunsSection } from "./long-runs.ts";
+import { resumableSection } from "./resumable.ts";
 import { securitySection } from "./security-scan.ts";
 
 /**
@@ -26,6 +27,7 @@ const sections: readonly SoakSection[] = [
   faultsSection,
   resumeSection,
   longRunsSection,
+  resumableSection,
 ];
 
 let failed = 0;

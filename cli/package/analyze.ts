@@ -181,9 +181,14 @@ export function analyzeFlows(
     for (const trigger of doc.triggers) if (trigger.type === "queue") triggers.push(trigger);
   }
   // Runs are recorded unless a flow says `runs: { record: none }` (the deployment default of a packaged Worker is
-  // the built-in `failed`): the run store is declared when any flow, or a built-in webhook flow, records.
+  // the built-in `failed`): the run store is declared when any flow, or a built-in webhook flow, records. A flow
+  // with an `onDisconnect: continue` route always records: its runs live in the store's objects.
+  const continuing = (d: FlowDocument) =>
+    d.triggers.some((t) => t.type === "http" && t.onDisconnect === "continue");
   const recorded = new Set(
-    [...documents, ...webhooks].filter((d) => (d.runs?.record ?? "failed") !== "none").map((d) => d.id),
+    [...documents, ...webhooks]
+      .filter((d) => (d.runs?.record ?? "failed") !== "none" || continuing(d))
+      .map((d) => d.id),
   );
   const runs = recorded.size > 0;
   const objectClasses = new Set<string>(runtime ? [RUNTIME_CLASS] : []);

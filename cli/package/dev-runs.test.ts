@@ -29,6 +29,20 @@ nodes:
     inputs: { message: "refused" }
 `;
 
+const CONTINUING = `flows: 1
+id: report
+version: 1.0.0
+triggers:
+  - { type: http, method: GET, path: /report, response: sse, onDisconnect: continue }
+nodes:
+  - { id: wait, kind: delay, config: { duration: 50ms }, inputs: { value: 1 } }
+  - { id: done, kind: transform, inputs: { n: "\${{ nodes.wait.out }}" } }
+output: done
+`;
+
+/** The \`id:\` lines of SSE text. */
+const idsOf = (text: string): string[] => [...text.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
+
 const tokenOf = (dev: DevServer): string => decodeURIComponent(dev.viewerUrl.split("#token=")[1] ?? "");
 
 async function waitForRecord(dev: DevServer, runId: string): Promise<Record<string, unknown>> {
@@ -48,6 +62,7 @@ describe("flows dev: the run store", () => {
     const flows = join(temp, "flows");
     cpSync("examples/s3_workers_echo", flows, { recursive: true });
     writeFileSync(join(flows, "refuse.yaml"), FAILING);
+    writeFileSync(join(flows, "report.yaml"), CONTINUING);
     const options = { out: join(temp, "out"), persistTo: join(temp, "state"), log: () => {} };
 
     server = await startDev([flows], { ...options, port: await freePort() });
@@ -60,6 +75,12 @@ describe("flows dev: the run store", () => {
     const runId = failed.headers.get("x-flow-run-id")!;
     const before = await waitForRecord(server, runId);
     expect(before).toMatchObject({ runId, flowId: "refuse", status: "failed", error: { code: "REFUSED" } });
+    // A continuing run (onDisconnect: continue), read to its end: its event log is in the same store.
+    const streamed = await fetch(`${server.url}/report`);
+    const reportId = streamed.headers.get("x-flow-run-id")!;
+    const ids = idsOf(await streamed.text());
+    expect(ids.at(-1)).toBe(`${reportId}:${ids.length}`);
+    await waitForRecord(server, reportId);
     await server.stop();
     server = undefined;
 
@@ -67,6 +88,10 @@ describe("flows dev: the run store", () => {
     server = await startDev([flows], { ...options, port: await freePort() });
     const after = await waitForRecord(server, runId);
     expect(after).toEqual(before);
+    // The continuing run's log survived: a reconnect to its route after id 2 gets the rest, as it was sent.
+    const resumed = await fetch(`${server.url}/report`, { headers: { "last-event-id": `${reportId}:2` } });
+    expect(resumed.headers.get("x-flow-run-id")).toBe(reportId);
+    expect(idsOf(await resumed.text())).toEqual(ids.slice(2));
     const list = await fetch(`${server.url}/_flows/runs?flow=refuse`, {
       headers: { authorization: `Bearer ${tokenOf(server)}` },
     });

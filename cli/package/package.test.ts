@@ -252,6 +252,17 @@ describe("the generated configuration", () => {
     ]);
   });
 
+  it("declares the run store for a flow with an onDisconnect: continue route, even with record: none", () => {
+    const continuing = flow({
+      id: "a",
+      runs: { record: "none" },
+      triggers: [{ type: "http", method: "GET", path: "/a", response: "sse", onDisconnect: "continue" }],
+    });
+    const analysis = analyzeFlows([continuing], catalog, CAPABILITY_DECLARATIONS);
+    expect(analysis.runs).toBe(true);
+    expect(analysis.objectClasses).toEqual(["FlowsRuns"]);
+  });
+
   it("refuses one binding name declared differently by two flows", () => {
     const docs = [
       flow({ id: "a", bindings: { FILES: { type: "r2", bucket: "one" } } }),

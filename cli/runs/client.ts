@@ -49,12 +49,23 @@ const isEnvelope = (value: unknown): value is Envelope =>
  * GETs `path` (below `/_flows/runs`) and returns its JSON. An error answer is CLI_RUNS_REFUSED (exit 3) with the
  * Worker's status and envelope; no answer, or one that is not JSON, is CLI_RUNS_UNREACHABLE (exit 4).
  */
-export async function getRuns<T>(api: RunsApi, path: string, signal?: AbortSignal): Promise<T> {
+export function getRuns<T>(api: RunsApi, path: string, signal?: AbortSignal): Promise<T> {
+  return callRuns<T>(api, "GET", path, signal);
+}
+
+/** `method` on `path` (below `/_flows/runs`), as `getRuns` (`POST` for cancel and rerun). */
+export async function callRuns<T>(
+  api: RunsApi,
+  method: "GET" | "POST",
+  path: string,
+  signal?: AbortSignal,
+): Promise<T> {
   const url = `${api.url}/_flows/runs${path}`;
   const timeout = AbortSignal.timeout(api.timeoutMs ?? 15_000);
   let response: Response;
   try {
     response = await (api.fetch ?? fetch)(url, {
+      method,
       headers: { authorization: `Bearer ${api.token}`, accept: "application/json" },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
@@ -65,6 +76,11 @@ export async function getRuns<T>(api: RunsApi, path: string, signal?: AbortSigna
       cause,
     });
   }
+  return answerOf<T>(api, response);
+}
+
+/** The JSON of an answer of the run API, or the coded CliError for an error answer or one that is not JSON. */
+export async function answerOf<T>(api: RunsApi, response: Response): Promise<T> {
   let body: unknown;
   try {
     body = await response.json();

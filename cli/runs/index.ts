@@ -2,11 +2,14 @@ import type { IndexEntry, RunRecord } from "../../hosts/workers/runs/record.ts";
 import type { RunsPage } from "../../hosts/workers/runs/store.ts";
 import { colorsFor } from "../color.ts";
 import type { CommandIO } from "../commands/io.ts";
-import { CliError } from "../run/errors.ts";
-import { baseUrl, getRuns, type RunsApi, tokenFrom } from "./client.ts";
+import { CliError, EXIT } from "../run/errors.ts";
+import { baseUrl, callRuns, getRuns, type RunsApi, tokenFrom } from "./client.ts";
 import { formatList, formatRecord } from "./format.ts";
+import { type TailFrame, tailRun } from "./tail.ts";
 
-/** `flows runs list` and `flows runs show`: the run API of a served Worker, read from the command line. */
+/**
+ * `flows runs list|show|tail|cancel|rerun`: the run API of a served Worker from the command line.
+ */
 
 export interface RunsCommandOptions {
   url?: string;
@@ -67,4 +70,92 @@ export async function showRun(
   if (options.json) io.out(`${JSON.stringify(record)}\n`);
   else io.out(formatRecord(record, colorsFor(io.stdout, proc.environment)));
   return 0;
+}
+
+export interface TailCommandOptions extends RunsCommandOptions {
+  after?: string;
+}
+
+/** One frame as a line: its number, its type, and its data (cut to the terminal's taste at 200 characters). */
+function frameLine(frame: TailFrame): string {
+  const n = frame.id.includes(":") ? frame.id.slice(frame.id.lastIndexOf(":") + 1) : frame.id;
+  const data = frame.data.length > 200 ? `${frame.data.slice(0, 199)}…` : frame.data;
+  return `${n.padStart(4)} ${frame.event.padEnd(11)} ${data}\n`;
+}
+
+/**
+ * `flows runs tail <runId>`: the run's events as they come (the stored ones first), resuming by itself when the
+ * connection drops. Exit 0 when the run ended `ok` (its `end` frame), 3 when it ended otherwise (`error` frame).
+ */
+export async function tailCommand(
+  runId: string,
+  options: TailCommandOptions,
+  io: CommandIO,
+  proc: RunsProcess & { sleep?: (ms: number) => Promise<void> },
+): Promise<number> {
+  const api = apiOf(options, proc);
+  const result = await tailRun(
+    api,
+    runId,
+    (frame) => {
+      if (options.json) {
+        let data: unknown = frame.data;
+        try {
+          data = JSON.parse(frame.data);
+        } catch {
+          // Not JSON: kept as text.
+        }
+        io.out(`${JSON.stringify({ id: frame.id, event: frame.event, data })}\n`);
+      } else io.out(frameLine(frame));
+    },
+    {
+      ...(options.after === undefined ? {} : { after: options.after }),
+      ...(io.closed ? { signal: io.closed } : {}),
+      ...(proc.sleep ? { sleep: proc.sleep } : {}),
+      onReconnect: (after) => io.err(`connection lost; resuming after ${after ?? "the start"}\n`),
+    },
+  );
+  return result.final?.event === "error" ? EXIT.runFailed : EXIT.ok;
+}
+
+/** `flows runs cancel <runId>`: cancels a continuing run; answers once it has ended. */
+export async function cancelCommand(
+  runId: string,
+  options: RunsCommandOptions,
+  io: CommandIO,
+  proc: RunsProcess,
+): Promise<number> {
+  const answer = await callRuns<{ runId: string; status: string }>(
+    apiOf(options, proc),
+    "POST",
+    `/${encodeURIComponent(runId)}/cancel`,
+    io.closed,
+  );
+  io.out(options.json ? `${JSON.stringify(answer)}\n` : `${answer.runId} ${answer.status}\n`);
+  return EXIT.ok;
+}
+
+/** `flows runs rerun <runId>`: the same flow version and input again, as a new run. */
+export async function rerunCommand(
+  runId: string,
+  options: RunsCommandOptions,
+  io: CommandIO,
+  proc: RunsProcess,
+): Promise<number> {
+  const answer = await callRuns<{
+    runId: string;
+    rerunOf: string;
+    status: string;
+    output?: unknown;
+    error?: unknown;
+  }>(apiOf(options, proc), "POST", `/${encodeURIComponent(runId)}/rerun`, io.closed);
+  if (options.json) io.out(`${JSON.stringify(answer)}\n`);
+  else {
+    io.out(`${answer.runId} ${answer.status} (a rerun of ${answer.rerunOf})\n`);
+    if (answer.output !== undefined) io.out(`${JSON.stringify(answer.output, null, 2)}\n`);
+    if (answer.error !== undefined) io.out(`${JSON.stringify(answer.error, null, 2)}\n`);
+    if (answer.status === "running")
+      io.out(`follow it: flows runs tail ${answer.runId} --url ${options.url}\n`);
+  }
+  return answer.status === "ok" || answer.status === "running" ? EXIT.ok : EXIT.runFailed;
 }

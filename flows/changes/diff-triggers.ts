@@ -145,6 +145,22 @@ function fieldChange(b: TriggerModel, a: TriggerModel, field: string): Change {
         },
       );
     }
+    case "http.onDisconnect":
+      return change(
+        "responses",
+        "changed",
+        subject,
+        after === "continue"
+          ? `runs of ${route(a)} now go on when the client leaves, and resume with Last-Event-ID (was ${code(before)})`
+          : `runs of ${route(a)} are now cancelled when the client leaves (was ${code(before)})`,
+        {
+          ...x,
+          breaking:
+            after === "continue"
+              ? null
+              : `clients that reconnect with Last-Event-ID to ${route(a)} start a new run instead of resuming theirs`,
+        },
+      );
     case "queue.queue":
       return change(
         "triggers",

@@ -50,6 +50,7 @@ function model(t: Record<string, unknown>): Omit<TriggerModel, "id" | "explicitI
           path,
           response: text(t.response, "json"),
           body: text(t.body, "parsed"),
+          onDisconnect: text(t.onDisconnect, "cancel"),
           maxBodySize: size === undefined ? RUNTIME_DEFAULTS.maxBodyBytes : canonicalJson(size),
         },
       };

@@ -63,6 +63,7 @@ export const VALIDATION_CODES = {
   // Triggers and deployment
   FLOW_DUPLICATE_TRIGGER_ID: "error",
   FLOW_CRON_INVALID: "error",
+  FLOW_ON_DISCONNECT_INVALID: "error",
   FLOW_ROUTE_CONFLICT: "error",
   FLOW_DUPLICATE_FLOW_ID: "error",
   FLOW_SUBFLOW_UNKNOWN: "error",

@@ -127,6 +127,12 @@ export interface HttpTrigger extends TriggerBase {
    * read whole as bytes (a Uint8Array) whatever its content type, e.g. to verify a signature over the exact bytes.
    */
   body?: "parsed" | "stream" | "raw";
+  /**
+   * What happens to the run when the client leaves an SSE route (`response: sse` only). `cancel` (default): the
+   * run is cancelled. `continue`: the run goes on, owned by its run-store object (`run:<id>`), its events are
+   * stored, and a client resumes it with `Last-Event-ID` (impl-docs/runs.md#runs-that-outlive-their-connection).
+   */
+  onDisconnect?: "cancel" | "continue";
 }
 
 export interface QueueTrigger extends TriggerBase {

@@ -85,7 +85,16 @@ describe("flow.v1.json", () => {
       [defs.param!, keys<FlowParam>()(["description", "default", "enum", "binding"])],
       [
         defs.httpTrigger!,
-        keys<HttpTrigger>()(["id", "type", "method", "path", "response", "maxBodySize", "body"]),
+        keys<HttpTrigger>()([
+          "id",
+          "type",
+          "method",
+          "path",
+          "response",
+          "maxBodySize",
+          "body",
+          "onDisconnect",
+        ]),
       ],
       [
         defs.queueTrigger!,

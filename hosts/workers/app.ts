@@ -22,8 +22,12 @@ import { httpTriggerEvent } from "./http-trigger.ts";
 import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { registerRunsApi } from "./runs/api.ts";
+import { parseEventId, registerContinuingFlow } from "./runs/continuing.ts";
 import { allListeners, requestContext } from "./runs/host.ts";
+import { storedInput } from "./runs/input.ts";
 import { type RunsOptions, RunsRecorder, runStoreIn } from "./runs/recording.ts";
+import { rerunHandler } from "./runs/rerun.ts";
+import { followResponse, lastEventIdOf, startContinuingResponse } from "./runs/resume.ts";
 import { sseRunStream } from "./sse/stream.ts";
 import type { RunViewer } from "./viewer/index.ts";
 
@@ -75,6 +79,53 @@ export function baseRunOptions(set: FlowSet, bindings: Bindings, options: HostOp
   };
 }
 
+/** A continuing route's body: read whole (parsed or raw), since the run moves to its object. */
+function readWholeBody(request: Request, route: HttpRoute): Promise<RequestBody> {
+  return route.body === "raw"
+    ? readRawRequestBody(request, route.maxBodyBytes, request.signal)
+    : readRequestBody(request, route.maxBodyBytes, request.signal);
+}
+
+/**
+ * An `onDisconnect: continue` route (impl-docs/runs.md#runs-that-outlive-their-connection): a request with a
+ * `Last-Event-ID` of this route's stream (`<runId>:<n>`) follows that run; any other starts a run in its own
+ * `run:<id>` object, which goes on when the client leaves.
+ */
+async function serveContinuing(
+  request: Request,
+  route: HttpRoute,
+  flowVersion: string,
+  params: Record<string, string>,
+  runId: string,
+  env: object,
+  options: HostOptions,
+  clock: { now(): number } | undefined,
+): Promise<Response> {
+  const store = runStoreIn(env, options.runs, clock);
+  if (!store)
+    return errorResponse(
+      hostError(
+        "RUNS_NOT_CONFIGURED",
+        `\`${route.method} ${route.path}\` continues its runs when the client leaves (onDisconnect: continue), which needs the run store: add the \`FLOWS_RUNS\` Durable Object binding (flows package workers declares it)`,
+      ),
+      runId,
+    );
+  const last = lastEventIdOf(request);
+  const resume = last === undefined ? undefined : parseEventId(last);
+  if (resume?.runId) return followResponse(store, resume.runId, resume.afterId, runId, route.flowId);
+  const body = await readWholeBody(request, route);
+  // Plain data: the lazy fields of the trigger are read here, since the event crosses to the object.
+  const event = { ...httpTriggerEvent(request, route.triggerId, params, body) };
+  return startContinuingResponse(store, {
+    runId,
+    flowId: route.flowId,
+    flowVersion,
+    trigger: { type: "http", id: route.triggerId },
+    event,
+    input: storedInput(event),
+  });
+}
+
 async function serveRoute(
   request: Request,
   route: HttpRoute,
@@ -82,12 +133,13 @@ async function serveRoute(
   params: Record<string, string>,
   run: RunOptions,
   options: HostOptions,
-  onDone?: (result: RunResult) => void,
+  onDone?: (result: RunResult, input?: unknown) => void,
 ): Promise<Response> {
   const runId = run.runId!;
+  let trigger: unknown;
   const log = (result: RunResult): void => {
     logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
-    onDone?.(result);
+    onDone?.(result, trigger);
   };
   let body: RequestBody;
   let overLimit = (): FlowError | undefined => undefined;
@@ -98,7 +150,7 @@ async function serveRoute(
   } else if (route.body === "raw")
     body = await readRawRequestBody(request, route.maxBodyBytes, request.signal);
   else body = await readRequestBody(request, route.maxBodyBytes, request.signal);
-  const trigger = httpTriggerEvent(request, route.triggerId, params, body);
+  trigger = httpTriggerEvent(request, route.triggerId, params, body);
   // The run line (`log`) reports the failure: the kernel does not log it a second time.
   const runOptions: RunOptions = {
     ...run,
@@ -184,7 +236,9 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   // The run store: its read API (behind FLOWS_ADMIN_TOKEN), and each route's runs recorded per their flow's policy.
   const runs = new RunsRecorder(set.documents.values(), options.runs ?? {}, options.log ?? consoleSink);
   const clockOf = (env: object) => options.runOptions?.(env).clock;
-  registerRunsApi(app, set, runs, options.runs, clockOf);
+  registerRunsApi(app, set, runs, options.runs, clockOf, {
+    rerun: rerunHandler(set, runs, options, (env) => baseRunOptions(set, env, options)),
+  });
 
   // Off unless asked (`viewer: true` or `{ recordAll }`): its API starts runs with the Worker's bindings.
   const recorder = options.viewer
@@ -200,6 +254,34 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;
     const trigger = { type: "http", id: route.triggerId };
+    if (route.onDisconnect === "continue") {
+      const flowVersion = set.documents.get(route.flowId)?.version ?? "";
+      // The run's object (in whichever isolate) finds the flow in this module's registry.
+      registerContinuingFlow(route.flowId, {
+        plan,
+        flowVersion,
+        policy: runs.policy(route.flowId),
+        runs: options.runs ?? {},
+        ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+        runOptions: (env) => baseRunOptions(set, env, options),
+        onDone: (result) =>
+          logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result),
+      });
+      app.on(route.method, route.path, (c) => {
+        const env = c.env ?? {};
+        return serveContinuing(
+          c.req.raw,
+          route,
+          flowVersion,
+          c.req.param() as Record<string, string>,
+          c.get("runId"),
+          env,
+          options,
+          clockOf(env),
+        );
+      });
+      continue;
+    }
     app.on(route.method, route.path, (c) => {
       const runId = c.get("runId");
       const env = c.env ?? {};

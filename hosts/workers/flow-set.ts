@@ -19,6 +19,8 @@ export interface HttpRoute {
   maxBodyBytes: number;
   /** `stream`: an octet-stream body is passed on unread (see `streamRequestBody`); `raw`: read whole as bytes. */
   body: NonNullable<HttpTrigger["body"]>;
+  /** `continue`: an SSE run that outlives its client, owned by its run-store object (`runs/continuing.ts`). */
+  onDisconnect: NonNullable<HttpTrigger["onDisconnect"]>;
 }
 
 export interface QueueRoute {
@@ -112,6 +114,7 @@ export function createFlowSet(
           response: trigger.response ?? "json",
           maxBodyBytes: trigger.maxBodySize ? parseByteSize(trigger.maxBodySize) : DEFAULT_MAX_BODY_BYTES,
           body: trigger.body ?? "parsed",
+          onDisconnect: trigger.onDisconnect ?? "cancel",
         });
       } else if (trigger.type === "queue") queues.push({ flowId: doc.id, triggerId: id, trigger });
       else if (trigger.type === "cron")

@@ -162,6 +162,7 @@ describe("createFlowSet serves GitHub triggers as ordinary routes", () => {
         response: "json",
         maxBodyBytes: 25 * 1024 * 1024,
         body: "raw",
+        onDisconnect: "cancel",
       },
     ]);
     expect(set.plans.has("github-webhook")).toBe(true);

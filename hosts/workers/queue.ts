@@ -101,7 +101,7 @@ export async function handleQueueBatch(
           logsRunFailure: runOptions.logsRunFailure ?? true,
         });
         logRun(sink, route.flowId, `queue:${batch.queue}`, result);
-        recording?.done(result);
+        recording?.done(result, trigger);
         if (result.status !== "ok") {
           allOk = false;
           retry ||= isRetryable(result);

@@ -42,7 +42,7 @@ export function handleScheduled(
         logsRunFailure: runOptions.logsRunFailure ?? true,
       });
       logRun(log, route.flowId, `cron:${route.schedule}`, result);
-      recorded?.done(result);
+      recorded?.done(result, trigger);
     });
   const all = Promise.all(runs).then(() => undefined);
   ctx.waitUntil(all);

@@ -31,6 +31,22 @@ export function checkTriggers(check: FlowCheck): void {
         { hint: "give the triggers distinct `id`s" },
       );
     }
+    if (trigger.type === "http" && trigger.onDisconnect === "continue") {
+      if ((trigger.response ?? "json") !== "sse")
+        check.report(
+          "FLOW_ON_DISCONNECT_INVALID",
+          `${pointer}/onDisconnect`,
+          `\`onDisconnect: continue\` needs \`response: sse\`: only an event stream can be resumed (this route answers \`${trigger.response ?? "json"}\`)`,
+          { hint: "set `response: sse`, or remove `onDisconnect` (a JSON run always ends with its request)" },
+        );
+      else if (trigger.body === "stream")
+        check.report(
+          "FLOW_ON_DISCONNECT_INVALID",
+          `${pointer}/body`,
+          "`onDisconnect: continue` reads the body whole before the run moves to its Durable Object: it cannot be `body: stream`",
+          { hint: "use `body: parsed` or `body: raw`, or remove `onDisconnect`" },
+        );
+    }
     if (trigger.type === "cron") {
       for (const problem of checkCron(trigger.schedule)) {
         check.report(

@@ -6,6 +6,8 @@ import { errorResponse } from "../responses.ts";
 import { ADMIN_TOKEN_BINDING, constantTimeEqual, MIN_ADMIN_TOKEN_LENGTH } from "../viewer/auth.ts";
 import { RUNS_BINDING, RUNS_CLASS } from "./declaration.ts";
 import { type RunsOptions, type RunsRecorder, runStoreIn } from "./recording.ts";
+import type { RerunHandler } from "./rerun.ts";
+import { followResponse, resumePoint } from "./resume.ts";
 import { decodeCursor, type RunStore } from "./store.ts";
 
 /** The base path of the run API. */
@@ -113,7 +115,11 @@ function listQuery(
  * - `GET /_flows/runs/:id`: the run's record (`RunRecord` of `./record.ts`), 404 `RUN_NOT_FOUND` when not stored;
  * - `GET /_flows/runs?flow=<id>&status=&limit=&cursor=`: a page of the flow's runs, newest first,
  *   `{ runs: IndexEntry[], cursor }` (`cursor` null on the last page).
- * Without the `FLOWS_RUNS` binding both answer 503 `RUNS_NOT_CONFIGURED`, saying how to add it.
+ * - `GET /_flows/runs/:id/events`: its event log as SSE after `Last-Event-ID` (or `?lastEventId=`), then live until
+ *   the run ends (a continuing run); 204 when nothing comes after the id of a run that ended;
+ * - `POST /_flows/runs/:id/cancel`: cancels a continuing run, answering when it has ended;
+ * - `POST /_flows/runs/:id/rerun`: the same flow version and input, a new run id (`./rerun.ts`).
+ * Without the `FLOWS_RUNS` binding they answer 503 `RUNS_NOT_CONFIGURED`, saying how to add it.
  */
 export function registerRunsApi(
   // biome-ignore lint/suspicious/noExplicitAny: mounted on the host's app whatever its env type.
@@ -122,6 +128,7 @@ export function registerRunsApi(
   recorder: RunsRecorder,
   options: RunsOptions = {},
   clockOf?: (env: object) => { now(): number } | undefined,
+  hooks: { rerun?: RerunHandler } = {},
 ): void {
   const storeOf = (c: AnyContext): RunStore | FlowError => {
     const env = (c.env ?? {}) as object;
@@ -158,5 +165,54 @@ export function registerRunsApi(
         runId,
       );
     return c.json(record);
+  });
+  app.get(`${RUNS_PATH}/:id/events`, async (c) => {
+    const runId: string = c.get("runId");
+    const store = storeOf(c);
+    if (store instanceof FlowError) return errorResponse(store, runId);
+    const id = c.req.param("id");
+    const after = resumePoint(c.req.raw, id);
+    if (after instanceof Error) return errorResponse(after, runId);
+    return followResponse(store, id, after, runId);
+  });
+  app.post(`${RUNS_PATH}/:id/cancel`, async (c) => {
+    const runId: string = c.get("runId");
+    const store = storeOf(c);
+    if (store instanceof FlowError) return errorResponse(store, runId);
+    const id = c.req.param("id");
+    const answer = await store.run(id).cancelRun("cancelled through the run API");
+    if (answer.state === "cancelled") return c.json({ runId: id, status: answer.status });
+    if (answer.state === "not_running")
+      return errorResponse(
+        hostError(
+          "RUN_NOT_RUNNING",
+          answer.status === "running"
+            ? `run \`${id}\` is not going on in its object any more`
+            : `run \`${id}\` is not going on: it ended \`${answer.status}\` (only a continuing run, onDisconnect: continue, can be cancelled here; another ends with its request)`,
+          { status: answer.status },
+        ),
+        runId,
+      );
+    return errorResponse(
+      hostError(
+        "RUN_NOT_FOUND",
+        `no run \`${id}\` in the run store: only a continuing run (onDisconnect: continue) can be cancelled through the API`,
+      ),
+      runId,
+    );
+  });
+  app.post(`${RUNS_PATH}/:id/rerun`, async (c) => {
+    const runId: string = c.get("runId");
+    const store = storeOf(c);
+    if (store instanceof FlowError) return errorResponse(store, runId);
+    const id = c.req.param("id");
+    const record = await store.get(id);
+    if (!record)
+      return errorResponse(
+        hostError("RUN_NOT_FOUND", `no run \`${id}\` in the run store to rerun (not recorded, or expired)`),
+        runId,
+      );
+    if (!hooks.rerun) throw new TypeError("the run API was mounted without a rerun handler");
+    return hooks.rerun(c, record, store);
   });
 }

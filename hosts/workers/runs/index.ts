@@ -5,6 +5,12 @@
  */
 export { LIST_LIMITS, RUN_STATUSES, RUNS_PATH, registerRunsApi } from "./api.ts";
 export {
+  type ContinuingSpec,
+  parseEventId,
+  RECONNECT_MS,
+  sseId,
+} from "./continuing.ts";
+export {
   INDEX_SHARDS,
   indexObjectName,
   indexShards,
@@ -13,6 +19,7 @@ export {
   runObjectName,
   runsWrangler,
 } from "./declaration.ts";
+export { INPUT_BYTES, REDACTED_HEADER, storedInput, triggerOf } from "./input.ts";
 export {
   type EventLogSummary,
   type IndexEntry,

@@ -1,6 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Migrations, migrate } from "../../../capabilities/durable-objects/migrations.ts";
-import type { IndexEntry, RunRecord, StoredEvent } from "./record.ts";
+import { toEnvelope } from "../../../kernel/index.ts";
+import { hostError } from "../codes.ts";
+import { type ContinuingSpec, continuingFlow, LiveRun, parseEventId, storedStream } from "./continuing.ts";
+import { type IndexEntry, type RunRecord, type StoredEvent, storedEvent } from "./record.ts";
+import { runStoreIn } from "./recording.ts";
 
 /**
  * The run store's Durable Object (`FlowsRuns`, binding `FLOWS_RUNS`, SQLite storage). One class, two roles by
@@ -72,6 +76,8 @@ export const MAX_ROWS_PER_READ = 1_000;
 /** The run store object: see the comment at the top of this file. */
 export class FlowsRuns extends DurableObject {
   #schema = false;
+  /** The continuing run this object owns while it goes on (`onDisconnect: continue`). */
+  #live: LiveRun | undefined;
 
   /** Creates the tables (once per instance, and again after `deleteAll`). Only writers call it. */
   #ready(): SqlStorage {
@@ -145,6 +151,147 @@ export class FlowsRuns extends DurableObject {
       )
       .toArray()
       .map((row) => ({ id: row.id, type: row.type, data: row.data }));
+  }
+
+  // ---- a continuing run (run:<runId>, onDisconnect: continue) ----
+
+  /**
+   * Starts a continuing run in this object (see `./continuing.ts`): it executes the flow of this module's registry,
+   * stores each event as it comes, and records the run when it ends; `follow` streams it. A second start of the
+   * same run is a no-op. Answers an error envelope's body instead of throwing (RPC keeps no error class).
+   */
+  startContinuing(spec: ContinuingSpec): { ok: true } | { error: { code: string; message: string } } {
+    if (this.#live || this.#record()) return { ok: true };
+    const flow = continuingFlow(spec.flowId);
+    if (!flow || flow.flowVersion !== spec.flowVersion)
+      return {
+        error: {
+          code: "RUN_OWNER_MISSING",
+          message: `the FlowsRuns object's module does not serve flow \`${spec.flowId}\` version ${spec.flowVersion}: export FlowsRuns from the module whose createWorker serves it`,
+        },
+      };
+    const sql = this.#ready();
+    const storage = {
+      append: (e: StoredEvent) => {
+        sql.exec("INSERT OR IGNORE INTO events (id, type, data) VALUES (?, ?, ?)", e.id, e.type, e.data);
+      },
+      saveRecord: (record: RunRecord) => this.#writeRecord(record),
+      read: (afterId: number) => this.#readAll(afterId),
+      finish: async (record: RunRecord, maxRuns: number) => {
+        await this.ctx.storage.setAlarm(record.expiresAt);
+        const clock = flow.runOptions(this.env as object).clock;
+        await runStoreIn(this.env as object, flow.runs, clock)?.index(record, maxRuns);
+      },
+    };
+    const clock = flow.runOptions(this.env as object).clock;
+    const live = new LiveRun(spec, flow, this.env as object, storage, clock?.now() ?? Date.now());
+    this.#live = live;
+    this.ctx.waitUntil(
+      live.done
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.#live === live) this.#live = undefined;
+        }),
+    );
+    return { ok: true };
+  }
+
+  /**
+   * `GET /follow?after=<id>&flow=<flowId>`: the run's events after that id as SSE, then live until it ends. 404 for
+   * a run this object does not hold (or of another flow than `flow`), 204 for a run that ended with nothing after
+   * the id (an EventSource stops reconnecting on 204).
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname !== "/follow") return new Response(null, { status: 404 });
+    const after = parseEventId(url.searchParams.get("after") ?? "0")?.afterId ?? 0;
+    const flow = url.searchParams.get("flow");
+    const live = this.#live && !this.#live.ended ? this.#live : undefined;
+    const record = live ? this.#record() : this.#settled();
+    if (!record || (flow && record.flowId !== flow)) return new Response(null, { status: 404 });
+    const headers = { "content-type": "text/event-stream; charset=utf-8" };
+    if (live) return new Response(live.follow(after), { headers });
+    const events = this.#readAll(after);
+    if (events.length === 0) return new Response(null, { status: 204 });
+    return new Response(storedStream(record!.runId, events), { headers });
+  }
+
+  /**
+   * Cancels the continuing run this object owns; resolves when it has ended. `not_running`: the run is stored but
+   * not going on here (ended, or a run that lived in its request); `not_found`: no such run.
+   */
+  async cancelRun(
+    reason = "cancelled through the run API",
+  ): Promise<{ state: "cancelled" | "not_running" | "not_found"; status?: string }> {
+    const live = this.#live;
+    if (live && !live.ended) {
+      const result = await live.cancel(reason);
+      return { state: "cancelled", status: result.status };
+    }
+    const record = this.#settled();
+    return record ? { state: "not_running", status: record.status } : { state: "not_found" };
+  }
+
+  #writeRecord(record: RunRecord): void {
+    this.#ready().exec(
+      "INSERT OR REPLACE INTO run (id, run_id, record, expires_at) VALUES (1, ?, ?, ?)",
+      record.runId,
+      JSON.stringify(record),
+      record.expiresAt,
+    );
+  }
+
+  /** The stored record (any status), or undefined; not expired. */
+  #record(): RunRecord | undefined {
+    // Not by the wall clock: the host's clock may be injected; an expired run is deleted by the alarm.
+    return this.getRun(0) ?? undefined;
+  }
+
+  /**
+   * The record of a run that is not live here. A record still `running` without its live run was cut off (the
+   * object was reset, e.g. by a deploy): it is closed as failed `RUN_INTERRUPTED`, with its final `error` frame.
+   */
+  #settled(): RunRecord | undefined {
+    const record = this.#record();
+    if (record?.status !== "running") return record;
+    const now = Date.now();
+    const lastId =
+      this.ctx.storage.sql.exec<{ id: number | null }>("SELECT MAX(id) AS id FROM events").one().id ?? 0;
+    const error = hostError(
+      "RUN_INTERRUPTED",
+      "the run's Durable Object was reset while the run went on (e.g. by a deploy): it did not finish",
+    );
+    const envelope = toEnvelope(error, record.runId);
+    const frame = storedEvent(lastId + 1, "error", envelope);
+    this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO events (id, type, data) VALUES (?, ?, ?)",
+      frame.id,
+      frame.type,
+      frame.data,
+    );
+    const closed: RunRecord = {
+      ...record,
+      status: "failed",
+      endedAt: now,
+      durationMs: now - record.startedAt,
+      error: envelope.error,
+      events: { ...record.events, stored: record.events.stored + 1, lastId: frame.id },
+    };
+    delete closed.continuing;
+    this.#writeRecord(closed);
+    return closed;
+  }
+
+  /** Every stored event after `afterId`, in order (in reads of `MAX_ROWS_PER_READ`). */
+  #readAll(afterId: number): StoredEvent[] {
+    const all: StoredEvent[] = [];
+    let after = afterId;
+    for (;;) {
+      const page = this.readEvents(after, MAX_ROWS_PER_READ, 0);
+      all.push(...page);
+      if (page.length < MAX_ROWS_PER_READ) return all;
+      after = page.at(-1)!.id;
+    }
   }
 
   /** Deletes everything this object holds (a run dropped from its flow's index by `maxRuns`). */
@@ -226,6 +373,11 @@ export class FlowsRuns extends DurableObject {
    * lines for an index shard (then re-arms for the next one). The alarm calls it with `Date.now()`.
    */
   async sweep(now: number = Date.now()): Promise<{ deleted: boolean; entries: number }> {
+    if (this.#live && !this.#live.ended) {
+      // A continuing run still going outlived its provisional expiry: look again in a minute.
+      await this.ctx.storage.setAlarm(now + 60_000);
+      return { deleted: false, entries: 0 };
+    }
     const sql = this.#reading("run");
     if (!sql) return { deleted: false, entries: 0 };
     const run = sql.exec<{ expires_at: number }>("SELECT expires_at FROM run WHERE id = 1").toArray()[0];

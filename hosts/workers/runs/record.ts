@@ -19,6 +19,13 @@ export const RECORD_LIMITS = Object.freeze({
   events: 2_000,
   /** All events' `data` of one run together. */
   eventLogBytes: 1024 * 1024,
+  /**
+   * Events of a continuing run (`onDisconnect: continue`), stored as they come so that a client can resume: past
+   * this, or past `liveLogBytes`, later events still go to the clients following live but are not stored (a
+   * resume then misses them; the record's `events.truncated` says so).
+   */
+  liveEvents: 100_000,
+  liveLogBytes: 32 * 1024 * 1024,
 });
 
 /** Put in place of a value that was over its cap: what it was (its size), never a silent cut. */
@@ -45,10 +52,17 @@ export interface RunRecord {
   flowId: string;
   flowVersion: string;
   trigger: RunTriggerRef;
-  status: RunStatus;
+  /** `running` only for a continuing run still going (`onDisconnect: continue`); else how it ended. */
+  status: RunStatus | "running";
   startedAt: number;
   endedAt: number;
   durationMs: number;
+  /** The trigger event the run got (`./input.ts`: JSON, credentials left out, capped), for a rerun. */
+  input?: unknown;
+  /** The run this one reran (`POST /_flows/runs/:id/rerun`). */
+  rerunOf?: string;
+  /** Set while a continuing run is owned by its object (until it ends). */
+  continuing?: true;
   /** Nodes that started (or were skipped), by id. */
   nodes: Record<string, RecordedNode>;
   /** The output of an `ok` run (JSON; streams as `{ stream: true, … }`), or a marker when over the cap. */
@@ -234,6 +248,10 @@ export interface RunIdentity {
   trigger: RunTriggerRef;
   /** How long the record is kept after the run ended, ms. */
   retentionMs: number;
+  /** The stored input (`storedInput` of `./input.ts`), when kept. */
+  input?: unknown;
+  /** The run this one reran. */
+  rerunOf?: string;
 }
 
 /**
@@ -262,6 +280,8 @@ export function runRecord(
     events: log.summary,
     expiresAt: endedAt + identity.retentionMs,
   };
+  if (identity.input !== undefined) record.input = identity.input;
+  if (identity.rerunOf !== undefined) record.rerunOf = identity.rerunOf;
   if (result.status === "ok") {
     if (result.output !== undefined) record.output = capped(result.output, RECORD_LIMITS.outputBytes);
   } else
@@ -278,7 +298,7 @@ export function indexEntry(record: RunRecord): IndexEntry {
     flowId: record.flowId,
     flowVersion: record.flowVersion,
     trigger: record.trigger,
-    status: record.status,
+    status: record.status as RunStatus,
     startedAt: record.startedAt,
     endedAt: record.endedAt,
     expiresAt: record.expiresAt,

@@ -4,6 +4,7 @@ import { parseDuration } from "../../../flows/units/duration.ts";
 import type { RunEvent, RunResult } from "../../../kernel/index.ts";
 import type { LogSink } from "../run-log.ts";
 import { RUNS_BINDING } from "./declaration.ts";
+import { storedInput } from "./input.ts";
 import { RECORD_LIMITS, type RunTriggerRef, runRecord } from "./record.ts";
 import { isRunsNamespace, RunStore } from "./store.ts";
 
@@ -45,8 +46,11 @@ export function resolveRunsPolicy(
 export interface RunRecording {
   /** Collects the run's events (set when they are recorded: `record: all`, or a route that has them anyway). */
   onEvent?: (event: RunEvent) => void;
-  /** The run ended: records it under `waitUntil` when the policy says so. Never throws. */
-  done(result: RunResult): void;
+  /**
+   * The run ended: records it under `waitUntil` when the policy says so, with `input` (its trigger event: kept for a
+   * rerun, see `./input.ts`) when given. Never throws.
+   */
+  done(result: RunResult, input?: unknown): void;
 }
 
 /** What a recording needs of the invocation. */
@@ -56,6 +60,10 @@ export interface RecordingContext {
   waitUntil: (promise: Promise<unknown>) => void;
   /** The runs' clock (the host's `runOptions` may inject one), for expiry. */
   clock?: { now(): number };
+  /** The run this one reruns (`POST /_flows/runs/:id/rerun`). */
+  rerunOf?: string;
+  /** Record the run whatever its status (a rerun), unless the flow says `record: none`. */
+  always?: boolean;
 }
 
 /** The run store of `env`, or undefined when the binding is missing or recording is off. */
@@ -116,8 +124,8 @@ export class RunsRecorder {
     const events: RunEvent[] | undefined = collect ? [] : undefined;
     let missed = 0;
     const recording: RunRecording = {
-      done: (result) => {
-        if (policy.record === "failed" && result.status === "ok") return;
+      done: (result, input) => {
+        if (policy.record === "failed" && result.status === "ok" && !context.always) return;
         try {
           const store = runStoreIn(context.env, this.#options, context.clock);
           if (!store) return;
@@ -126,6 +134,8 @@ export class RunsRecorder {
             flowVersion: this.#versions.get(flowId) ?? "",
             trigger,
             retentionMs: policy.retentionMs,
+            ...(input === undefined ? {} : { input: storedInput(input) }),
+            ...(context.rerunOf ? { rerunOf: context.rerunOf } : {}),
           };
           const { record, events: log } = runRecord(identity, result, events, missed);
           context.waitUntil(

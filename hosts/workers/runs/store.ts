@@ -1,4 +1,5 @@
 import { shardOf } from "../../../capabilities/durable-objects/runtime-client.ts";
+import type { ContinuingSpec } from "./continuing.ts";
 import { indexObjectName, indexShards, runObjectName } from "./declaration.ts";
 import type { EntryQuery, ListPosition } from "./object.ts";
 import { type IndexEntry, indexEntry, type RunRecord, type StoredEvent } from "./record.ts";
@@ -16,6 +17,9 @@ export interface RunsStub {
   getRun(now?: number): Promise<RunRecord | null>;
   readEvents(afterId?: number, limit?: number, now?: number): Promise<StoredEvent[]>;
   forget(): Promise<void>;
+  startContinuing(spec: ContinuingSpec): Promise<{ ok: true } | { error: { code: string; message: string } }>;
+  cancelRun(reason?: string): Promise<{ state: "cancelled" | "not_running" | "not_found"; status?: string }>;
+  fetch(input: string | Request, init?: RequestInit): Promise<Response>;
   addEntry(entry: IndexEntry, keep: number, now?: number): Promise<string[]>;
   listEntries(query: EntryQuery, now?: number): Promise<IndexEntry[]>;
 }
@@ -109,12 +113,17 @@ export class RunStore {
    * then forgets the runs the shard dropped to stay within `maxRuns`.
    */
   async save(record: RunRecord, events: readonly StoredEvent[], maxRuns: number): Promise<void> {
+    await Promise.all([this.run(record.runId).saveRun(record, events), this.index(record, maxRuns)]);
+  }
+
+  /**
+   * Adds a finished run's line to its flow's index shard, then forgets the runs the shard dropped to stay within
+   * `maxRuns` (a continuing run's object calls it itself: its record is already in place).
+   */
+  async index(record: RunRecord, maxRuns: number): Promise<void> {
     const shards = indexShards(maxRuns);
     const shard = this.#stub(indexObjectName(record.flowId, shardOf(record.runId, shards)));
-    const [, dropped] = await Promise.all([
-      this.run(record.runId).saveRun(record, events),
-      shard.addEntry(indexEntry(record), Math.ceil(maxRuns / shards), this.#now()),
-    ]);
+    const dropped = await shard.addEntry(indexEntry(record), Math.ceil(maxRuns / shards), this.#now());
     await Promise.all(dropped.map((runId) => this.run(runId).forget()));
   }
 

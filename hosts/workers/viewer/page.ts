@@ -45,6 +45,7 @@ export function viewerPage(base: string): string {
   table { border-collapse: collapse; margin-top: 8px; }
   td, th { border-bottom: 1px solid #e3e3e3; padding: 3px 10px; text-align: left; font-size: 13px; }
   td.error { color: #d62c2c; }
+  td.items { max-width: 28em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .muted { color: #777; }
   #login { position: fixed; inset: 0; background: rgba(244,244,246,0.97); display: flex; align-items: center; justify-content: center; }
   #login[hidden] { display: none; }
@@ -80,7 +81,7 @@ export function viewerPage(base: string): string {
     <button id="follow" class="action">Follow</button>
   </div>
   <div>Run <code id="current">–</code>: <span id="status">idle</span></div>
-  <table id="timings"><thead><tr><th>node</th><th>state</th><th>ms</th><th>attempts</th><th>error</th></tr></thead><tbody></tbody></table>
+  <table id="timings"><thead><tr><th>node</th><th>state</th><th>ms</th><th>attempts</th><th>error</th><th>items</th></tr></thead><tbody></tbody></table>
   <h3>Recent runs <small id="historySource" class="muted"></small></h3>
   <table id="history"><thead><tr><th>started</th><th>status</th><th>ms</th><th>trigger</th><th>run id</th></tr></thead><tbody></tbody></table>
 </main>
@@ -184,16 +185,23 @@ export function viewerPage(base: string): string {
     let r = rows.get(id);
     if (!r) {
       const tr = document.createElement("tr"); tr.dataset.node = id;
-      r = { tr, name: cell(tr, id), state: cell(tr, ""), ms: cell(tr, ""), attempts: cell(tr, ""), error: cell(tr, "", "error") };
+      r = { tr, name: cell(tr, id), state: cell(tr, ""), ms: cell(tr, ""), attempts: cell(tr, ""), error: cell(tr, "", "error"), items: cell(tr, "", "items") };
       $("timings").tBodies[0].append(tr); rows.set(id, r);
     }
     return r;
   }
   function set(r, key, value) { r[key].textContent = value == null ? "" : String(value); }
+  // A map node's items: its list (or, with stream: true, its chunks as they come), shortened for the table.
+  const kinds = new Map(); const chunks = new Map();
+  function showItems(id, list) {
+    const shown = JSON.stringify(list); const r = row(id);
+    set(r, "items", list.length + (list.length === 1 ? " item: " : " items: ") + (shown.length > 160 ? shown.slice(0, 159) + "…" : shown));
+    r.items.title = shown.slice(0, 4000);
+  }
 
   function reset() {
     if (source) { source.abort(); source = null; }
-    rows.clear(); $("timings").tBodies[0].textContent = "";
+    rows.clear(); kinds.clear(); chunks.clear(); $("timings").tBodies[0].textContent = "";
     for (const g of document.querySelectorAll("#graph g.node")) { g.classList.remove("st-running", "st-done", "st-error", "st-skipped", "st-retry"); delete g.dataset.state; }
   }
   // A finished run from the run store: each node's state, time, attempts and error; else follow its events.
@@ -221,7 +229,9 @@ export function viewerPage(base: string): string {
     $("current").textContent = runId; $("status").textContent = "running"; $("status").className = "";
     document.body.dataset.runStatus = "running"; document.body.dataset.runId = runId;
     const handlers = {
-      "node.start": (e) => { mark(e.nodeId, "running"); set(row(e.nodeId), "state", "running"); },
+      "node.start": (e) => { kinds.set(e.nodeId, e.kind); mark(e.nodeId, "running"); set(row(e.nodeId), "state", "running"); },
+      "node.output": (e) => { const out = e.outputs && e.outputs.out; if (kinds.get(e.nodeId) === "map" && Array.isArray(out)) showItems(e.nodeId, out); },
+      "node.chunk": (e) => { if (kinds.get(e.nodeId) !== "map") return; const list = chunks.get(e.nodeId) || []; list.push(e.chunk); chunks.set(e.nodeId, list); showItems(e.nodeId, list); },
       "node.retry": (e) => { mark(e.nodeId, "retry"); const r = row(e.nodeId); set(r, "state", "retrying"); set(r, "attempts", e.attempt); },
       "node.end": (e) => { mark(e.nodeId, "done"); const r = row(e.nodeId); set(r, "state", "done"); set(r, "ms", e.durationMs); set(r, "attempts", e.attempts); },
       "node.skipped": (e) => { mark(e.nodeId, "skipped"); set(row(e.nodeId), "state", "skipped (" + e.reason + ")"); },

@@ -84,6 +84,21 @@ describe("the run viewer in a browser", () => {
     await page.close();
   }, 60_000);
 
+  it("shows a map node's items as they come", async () => {
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    await page.goto(`${base}/_flows/?flow=echo-stream#token=${TOKEN}`);
+    await page.waitForSelector('body[data-flow="echo-stream"]');
+    await page.fill("#trigger", JSON.stringify({ body: { count: 3 } }));
+    await page.click("#run");
+    await page.waitForSelector('body[data-run-status="ok"]', { timeout: 15_000 });
+    const items = await page.textContent('#timings tr[data-node="events"] td.items');
+    expect(items).toBe('3 items: [{"index":0,"of":3},{"index":1,"of":3},{"index":2,"of":3}]');
+    expect(failures).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it("follows a run by its id, and says so when the id is unknown", async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/_flows/?flow=echo#token=${TOKEN}`);
