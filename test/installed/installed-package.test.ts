@@ -25,7 +25,8 @@ beforeAll(() => {
   );
 }, 180_000);
 
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
+// The installed project holds a whole node_modules: removing it takes more than the default 10 s on a loaded disk.
+afterAll(() => rmSync(temp, { recursive: true, force: true }), 120_000);
 
 type Served = Awaited<ReturnType<typeof unstable_startWorker>>;
 
