@@ -20,8 +20,10 @@ export interface HttpTriggerEvent {
 /**
  * The trigger of a request. The path, query and headers are read from the request when a flow first reads them
  * (most flows read one or two of them; copying every header and parsing the URL cost workerd about 25 µs per
- * request): each is an own enumerable property that replaces itself with its value on first read, so the event
- * looks like, serialises like and compares like a plain object.
+ * request): each is an own enumerable accessor of an object literal that computes its value on first read and
+ * keeps it (an assignment replaces it), so the event looks like, serialises like, clones like and compares like a
+ * plain object. Accessors written in the literal cost nothing per request beyond the object itself: defining them
+ * with `Object.defineProperty`, and turning them into data properties on first read, cost more than the copy.
  */
 export function httpTriggerEvent(
   request: Request,
@@ -29,45 +31,56 @@ export function httpTriggerEvent(
   params: Record<string, string>,
   body: RequestBody,
 ): HttpTriggerEvent {
-  const event = {
+  let url: URL | undefined;
+  let queries: { query: Record<string, string>; queryAll: Record<string, string[]> } | undefined;
+  let path: string | undefined;
+  let query: Record<string, string> | undefined;
+  let queryAll: Record<string, string[]> | undefined;
+  let headers: Record<string, string> | undefined;
+  const parsedQuery = () => {
+    url ??= new URL(request.url);
+    queries ??= queryOf(url);
+    return queries;
+  };
+  return {
     type: "http",
     id: triggerId,
     method: request.method,
+    get path(): string {
+      if (path === undefined) {
+        url ??= new URL(request.url);
+        path = url.pathname;
+      }
+      return path;
+    },
+    set path(value: string) {
+      path = value;
+    },
     params,
+    get query(): Record<string, string> {
+      query ??= parsedQuery().query;
+      return query;
+    },
+    set query(value: Record<string, string>) {
+      query = value;
+    },
+    get queryAll(): Record<string, string[]> {
+      queryAll ??= parsedQuery().queryAll;
+      return queryAll;
+    },
+    set queryAll(value: Record<string, string[]>) {
+      queryAll = value;
+    },
+    get headers(): Record<string, string> {
+      headers ??= headersOf(request.headers);
+      return headers;
+    },
+    set headers(value: Record<string, string>) {
+      headers = value;
+    },
     body: body.value,
     bodyType: body.type,
-  } as HttpTriggerEvent;
-  let url: URL | undefined;
-  const parsedUrl = (): URL => {
-    url ??= new URL(request.url);
-    return url;
   };
-  let queries: { query: Record<string, string>; queryAll: Record<string, string[]> } | undefined;
-  const parsedQuery = () => {
-    queries ??= queryOf(parsedUrl());
-    return queries;
-  };
-  lazy(event, "path", () => parsedUrl().pathname);
-  lazy(event, "query", () => parsedQuery().query);
-  lazy(event, "queryAll", () => parsedQuery().queryAll);
-  lazy(event, "headers", () => headersOf(request.headers));
-  return event;
-}
-
-/** Defines `key` on `target` as computed by `read` on first access (then a plain data property). */
-function lazy<T extends object>(target: T, key: keyof T & string, read: () => unknown): void {
-  Object.defineProperty(target, key, {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = read();
-      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-      return value;
-    },
-    set(value: unknown) {
-      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
 }
 
 function queryOf(url: URL): { query: Record<string, string>; queryAll: Record<string, string[]> } {

@@ -17,6 +17,7 @@ export const KIND_GITHUB_WEBHOOK_COMPLETE = "github.webhook.complete";
 export const KIND_GITHUB_WEBHOOK_RECORD = "github.webhook.record";
 export const KIND_GITHUB_WEBHOOK_DEFER = "github.webhook.defer";
 export const KIND_GITHUB_WEBHOOK_DISPATCH = "github.webhook.dispatch";
+export const KIND_GITHUB_WEBHOOK_ANSWER = "github.webhook.answer";
 
 /** The secret binding a webhook is verified with when the trigger names none. */
 export { DEFAULT_WEBHOOK_SECRET } from "../../../flows/ir/triggers.ts";
@@ -175,6 +176,28 @@ const dispatch: NodeKindSpec = {
   defaultTimeout: "5m",
 };
 
+const answer: NodeKindSpec = {
+  kind: KIND_GITHUB_WEBHOOK_ANSWER,
+  internal: true,
+  description:
+    "A join: the webhook's answer from what the flow's nodes did, as `status`, `headers` and `body` for a `respond` node. Inputs (each present only when its node ran): `event` (the parsed delivery), `duplicate` and `queued` (the claim's), `repeated` (the record's `duplicate`), `ran` and `dispatched` (`{ flows }` of the flows run), `sent` (the enqueue's), and any others to wait for. A redelivery: 200 `{ ok, duplicate: true, deliveryId }` and `x-flows-duplicate: true` (202 and `queued: true` while it waits in the queue); `ping`: 200 `{ ok, event: \"ping\", deliveryId }`; queued: 202 `{ ok, event, deliveryId, queued: true }`; else 200 `{ ok, event, deliveryId, queued: false, flows }`.",
+  effect: "pure",
+  determinism: "strict",
+  inputs: {
+    event: { required: true },
+    duplicate: {},
+    repeated: {},
+    queued: {},
+    ran: {},
+    dispatched: {},
+    sent: {},
+    completed: {},
+    deferred: {},
+  },
+  outputs: { status: {}, headers: {}, body: {} },
+  configSchema: object({}),
+};
+
 /** The webhook kinds' specs, keyed by kind name. */
 export const GITHUB_WEBHOOK_KIND_SPECS: KindCatalog = Object.freeze({
   [KIND_GITHUB_WEBHOOK_VERIFY]: verify,
@@ -185,6 +208,7 @@ export const GITHUB_WEBHOOK_KIND_SPECS: KindCatalog = Object.freeze({
   [KIND_GITHUB_WEBHOOK_RECORD]: record,
   [KIND_GITHUB_WEBHOOK_DEFER]: defer,
   [KIND_GITHUB_WEBHOOK_DISPATCH]: dispatch,
+  [KIND_GITHUB_WEBHOOK_ANSWER]: answer,
 });
 
 /**

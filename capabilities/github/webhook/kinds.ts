@@ -1,4 +1,5 @@
 import { createRegistry, type KindRegistry } from "../../../kernel/index.ts";
+import { githubWebhookAnswerKind } from "./answer.ts";
 import { githubWebhookDispatchKind } from "./dispatch.ts";
 import { githubWebhookMatchKind, githubWebhookParseKind } from "./event.ts";
 import {
@@ -19,4 +20,5 @@ export const GITHUB_WEBHOOK_KINDS: KindRegistry = createRegistry(
   githubWebhookRecordKind,
   githubWebhookDeferKind,
   githubWebhookDispatchKind,
+  githubWebhookAnswerKind,
 );

@@ -118,7 +118,8 @@ export const githubWebhookRecordKind: NodeKind = {
     const result = ctx.inputs.result;
     const ledger = ledgerOf(ctx);
     const key = deliveryKey(deliveryId);
-    checkAborted(ctx);
+    // Not `checkAborted(ctx)`: the hot path's one ledger call, at the start of the node's only attempt (its effect
+    // is not retried), where nothing can have aborted it; asking for the signal would create an AbortController.
     let recorded: Awaited<ReturnType<typeof ledger.record>>;
     try {
       recorded = await ledger.record(key, ttlOf(ctx), { result: result === undefined ? null : result });
