@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { serveOnNode } from "../../hosts/node/index.ts";
+import { NODE_KINDS, serveOnNode } from "../../hosts/node/index.ts";
 import { GITHUB_TRIGGERS } from "../../hosts/workers/github.ts";
 import { createWorker } from "../../hosts/workers/worker.ts";
 import { BUILTIN_KINDS, createRegistry } from "../../kernel/index.ts";
@@ -10,7 +10,8 @@ import { memoryNamespace } from "../workers/memory-ledger.ts";
 /**
  * Child process for `bench/worker-cost.ts`: the webhook on Node, on 127.0.0.1 (a free port, sent to the parent
  * over IPC), with the in-memory ledger (Probot, its peer, does not de-duplicate deliveries).
- * `BENCH_NODE_TARGET=flows`: the flows Node host (`serveOnNode`, `@hono/node-server`) serving `githubFlows`;
+ * `BENCH_NODE_TARGET=flows`: the flows Node host (`serveOnNode`, `@hono/node-server`, `NODE_KINDS`: the signature
+ * checked with node:crypto, as Probot does) serving `githubFlows`;
  * `BENCH_NODE_TARGET=hono`: the hand-written Hono app behind `@hono/node-server`.
  * The process ends by itself when the parent goes away or after `BOUND_MS`.
  */
@@ -22,7 +23,7 @@ const env = { GITHUB_WEBHOOK_SECRET: SECRET, FLOWS_RUNTIME: memoryNamespace };
 async function listen(): Promise<number> {
   if (process.env.BENCH_NODE_TARGET === "flows") {
     const worker = createWorker(githubFlows, {
-      registry: createRegistry(BUILTIN_KINDS),
+      registry: createRegistry(BUILTIN_KINDS, NODE_KINDS),
       github: GITHUB_TRIGGERS,
       log: () => {},
     });

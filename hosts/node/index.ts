@@ -41,3 +41,4 @@ export function serveOnNode(worker: FlowsWorker, options: NodeServeOptions = {})
   });
 }
 export { type LocalBindings, localBindings } from "./platform.ts";
+export { NODE_KINDS, nodeWebhookSignature } from "./webhook-signature.ts";

@@ -16,7 +16,10 @@ export { GITHUB_WEBHOOK_KINDS } from "./kinds.ts";
 export { DEFAULT_DELIVERY_TTL_MS, deliveryKey } from "./ledger.ts";
 export {
   bodyText,
+  createWebhookVerifyKind,
+  isWebhookSignatureShape,
   missingWebhookHeaders,
   REQUIRED_WEBHOOK_HEADERS,
   verifyWebhookSignature,
+  type WebhookSignatureVerifier,
 } from "./verify.ts";

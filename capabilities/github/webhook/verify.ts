@@ -102,51 +102,76 @@ function secretOf(ctx: NodeContext, name: string, required: boolean): string | u
   );
 }
 
-/** `github.webhook.verify`: headers (400), content type (415), then the signature over the raw bytes (401). */
-export const githubWebhookVerifyKind: NodeKind = {
-  spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_VERIFY]!,
-  run: async (ctx) => {
-    const headers = ctx.inputs.headers;
-    const missing = missingWebhookHeaders(headers);
-    if (missing.length > 0) {
-      throw capabilityError(
-        "GITHUB_WEBHOOK_HEADERS_MISSING",
-        `webhook delivery is missing the header${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
-        { details: { missing } },
-      );
-    }
-    const contentType = headerOf(headers, "content-type");
-    if (!isJsonMediaType(contentType)) {
-      throw new FlowError(
-        "UNSUPPORTED_MEDIA_TYPE",
-        `webhook deliveries must be sent as application/json, got ${contentType ? contentType.split(";")[0] : "no content type"}: set the webhook's content type to application/json on GitHub`,
-        { status: 415, expose: true, details: { contentType: contentType ?? null } },
-      );
-    }
-    const name = typeof ctx.config.secret === "string" ? ctx.config.secret : DEFAULT_WEBHOOK_SECRET;
-    const secret = secretOf(ctx, name, true)!;
-    const previous = secretOf(ctx, `${name}${PREVIOUS_SECRET_SUFFIX}`, false);
-    const body = ctx.inputs.body;
-    const text = bodyText(body);
-    // No `ctx.signal` check here: nothing can have aborted this attempt before its `run` is called (the kernel
-    // starts no node once the run stops), the HMAC does not block, and an attempt aborted meanwhile has its result
-    // dropped by the kernel; asking for the signal would create an AbortController per delivery for nothing.
-    const signature = headerOf(headers, "x-hub-signature-256");
-    // The HMAC covers the bytes as received: a byte body is verified as it is, not re-encoded from its text.
-    const payload =
-      body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : text;
-    const ok =
-      text !== undefined &&
-      payload !== undefined &&
-      (await verifyWebhookSignature(secret, previous ? [previous] : [], payload, signature));
-    if (!ok) {
-      const why = !signature
-        ? "has no X-Hub-Signature-256 header"
-        : SIGNATURE.test(signature)
-          ? "has a signature that does not match the body"
-          : "has a malformed X-Hub-Signature-256 header (expected sha256=<64 hex digits>)";
-      throw capabilityError("GITHUB_WEBHOOK_SIGNATURE_INVALID", `webhook delivery ${why}`);
-    }
-    return { out: text };
-  },
-};
+/**
+ * Verifies a delivery's signature: `verifyWebhookSignature`'s contract (true only for a well-formed signature that
+ * matches the exact bytes under `secret` or one of `previous`; never throws for a bad signature). A host whose
+ * platform has a faster HMAC than WebCrypto's (Node's `node:crypto`) passes its own to `createWebhookVerifyKind`.
+ */
+export type WebhookSignatureVerifier = (
+  secret: string,
+  previous: readonly string[],
+  payload: string | Uint8Array,
+  signature: string | undefined,
+) => boolean | Promise<boolean>;
+
+/** The signature's shape GitHub sends, for verifiers of other hosts (checked before any HMAC). */
+export const isWebhookSignatureShape = (signature: string | undefined): signature is string =>
+  signature !== undefined && SIGNATURE.test(signature);
+
+/**
+ * `github.webhook.verify`: headers (400), content type (415), then the signature over the raw bytes (401), with
+ * `verify` (WebCrypto's by default).
+ * @example createRegistry(createWebhookVerifyKind(nodeVerifier)) // overrides the kind in a Node host's registry
+ */
+export function createWebhookVerifyKind(verify: WebhookSignatureVerifier = verifyWebhookSignature): NodeKind {
+  return {
+    spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_VERIFY]!,
+    run: async (ctx) => {
+      const headers = ctx.inputs.headers;
+      const missing = missingWebhookHeaders(headers);
+      if (missing.length > 0) {
+        throw capabilityError(
+          "GITHUB_WEBHOOK_HEADERS_MISSING",
+          `webhook delivery is missing the header${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+          { details: { missing } },
+        );
+      }
+      const contentType = headerOf(headers, "content-type");
+      if (!isJsonMediaType(contentType)) {
+        throw new FlowError(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `webhook deliveries must be sent as application/json, got ${contentType ? contentType.split(";")[0] : "no content type"}: set the webhook's content type to application/json on GitHub`,
+          { status: 415, expose: true, details: { contentType: contentType ?? null } },
+        );
+      }
+      const name = typeof ctx.config.secret === "string" ? ctx.config.secret : DEFAULT_WEBHOOK_SECRET;
+      const secret = secretOf(ctx, name, true)!;
+      const previous = secretOf(ctx, `${name}${PREVIOUS_SECRET_SUFFIX}`, false);
+      const body = ctx.inputs.body;
+      const text = bodyText(body);
+      // No `ctx.signal` check here: nothing can have aborted this attempt before its `run` is called (the kernel
+      // starts no node once the run stops), the HMAC does not block, and an attempt aborted meanwhile has its result
+      // dropped by the kernel; asking for the signal would create an AbortController per delivery for nothing.
+      const signature = headerOf(headers, "x-hub-signature-256");
+      // The HMAC covers the bytes as received: a byte body is verified as it is, not re-encoded from its text.
+      const payload =
+        body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : text;
+      const ok =
+        text !== undefined &&
+        payload !== undefined &&
+        (await verify(secret, previous ? [previous] : [], payload, signature));
+      if (!ok) {
+        const why = !signature
+          ? "has no X-Hub-Signature-256 header"
+          : SIGNATURE.test(signature)
+            ? "has a signature that does not match the body"
+            : "has a malformed X-Hub-Signature-256 header (expected sha256=<64 hex digits>)";
+        throw capabilityError("GITHUB_WEBHOOK_SIGNATURE_INVALID", `webhook delivery ${why}`);
+      }
+      return { out: text };
+    },
+  };
+}
+
+/** `github.webhook.verify` with WebCrypto's HMAC. */
+export const githubWebhookVerifyKind: NodeKind = createWebhookVerifyKind();
