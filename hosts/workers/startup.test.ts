@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 const ROOT = join(import.meta.dirname, "..", "..");
 const ENTRY = `
 import { createWorker } from ${JSON.stringify(join(ROOT, "hosts/workers/worker.ts"))};
+import { GITHUB_TRIGGERS } from ${JSON.stringify(join(ROOT, "hosts/workers/github.ts"))};
 export { celLoaded } from ${JSON.stringify(join(ROOT, "kernel/index.ts"))};
 export default createWorker([
   {
@@ -25,7 +26,12 @@ export default createWorker([
     triggers: [{ type: "http", method: "POST", path: "/sum" }],
     nodes: [{ id: "step", kind: "transform", config: { value: "\${{ trigger.body.a + 1 }}" } }], output: "step",
   },
-], { log: () => {} });
+  {
+    flows: 1, id: "hook", version: "1.0.0",
+    triggers: [{ type: "github", events: ["issues.opened"] }],
+    nodes: [{ id: "step", kind: "transform", config: { value: "\${{ trigger.payload }}" } }],
+  },
+], { log: () => {}, github: GITHUB_TRIGGERS });
 `;
 
 interface Bundle {
@@ -69,6 +75,12 @@ describe("Worker start-up", () => {
     expect(Object.keys(metafile.inputs).some((p) => p.includes("@marcbachmann/cel-js"))).toBe(true);
     const worker = (await import(pathToFileURL(bundlePath).href)) as Bundle;
     expect(worker.celLoaded()).toBe(false);
+  });
+
+  it("carries the webhook flows of flows/builtin, and none of the built-in apps", async () => {
+    const text = readFileSync(bundlePath, "utf8");
+    expect(text).toContain('"github-webhook"');
+    expect(text).not.toMatch(/github-app-/);
   });
 
   it("loads it before its first run, which then answers as before", async () => {
