@@ -19,6 +19,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          setupFiles: ["./test/cel-setup.ts"],
           include: ["**/*.workers.test.ts"],
           exclude: ["**/node_modules/**", "hosts/workers/fixtures/github-queue/**"],
         },
@@ -33,12 +34,14 @@ export default defineConfig({
         ],
         test: {
           name: "workers-github-queue",
+          setupFiles: ["./test/cel-setup.ts"],
           include: ["hosts/workers/fixtures/github-queue/*.workers.test.ts"],
         },
       },
       {
         test: {
           name: "node",
+          setupFiles: ["./test/cel-setup.ts"],
           include: ["**/*.test.ts"],
           exclude: ["**/*.workers.test.ts", "**/node_modules/**", ".tmp/**"],
           testTimeout: 30_000,

@@ -1,3 +1,4 @@
+import "../flows/expr/cel-eager.ts";
 import { type CompiledValue, compileValue } from "../flows/expr/index.ts";
 import type { FlowDocument, NodeDecl } from "../flows/ir/types.ts";
 import { createPlan, type ExecutionPlan, runFlow } from "../kernel/index.ts";

@@ -1,3 +1,4 @@
+import "../flows/expr/cel-eager.ts";
 import { Command, CommanderError } from "commander";
 import { PeerMissingError } from "../hosts/node/peers.ts";
 import { registerDev } from "./commands/dev.ts";

@@ -7,6 +7,8 @@
  * const result = await runFlow(plan, { trigger: { body }, signal: request.signal, env });
  */
 
+// The CEL library is loaded on demand (flows/expr/cel-loader.ts): a host awaits `loadCel()` before its first run.
+export { celLoaded, loadCel } from "../flows/expr/cel-loader.ts";
 export { deferPlan } from "./deferred-plan.ts";
 export { flowEffect } from "./effect.ts";
 export {

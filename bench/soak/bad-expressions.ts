@@ -1,3 +1,4 @@
+import "../../flows/expr/cel-eager.ts";
 import { EVALUATION_LIMITS } from "../../flows/expr/budget.ts";
 import type { FlowDocument } from "../../flows/ir/types.ts";
 import { createPlan, runFlow } from "../../kernel/index.ts";

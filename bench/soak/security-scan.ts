@@ -1,3 +1,4 @@
+import "../../flows/expr/cel-eager.ts";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

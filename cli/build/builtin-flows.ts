@@ -18,6 +18,8 @@ const DOCUMENTS_DECLARATION = `${HEADER}
 import type { FlowDocument } from "../ir/types.js";
 /** Each built-in flow, parsed at build time, keyed by its path from the repository root. */
 export declare const BUILTIN_FLOW_DOCUMENTS: Readonly<Record<string, FlowDocument>>;
+/** The built-in flows a host serves (\`flows/builtin/*.yaml\`, not the apps): the same objects. */
+export declare const HOST_FLOW_DOCUMENTS: Readonly<Record<string, FlowDocument>>;
 `;
 
 const SOURCES_DECLARATION = `${HEADER}
@@ -43,6 +45,8 @@ async function yamlFiles(dir: string): Promise<string[]> {
 export async function buildBuiltinFlows(): Promise<number> {
   const files = await yamlFiles(BUILTIN_DIR);
   const documents: string[] = [];
+  const entries: string[] = [];
+  const hosted: string[] = [];
   const sources: string[] = [];
   for (const file of files) {
     const key = JSON.stringify(relative(ROOT, file).split("\\").join("/"));
@@ -54,13 +58,23 @@ export async function buildBuiltinFlows(): Promise<number> {
         `built-in flow ${key} does not load: ${first?.code} ${first?.message} (line ${first?.line})`,
       );
     }
-    documents.push(`  ${key}: ${JSON.stringify(loaded.document)},`);
+    const name = `D${documents.length}`;
+    documents.push(`const ${name} = ${JSON.stringify(loaded.document)};`);
+    entries.push(`  ${key}: ${name},`);
+    if (relative(BUILTIN_DIR, file).split(/[\\/]/).length === 1) hosted.push(`  ${key}: ${name},`);
     sources.push(`  ${key}: ${JSON.stringify(text)},`);
   }
-  // Plain object literals (no Object.freeze call), so a bundler drops whichever one is not imported.
+  // Plain object literals (no Object.freeze call), so a bundler drops whichever one is not imported: a Worker that
+  // reads only HOST_FLOW_DOCUMENTS (the webhook flows) carries none of the apps.
   await writeFile(
     join(GENERATED_DIR, "builtin-flows.js"),
-    `${HEADER}\nexport const BUILTIN_FLOW_DOCUMENTS = {\n${documents.join("\n")}\n};\n`,
+    [
+      HEADER,
+      ...documents,
+      `export const BUILTIN_FLOW_DOCUMENTS = {\n${entries.join("\n")}\n};`,
+      `export const HOST_FLOW_DOCUMENTS = {\n${hosted.join("\n")}\n};`,
+      "",
+    ].join("\n"),
   );
   await writeFile(join(GENERATED_DIR, "builtin-flows.d.ts"), DOCUMENTS_DECLARATION);
   await writeFile(

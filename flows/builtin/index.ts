@@ -1,4 +1,4 @@
-import { BUILTIN_FLOW_DOCUMENTS } from "../generated/builtin-flows.js";
+import { BUILTIN_FLOW_DOCUMENTS, HOST_FLOW_DOCUMENTS } from "../generated/builtin-flows.js";
 import type { FlowDocument } from "../ir/types.ts";
 
 /**
@@ -18,9 +18,21 @@ export const GITHUB_WEBHOOK_QUEUE_FLOW_FILE = "flows/builtin/github-webhook-queu
  * TypeError for an unknown file.
  */
 export function builtinFlowDocument(file: string): FlowDocument {
-  const doc = BUILTIN_FLOW_DOCUMENTS[file];
+  return copyOf(BUILTIN_FLOW_DOCUMENTS, file);
+}
+
+/**
+ * `builtinFlowDocument` for the flows a host serves (`flows/builtin/*.yaml`: the webhook flows), which bundles none
+ * of the apps (`flows/builtin/apps/`) into a Worker. Throws a TypeError for another file.
+ */
+export function hostFlowDocument(file: string): FlowDocument {
+  return copyOf(HOST_FLOW_DOCUMENTS, file);
+}
+
+function copyOf(documents: Readonly<Record<string, FlowDocument>>, file: string): FlowDocument {
+  const doc = documents[file];
   if (doc === undefined) {
-    const known = Object.keys(BUILTIN_FLOW_DOCUMENTS).join(", ");
+    const known = Object.keys(documents).join(", ");
     throw new TypeError(`no built-in flow ${file} (known: ${known}); run npm run build`);
   }
   return structuredClone(doc);

@@ -1,3 +1,4 @@
+import "../expr/cel-eager.ts";
 import { canonicalExpression, type NodeRenames } from "../expr/canonical.ts";
 import { bareExpression, splitTemplate } from "../expr/split.ts";
 import type { Json } from "../ir/types.ts";

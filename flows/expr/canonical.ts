@@ -1,4 +1,4 @@
-import { serialize } from "@marcbachmann/cel-js";
+import { type Cel, requireCel } from "./cel-loader.ts";
 import { astReferences, type NodeReference, parseExpressionAst } from "./expression.ts";
 
 /**
@@ -51,11 +51,11 @@ function normalised(value: unknown, renames: NodeRenames | undefined): unknown {
   return { op: value.op, args };
 }
 
-type Printable = Parameters<typeof serialize>[0];
+type Printable = Parameters<Cel["serialize"]>[0];
 
 function safePrint(ast: unknown): string {
   try {
-    return serialize(ast as Printable);
+    return requireCel().serialize(ast as Printable);
   } catch {
     return JSON.stringify(ast, (_, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? "";
   }
@@ -75,7 +75,7 @@ function print(source: string, renames: NodeRenames | undefined): CanonicalExpre
   const touched = renames !== undefined && references.some((r) => renames.has(r.node));
   try {
     return {
-      text: serialize(normalised(ast, touched ? renames : undefined) as Printable),
+      text: requireCel().serialize(normalised(ast, touched ? renames : undefined) as Printable),
       parsed: true,
       references: touched
         ? references.map((r) => ({ ...r, node: renames.get(r.node) ?? r.node }))

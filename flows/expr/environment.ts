@@ -1,5 +1,3 @@
-import { Environment } from "@marcbachmann/cel-js";
-
 /**
  * Root variables an expression may use: `trigger` (the event), `nodes` (upstream outputs by node and port),
  * `vars` (the flow's var bindings), `run` (id, flowId), `input` (the node's own evaluated inputs, in config
@@ -18,51 +16,3 @@ export const EXPRESSION_LIMITS = {
 
 /** The longest list `range(n)` builds. */
 export const MAX_RANGE = 10_000;
-
-function range(n: number): bigint[] {
-  if (!Number.isInteger(n) || n < 0 || n > MAX_RANGE) {
-    throw new RangeError(`range(n) needs a whole number from 0 to ${MAX_RANGE}, got ${n}`);
-  }
-  return Array.from({ length: n }, (_, i) => BigInt(i));
-}
-
-type Arith = (a: number, b: number) => number;
-const ARITHMETIC: Record<string, Arith> = {
-  "+": (a, b) => a + b,
-  "-": (a, b) => a - b,
-  "*": (a, b) => a * b,
-  "/": (a, b) => a / b,
-};
-
-/**
- * The one CEL environment of the runtime. CEL keeps `int` (BigInt) and `double` apart, but JSON data
- * arrives as JS numbers (`double`): without the mixed overloads below, `trigger.body.count + 1` would be
- * a type error. We add `double op int` and `int op double`, computed as doubles, as JSON users expect.
- */
-function createEnvironment(): Environment {
-  const env = new Environment({
-    homogeneousAggregateLiterals: false,
-    enableOptionalTypes: true,
-    limits: EXPRESSION_LIMITS,
-  });
-  for (const root of EXPRESSION_ROOTS) env.registerVariable(root, "dyn");
-  // `range(n)`: [0, 1, … n-1], for `map` over a count. Bounded, like everything an expression can build.
-  env.registerFunction("range(int): list<int>", (n: bigint) => range(Number(n)));
-  env.registerFunction("range(double): list<int>", (n: number) => range(n));
-  for (const [op, fn] of Object.entries(ARITHMETIC)) {
-    env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
-    env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
-  }
-  return env;
-}
-
-let environment: Environment | undefined;
-
-/**
- * The environment, made when an expression is first parsed: a plan of plain references only (`compileExpression`)
- * never needs it, so a Worker whose flows have no other expression does not build it at start-up.
- */
-export function celEnvironment(): Environment {
-  environment ??= createEnvironment();
-  return environment;
-}

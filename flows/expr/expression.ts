@@ -7,7 +7,8 @@ import {
   startBudget,
   stepLimitError,
 } from "./budget.ts";
-import { celEnvironment, EXPRESSION_ROOTS } from "./environment.ts";
+import { requireCel } from "./cel-loader.ts";
+import { EXPRESSION_ROOTS } from "./environment.ts";
 import { NOT_PLAIN, plainReferencePath, readPlainReference } from "./reference.ts";
 import { fromCel } from "./values.ts";
 
@@ -132,7 +133,7 @@ type Program = ReturnType<Environment["parse"]>;
 function parseChecked(source: string): Program {
   let program: Program;
   try {
-    program = celEnvironment().parse(source);
+    program = requireCel().celEnvironment().parse(source);
   } catch (error) {
     throw toExpressionError(error, "parse");
   }
@@ -147,7 +148,7 @@ function parseChecked(source: string): Program {
  */
 export function parseExpressionAst(source: string): unknown {
   try {
-    return celEnvironment().parse(source).ast;
+    return requireCel().celEnvironment().parse(source).ast;
   } catch (error) {
     throw toExpressionError(error, "parse");
   }

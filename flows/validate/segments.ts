@@ -1,3 +1,4 @@
+import "../expr/cel-eager.ts";
 import { type CompiledExpression, compileExpression, ExpressionError } from "../expr/index.ts";
 import { bareExpression, splitTemplate } from "../expr/split.ts";
 

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import {
+  celLoaded,
   type ExecutionPlan,
   FlowError,
   KIND_RESPOND,
+  loadCel,
   newRunId,
   type RunOptions,
   type RunResult,
@@ -210,6 +212,8 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
 
   app.use("*", async (c, next) => {
     c.set("runId", newRunId());
+    // The CEL library is loaded before the first plan compiles, not at the Worker's import (cel-loader.ts).
+    if (!celLoaded()) await loadCel();
     await next();
     if (!c.res.headers.has(RUN_ID_HEADER)) c.res.headers.set(RUN_ID_HEADER, c.get("runId"));
   });

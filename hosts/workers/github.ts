@@ -1,9 +1,9 @@
 import { GITHUB_WEBHOOK_KINDS, type WebhookRoute } from "../../capabilities/github/webhook/index.ts";
 import { QUEUES_KINDS } from "../../capabilities/queues/kinds.ts";
 import {
-  builtinFlowDocument,
   GITHUB_WEBHOOK_FLOW_FILE,
   GITHUB_WEBHOOK_QUEUE_FLOW_FILE,
+  hostFlowDocument,
 } from "../../flows/builtin/index.ts";
 import { DEFAULT_WEBHOOK_SECRET, triggerId } from "../../flows/ir/triggers.ts";
 import type { BindingDecl, FlowDocument, GithubTrigger, Json } from "../../flows/ir/types.ts";
@@ -91,7 +91,7 @@ export function githubEndpoints(
 
 /** A built-in flow, instantiated with these parameters and named `id`. */
 function builtin(file: string, id: string, params: Record<string, Json>): FlowDocument {
-  const { document, issues } = instantiateFlow(builtinFlowDocument(file), params);
+  const { document, issues } = instantiateFlow(hostFlowDocument(file), params);
   if (issues.length > 0) {
     throw new TypeError(
       `built-in flow ${file} refused its parameters: ${issues.map((i) => i.message).join("; ")}`,

@@ -1,6 +1,6 @@
 import type { FlowDocument } from "../../flows/ir/types.ts";
 import type { KindRegistry, RunOptions, RunResult } from "../../kernel/index.ts";
-import { runFlow } from "../../kernel/index.ts";
+import { celLoaded, loadCel, runFlow } from "../../kernel/index.ts";
 import { type Bindings, baseRunOptions, createFlowsApp, type HostOptions } from "./app.ts";
 import { createFlowSet, type FlowSet, type GithubTriggers } from "./flow-set.ts";
 import { handleQueueBatch } from "./queue.ts";
@@ -81,8 +81,9 @@ export function createWorker(
     app,
     flows: set,
     fetch: async (request, env, ctx) => app.fetch(request, env, ctx),
-    queue: (batch, env, ctx) =>
-      handleQueueBatch(set, batch, env, {
+    queue: async (batch, env, ctx) => {
+      if (!celLoaded()) await loadCel();
+      return handleQueueBatch(set, batch, env, {
         ...(options.log ? { log: options.log } : {}),
         runOptions: (message, route) => {
           const journal = queueJournal(env, userOptions, batch.queue, route.flowId, message.id);
@@ -92,20 +93,24 @@ export function createWorker(
           runs.records(env, route.flowId)
             ? runs.start(recordingIn(env, ctx), route.flowId, { type: "queue", id: route.triggerId }, false)
             : undefined,
-      }),
-    scheduled: (controller, env, ctx) =>
-      handleScheduled(set, controller, ctx, runOptions(env), options.log, (route) =>
+      });
+    },
+    scheduled: async (controller, env, ctx) => {
+      if (!celLoaded()) await loadCel();
+      return handleScheduled(set, controller, ctx, runOptions(env), options.log, (route) =>
         runs.records(env, route.flowId)
           ? runs.start(recordingIn(env, ctx), route.flowId, { type: "cron", id: route.triggerId }, false)
           : undefined,
-      ),
+      );
+    },
     invoke: (flowId, body, headers = {}, signal, env = {}) => {
       const plan = set.plans.get(flowId);
       if (!plan) throw new TypeError(`no flow \`${flowId}\` (known: ${[...set.plans.keys()].join(", ")})`);
       // A flow without triggers (a subflow) gets `body` as it is, as a `subflow` node passes its input.
       const called = set.documents.get(flowId)?.triggers.length === 0;
       const trigger = called ? body : { type: "invoke", body, headers };
-      return runFlow(plan, { ...runOptions(env), trigger, ...(signal ? { signal } : {}) });
+      const run = () => runFlow(plan, { ...runOptions(env), trigger, ...(signal ? { signal } : {}) });
+      return celLoaded() ? run() : loadCel().then(run);
     },
   };
 }
