@@ -61,6 +61,8 @@ export class Run implements ContextHost, AttemptHost {
   #finished = false;
   readonly #startedAt: number;
   #deadlineTimer: unknown = undefined;
+  /** True once the run has gone asynchronous: its deadline timer is armed and it follows the caller's signal. */
+  #async = false;
   readonly #watcher: RunWatcher;
   /** Undefined when nobody listens: then no event object is ever built. */
   #hub: EventHub | undefined = undefined;
@@ -161,7 +163,8 @@ export class Run implements ContextHost, AttemptHost {
    */
   busy(): void {
     this.#active++;
-    if (this.#deadlineTimer !== undefined) return;
+    if (this.#async) return;
+    this.#async = true;
     const left = this.deadlineMs - (this.#now - this.#startedAt);
     this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
     const caller = this.config.signal;
@@ -209,7 +212,7 @@ export class Run implements ContextHost, AttemptHost {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    if (this.#deadlineTimer !== undefined) {
+    if (this.#async) {
       this.config.timers.clearTimeout(this.#deadlineTimer);
       this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
     }
