@@ -15,6 +15,14 @@ export function deferPlan(doc: FlowDocument, options: PlanOptions = {}): Executi
   return Object.freeze(new DeferredPlan(doc, options));
 }
 
+/**
+ * The compiled plan behind `plan` (itself when it is not deferred): a run reads its plan's fields many times per
+ * node, and reads them from this, once resolved, rather than through the deferred plan's getters.
+ */
+export function resolvePlan(plan: ExecutionPlan): ExecutionPlan {
+  return plan instanceof DeferredPlan ? plan.compiled : plan;
+}
+
 class DeferredPlan implements ExecutionPlan {
   readonly flowId: string;
   readonly version: string;
@@ -28,6 +36,10 @@ class DeferredPlan implements ExecutionPlan {
     this.version = doc.version;
     this.#doc = doc;
     this.#options = options;
+  }
+
+  get compiled(): ExecutionPlan {
+    return this.#compiled;
   }
 
   get #compiled(): ExecutionPlan {

@@ -1,4 +1,5 @@
 import type { ContextHost, NodeCtx } from "./context.ts";
+import { resolvePlan } from "./deferred-plan.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
 import type { EventHub, RunEvent, RunStatus, SkipReason } from "./events.ts";
@@ -60,22 +61,25 @@ export class Run implements ContextHost, AttemptHost {
   #finished = false;
   readonly #startedAt: number;
   #deadlineTimer: unknown = undefined;
+  /** True once the run has gone asynchronous: its deadline timer is armed and it follows the caller's signal. */
+  #async = false;
   readonly #watcher: RunWatcher;
   /** Undefined when nobody listens: then no event object is ever built. */
   #hub: EventHub | undefined = undefined;
   readonly #onCallerAbort = (): void => this.cancel("the caller's signal was aborted");
 
   constructor(plan: ExecutionPlan, config: RunConfig, watcher: RunWatcher) {
-    this.plan = plan;
+    // Compiled here (a deferred plan that does not compile throws to whoever makes the run), read directly after.
+    this.plan = resolvePlan(plan);
     this.#watcher = watcher;
     this.config = config;
     this.runId = config.runId;
-    this.flowId = plan.flowId;
-    this.deadlineMs = config.deadlineMs ?? plan.deadlineMs;
-    const vars = config.vars ? { ...plan.vars, ...config.vars } : plan.vars;
-    const run = { id: config.runId, flowId: plan.flowId };
+    this.flowId = this.plan.flowId;
+    this.deadlineMs = config.deadlineMs ?? this.plan.deadlineMs;
+    const vars = config.vars ? { ...this.plan.vars, ...config.vars } : this.plan.vars;
+    const run = { id: config.runId, flowId: this.plan.flowId };
     this.#scope = { trigger: config.trigger, nodes: {}, vars, run, input: undefined };
-    this.#table = new NodeTable(plan);
+    this.#table = new NodeTable(this.plan);
     this.#now = this.#startedAt = config.clock.now();
   }
 
@@ -115,9 +119,9 @@ export class Run implements ContextHost, AttemptHost {
     this.#draining = true;
     try {
       if (this.#hub) this.#emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
-      const caller = this.config.signal;
-      if (caller?.aborted) this.cancel("the caller's signal was already aborted");
-      else caller?.addEventListener("abort", this.#onCallerAbort, { once: true });
+      // The caller's signal is followed (a listener) only once the run goes asynchronous (`busy`): a run that ends
+      // in this turn cannot see it abort, except by its own nodes, which is no different from an abort just after.
+      if (this.config.signal?.aborted) this.cancel("the caller's signal was already aborted");
     } finally {
       this.#draining = false;
     }
@@ -153,12 +157,20 @@ export class Run implements ContextHost, AttemptHost {
     );
   }
 
-  /** Counts a piece of asynchronous work; the deadline timer is armed once a run first goes asynchronous. */
+  /**
+   * Counts a piece of asynchronous work. When a run first goes asynchronous it arms its deadline timer and starts
+   * following the caller's signal: a run that ends in the turn it started pays for neither.
+   */
   busy(): void {
     this.#active++;
-    if (this.#deadlineTimer !== undefined) return;
+    if (this.#async) return;
+    this.#async = true;
     const left = this.deadlineMs - (this.#now - this.#startedAt);
     this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
+    const caller = this.config.signal;
+    if (!caller) return;
+    if (caller.aborted) this.cancel("the caller's signal was aborted");
+    else caller.addEventListener("abort", this.#onCallerAbort, { once: true });
   }
 
   /** Asynchronous work has settled: read the clock, run its bookkeeping, then go on scheduling. */
@@ -200,8 +212,10 @@ export class Run implements ContextHost, AttemptHost {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    if (this.#deadlineTimer !== undefined) this.config.timers.clearTimeout(this.#deadlineTimer);
-    this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
+    if (this.#async) {
+      this.config.timers.clearTimeout(this.#deadlineTimer);
+      this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
+    }
     // The end time is the last turn's clock reading: a run ends in the turn where its last node settled.
     const status = this.#status;
     const error = status === "failed" ? this.#error : this.#stopReason;

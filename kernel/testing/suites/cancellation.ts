@@ -60,6 +60,33 @@ export function cancellationSuite(): void {
       expect(log.events.map((e) => e.type)).toEqual(["run.start", "run.end"]);
     });
 
+    it("follows the caller's signal only once the run goes asynchronous, and stops following it at the end", async () => {
+      const counted = (): { signal: AbortSignal; added: number; removed: number } => {
+        const signal = new AbortController().signal;
+        const counts = { signal, added: 0, removed: 0 };
+        const add = signal.addEventListener.bind(signal);
+        const remove = signal.removeEventListener.bind(signal);
+        signal.addEventListener = (...args: Parameters<typeof add>) => {
+          counts.added++;
+          add(...args);
+        };
+        signal.removeEventListener = (...args: Parameters<typeof remove>) => {
+          counts.removed++;
+          remove(...args);
+        };
+        return counts;
+      };
+      const quick = probeKind("quick");
+      const syncPlan = planOf([node("a", "quick"), node("b", "quick", { inputs: { a: ref("a") } })], [quick]);
+      const sync = counted();
+      expect((await runFlow(syncPlan, { signal: sync.signal })).status).toBe("ok");
+      expect([sync.added, sync.removed]).toEqual([0, 0]);
+      const { plan } = chain();
+      const slow = counted();
+      expect((await runFlow(plan, { signal: slow.signal })).status).toBe("ok");
+      expect([slow.added, slow.removed]).toEqual([1, 1]);
+    });
+
     it("cancels through the run handle with a reason", async () => {
       const { slow, plan } = chain();
       const run = startRun(plan, { logger: memoryLogger() });
