@@ -147,6 +147,20 @@ describe("the viewer token of flows dev", () => {
       '"required": [\n      "FLOWS_ADMIN_TOKEN"\n    ]',
     );
   });
+
+  it("warns when the user's token is too short for the viewer and the run API to accept", async () => {
+    const flows = join(temp, "short-token");
+    cpSync("examples/s3_workers_echo", flows, { recursive: true });
+    writeFileSync(join(flows, ".dev.vars"), "FLOWS_ADMIN_TOKEN=short\n");
+    const lines: string[] = [];
+    const result = await buildForDev([flows], join(temp, "short-token-out"), (l) => lines.push(l));
+    expect(result.ok && result.viewerToken).toBe("short");
+    expect(lines.join("")).toContain("FLOWS_ADMIN_TOKEN in .dev.vars is shorter than 16 characters");
+    const long: string[] = [];
+    writeFileSync(join(flows, ".dev.vars"), "FLOWS_ADMIN_TOKEN=long-enough-token-123\n");
+    await buildForDev([flows], join(temp, "short-token-out2"), (l) => long.push(l));
+    expect(long.join("")).not.toContain("shorter than");
+  });
 });
 
 describe("devVarsFiles", () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ADMIN_TOKEN_BINDING } from "../../hosts/workers/viewer/auth.ts";
+import { ADMIN_TOKEN_BINDING, MIN_ADMIN_TOKEN_LENGTH } from "../../hosts/workers/viewer/auth.ts";
 import { UsageError } from "../files.ts";
 import { type DevFront, serveDevFront } from "./dev-front.ts";
 import { DEV_VARS, devVarsFiles } from "./dev-vars.ts";
@@ -117,6 +117,10 @@ export async function buildForDev(
   const texts = await Promise.all(vars.map((file) => readFile(file, "utf8")));
   let text = texts.map((t) => (t.endsWith("\n") ? t : `${t}\n`)).join("");
   const own = devVarsToken(text);
+  if (own !== undefined && own.length < MIN_ADMIN_TOKEN_LENGTH)
+    log?.(
+      `warning: ${ADMIN_TOKEN_BINDING} in .dev.vars is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: the run viewer and the run API refuse it (503 RUNS_NOT_CONFIGURED) until it is longer\n`,
+    );
   if (own === undefined)
     text += `# The run viewer's token, written by flows dev (none was in .dev.vars)\n${ADMIN_TOKEN_BINDING}=${token}\n`;
   await writeFile(join(result.out, DEV_VARS), text);

@@ -209,7 +209,10 @@ export function registerRunsApi(
     const record = await store.get(id);
     if (!record)
       return errorResponse(
-        hostError("RUN_NOT_FOUND", `no run \`${id}\` in the run store to rerun (not recorded, or expired)`),
+        hostError(
+          "RUN_NOT_FOUND",
+          `no run \`${id}\` in the run store to rerun: it was not recorded (see the flow's runs.record; the default records failed runs only), or it expired`,
+        ),
         runId,
       );
     if (!hooks.rerun) throw new TypeError("the run API was mounted without a rerun handler");
