@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import {
   celLoaded,
   type ExecutionPlan,
@@ -32,6 +32,9 @@ import { rerunHandler } from "./runs/rerun.ts";
 import { followResponse, lastEventIdOf, startContinuingResponse } from "./runs/resume.ts";
 import { sseRunStream } from "./sse/stream.ts";
 import type { RunViewer } from "./viewer/index.ts";
+
+/** Where the host's own routes live: health, the run store API, the viewer (`VIEWER_PATH` of viewer/routes.ts). */
+const HOST_PATH = "/_flows";
 
 /** The Workers `env` (bindings, vars, secrets). Any object type: a user's `Env` interface fits. */
 export type Bindings = object;
@@ -210,7 +213,9 @@ async function serveRoute(
 export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use("*", async (c, next) => {
+  // The host's own routes (health, run store API, viewer) get the request's run id and the CEL library here; a
+  // flow's route does the same in its one handler, so that Hono serves it on its single-handler path.
+  app.use(`${HOST_PATH}/*`, async (c, next) => {
     c.set("runId", newRunId());
     // The CEL library is loaded before the first plan compiles, not at the Worker's import (cel-loader.ts).
     if (!celLoaded()) await loadCel();
@@ -219,7 +224,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   });
 
   if (options.health !== false) {
-    app.get("/_flows/health", (c) =>
+    app.get(`${HOST_PATH}/health`, (c) =>
       c.json({
         ok: true,
         flows: [...set.documents.values()].map((doc) => ({
@@ -255,6 +260,15 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     : undefined;
   const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
 
+  // One handler per path, which picks the method's flow (HEAD: GET's) or answers 405 with Allow: Hono composes
+  // nothing for a request it routes to a single handler.
+  type Serve = (c: Context<AppEnv>, runId: string) => Response | Promise<Response>;
+  const byPath = new Map<string, Map<string, Serve>>();
+  const on = (method: string, path: string, serve: Serve): void => {
+    const methods = byPath.get(path) ?? new Map<string, Serve>();
+    if (!methods.has(method)) methods.set(method, serve);
+    byPath.set(path, methods);
+  };
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;
     const trigger = { type: "http", id: route.triggerId };
@@ -271,14 +285,14 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
         onDone: (result) =>
           logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result),
       });
-      app.on(route.method, route.path, (c) => {
+      on(route.method, route.path, (c, runId) => {
         const env = c.env ?? {};
         return serveContinuing(
           c.req.raw,
           route,
           flowVersion,
           c.req.param() as Record<string, string>,
-          c.get("runId"),
+          runId,
           env,
           options,
           clockOf(env),
@@ -286,8 +300,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
       });
       continue;
     }
-    app.on(route.method, route.path, (c) => {
-      const runId = c.get("runId");
+    on(route.method, route.path, (c, runId) => {
       const env = c.env ?? {};
       const base = baseRunOptions(set, env, options);
       // Nothing is allocated for a run that is not recorded (no binding, or `record: none`).
@@ -311,24 +324,25 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     });
   }
 
-  // A path served with other methods: 405 with Allow, registered after every method-specific route.
-  const methodsByPath = new Map<string, Set<string>>();
-  for (const route of set.http) {
-    const methods = methodsByPath.get(route.path) ?? new Set<string>();
-    methods.add(route.method);
-    methodsByPath.set(route.path, methods);
-  }
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods].sort().join(", ");
-    app.all(path, (c) =>
-      errorResponse(
-        hostError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}: use ${allow}`, {
-          allow: [...methods].sort(),
-        }),
-        c.get("runId"),
-        { allow },
-      ),
-    );
+  for (const [path, methods] of byPath) {
+    const allowed = [...methods.keys()].sort();
+    const allow = allowed.join(", ");
+    app.all(path, (c): Response | Promise<Response> => {
+      const runId = newRunId();
+      c.set("runId", runId);
+      const method = c.req.method;
+      const serve = methods.get(method) ?? (method === "HEAD" ? methods.get("GET") : undefined);
+      if (!serve)
+        return errorResponse(
+          hostError("METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}: use ${allow}`, {
+            allow: allowed,
+          }),
+          runId,
+          { allow },
+        );
+      // The CEL library is loaded before the first plan compiles, not at the Worker's import (cel-loader.ts).
+      return celLoaded() ? serve(c, runId) : loadCel().then(() => serve(c, runId) as Promise<Response>);
+    });
   }
 
   app.notFound((c) =>

@@ -74,6 +74,15 @@ describe("Workers host: HTTP triggers", () => {
     const wrong = await call("/echo", { method: "GET" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("POST");
+    // The route's one handler answers the 405 itself, with the run id the envelope names.
+    const refused = (await wrong.json()) as { error: { code: string; runId: string } };
+    expect(refused.error.code).toBe("METHOD_NOT_ALLOWED");
+    expect(wrong.headers.get("x-flow-run-id")).toBe(refused.error.runId);
+  });
+
+  it("gives the host's own routes a run id header too", async () => {
+    const response = await call("/_flows/health");
+    expect(response.headers.get("x-flow-run-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("reports the loaded flows on /_flows/health", async () => {

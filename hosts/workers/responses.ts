@@ -19,25 +19,35 @@ export function statusOf(error: unknown): number {
 }
 
 /**
- * Sets `Retry-After` (whole seconds, rounded up) on a 429 or 503 answering an error that says when to retry (a
- * RetryAfterError, e.g. GITHUB_RATE_LIMITED): clients and proxies read the header, not `details.retryAfterMs`.
+ * An error answer's headers, given once to the Response (no `headers.set` after it is made, each a native call):
+ * the run id, `content-type`, and `Retry-After` (whole seconds, rounded up) on a 429 or 503 answering an error that
+ * says when to retry (a RetryAfterError, e.g. GITHUB_RATE_LIMITED): clients and proxies read the header, not
+ * `details.retryAfterMs`.
  */
-function withRetryAfter(response: Response, error: unknown): Response {
-  if (error instanceof RetryAfterError && (response.status === 429 || response.status === 503)) {
-    response.headers.set("retry-after", String(Math.ceil(error.retryAfterMs / 1_000)));
-  }
-  return response;
+function errorHeaders(
+  error: unknown,
+  status: number,
+  runId: string,
+  extra?: Record<string, string>,
+): Record<string, string> {
+  const headers: Record<string, string> = { ...extra, "content-type": "application/json" };
+  headers[RUN_ID_HEADER] = runId;
+  if (error instanceof RetryAfterError && (status === 429 || status === 503))
+    headers["retry-after"] = String(Math.ceil(error.retryAfterMs / 1_000));
+  return headers;
 }
 
-/** The JSON error envelope response, with the run id header (and `Retry-After`, see `withRetryAfter`). */
-export function errorResponse(error: unknown, runId: string, headers?: HeadersInit): Response {
+/** The JSON error envelope response, with the run id header (and `Retry-After`, see `errorHeaders`). */
+export function errorResponse(error: unknown, runId: string, headers?: Record<string, string>): Response {
   const envelope: ErrorEnvelope = toEnvelope(error, runId);
-  const response = Response.json(envelope, { status: statusOf(error), headers });
-  response.headers.set(RUN_ID_HEADER, runId);
-  return withRetryAfter(response, error);
+  const status = statusOf(error);
+  return new Response(JSON.stringify(envelope), {
+    status,
+    headers: errorHeaders(error, status, runId, headers),
+  });
 }
 
-/** The error response for a run that did not end `ok` (with `Retry-After`, see `withRetryAfter`). */
+/** The error response for a run that did not end `ok` (with `Retry-After`, see `errorHeaders`). */
 export function failedRunResponse(result: RunResult): Response {
   const error =
     result.error ??
@@ -46,9 +56,10 @@ export function failedRunResponse(result: RunResult): Response {
     error instanceof FlowError && result.status !== "failed"
       ? (STATUS_BY_RUN_STATUS[result.status as keyof typeof STATUS_BY_RUN_STATUS] ?? error.status)
       : statusOf(error);
-  const response = Response.json(toEnvelope(error, result.runId), { status });
-  response.headers.set(RUN_ID_HEADER, result.runId);
-  return withRetryAfter(response, error);
+  return new Response(JSON.stringify(toEnvelope(error, result.runId)), {
+    status,
+    headers: errorHeaders(error, status, result.runId),
+  });
 }
 
 interface RespondOutput {
