@@ -261,13 +261,28 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   const recordAll = typeof options.viewer === "object" && options.viewer.recordAll === true;
 
   // One handler per path, which picks the method's flow (HEAD: GET's) or answers 405 with Allow: Hono composes
-  // nothing for a request it routes to a single handler.
-  type Serve = (c: Context<AppEnv>, runId: string) => Response | Promise<Response>;
-  const byPath = new Map<string, Map<string, Serve>>();
+  // nothing for a request it routes to a single handler. Paths are grouped by shape (`/a/:x` ≡ `/a/:y`, as
+  // flow-set's conflict check has it), so two methods' flows may name a path's parameters differently: the handler
+  // is registered with the first path's names, and each flow gets the values under its own names, by position.
+  type Serve = (
+    c: Context<AppEnv>,
+    runId: string,
+    params: Record<string, string>,
+  ) => Response | Promise<Response>;
+  interface PathRoutes {
+    path: string;
+    names: string[];
+    methods: Map<string, { serve: Serve; names: string[] }>;
+  }
+  const byShape = new Map<string, PathRoutes>();
   const on = (method: string, path: string, serve: Serve): void => {
-    const methods = byPath.get(path) ?? new Map<string, Serve>();
-    if (!methods.has(method)) methods.set(method, serve);
-    byPath.set(path, methods);
+    const shape = path.replace(/:[^/]+/g, ":");
+    let routes = byShape.get(shape);
+    if (!routes) {
+      routes = { path, names: paramNames(path), methods: new Map() };
+      byShape.set(shape, routes);
+    }
+    if (!routes.methods.has(method)) routes.methods.set(method, { serve, names: paramNames(path) });
   };
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;
@@ -285,22 +300,13 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
         onDone: (result) =>
           logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result),
       });
-      on(route.method, route.path, (c, runId) => {
+      on(route.method, route.path, (c, runId, params) => {
         const env = c.env ?? {};
-        return serveContinuing(
-          c.req.raw,
-          route,
-          flowVersion,
-          c.req.param() as Record<string, string>,
-          runId,
-          env,
-          options,
-          clockOf(env),
-        );
+        return serveContinuing(c.req.raw, route, flowVersion, params, runId, env, options, clockOf(env));
       });
       continue;
     }
-    on(route.method, route.path, (c, runId) => {
+    on(route.method, route.path, (c, runId, params) => {
       const env = c.env ?? {};
       const base = baseRunOptions(set, env, options);
       // Nothing is allocated for a run that is not recorded (no binding, or `record: none`).
@@ -316,7 +322,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
         c.req.raw,
         route,
         plan,
-        c.req.param() as Record<string, string>,
+        params,
         { ...base, runId, ...(onEvent ? { onEvent } : {}) },
         options,
         recording?.done,
@@ -324,15 +330,15 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     });
   }
 
-  for (const [path, methods] of byPath) {
+  for (const { path, names, methods } of byShape.values()) {
     const allowed = [...methods.keys()].sort();
     const allow = allowed.join(", ");
     app.all(path, (c): Response | Promise<Response> => {
       const runId = newRunId();
       c.set("runId", runId);
       const method = c.req.method;
-      const serve = methods.get(method) ?? (method === "HEAD" ? methods.get("GET") : undefined);
-      if (!serve)
+      const chosen = methods.get(method) ?? (method === "HEAD" ? methods.get("GET") : undefined);
+      if (!chosen)
         return errorResponse(
           hostError("METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}: use ${allow}`, {
             allow: allowed,
@@ -340,8 +346,12 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
           runId,
           { allow },
         );
+      const raw = names.length === 0 ? {} : (c.req.param() as Record<string, string>);
+      const params = sameNames(chosen.names, names) ? raw : renamed(raw, names, chosen.names);
       // The CEL library is loaded before the first plan compiles, not at the Worker's import (cel-loader.ts).
-      return celLoaded() ? serve(c, runId) : loadCel().then(() => serve(c, runId) as Promise<Response>);
+      return celLoaded()
+        ? chosen.serve(c, runId, params)
+        : loadCel().then(() => chosen.serve(c, runId, params) as Promise<Response>);
     });
   }
 
@@ -368,4 +378,29 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   });
 
   return app;
+}
+
+/** A route path's parameter names, in order (`/a/:id{[0-9]+}/:rest?` → `["id", "rest"]`). */
+function paramNames(path: string): string[] {
+  return path
+    .split("/")
+    .filter((segment) => segment.startsWith(":"))
+    .map((segment) => segment.slice(1).replace(/\{.*$/, "").replace(/\?$/, ""));
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((name, i) => name === b[i]);
+
+/** The values of `params` (named `from`) under the names `to`, position by position. */
+function renamed(
+  params: Record<string, string>,
+  from: readonly string[],
+  to: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  to.forEach((name, i) => {
+    const value = params[from[i]!];
+    if (value !== undefined) out[name] = value;
+  });
+  return out;
 }

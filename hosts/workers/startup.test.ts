@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -44,6 +44,7 @@ let bundlePath: string;
 let metafile: { inputs: Record<string, unknown> };
 
 beforeAll(async () => {
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
   dir = mkdtempSync(join(ROOT, ".tmp", "startup-"));
   writeFileSync(join(dir, "entry.ts"), ENTRY);
   bundlePath = join(dir, "worker.mjs");
