@@ -20,6 +20,9 @@ export default defineConfig({
         test: {
           name: "workers",
           setupFiles: ["./test/cel-setup.ts"],
+          // A hang guard, not a time limit: a file's first request loads and compiles on demand (CEL, the flow's
+          // plans), which on 2 busy cores has taken over the default 5 s.
+          testTimeout: 30_000,
           include: ["**/*.workers.test.ts"],
           exclude: ["**/node_modules/**", "hosts/workers/fixtures/github-queue/**"],
         },
@@ -35,6 +38,7 @@ export default defineConfig({
         test: {
           name: "workers-github-queue",
           setupFiles: ["./test/cel-setup.ts"],
+          testTimeout: 30_000,
           include: ["hosts/workers/fixtures/github-queue/*.workers.test.ts"],
         },
       },
