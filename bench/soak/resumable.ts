@@ -1,17 +1,9 @@
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { shardOf } from "../../capabilities/durable-objects/runtime-client.ts";
 import { parseSse } from "../../cli/runs/tail.ts";
+import { serveContinuingFixture } from "../../hosts/workers/fixtures/continuing/serve.ts";
 import { INDEX_SHARDS } from "../../hosts/workers/runs/declaration.ts";
-import {
-  bundleWorkers,
-  cpuMs,
-  durableObjectDir,
-  ROOT,
-  rssMiB,
-  serveWithWorkerd,
-  type WorkerdServer,
-} from "../workerd.ts";
+import { cpuMs, durableObjectDir, rssMiB, type WorkerdServer } from "../workerd.ts";
 import type { SoakSection } from "./run.ts";
 
 /**
@@ -27,7 +19,6 @@ import type { SoakSection } from "./run.ts";
 const STREAMS = 100;
 const SECONDS = Number(process.env.SOAK_RESUMABLE_SECONDS ?? 32);
 const TICK_MS = 200;
-const PORT = 18_102;
 const TOKEN = "soak-resumable-token-0123456789ab";
 
 interface Client {
@@ -105,16 +96,7 @@ async function run(print: (line: string) => void): Promise<boolean> {
   const dir = durableObjectDir("resumable");
   let server: WorkerdServer | undefined;
   try {
-    const fixture = join(ROOT, "hosts", "workers", "fixtures", "continuing");
-    const bundle = (await bundleWorkers(["worker"], dir, fixture)).worker!;
-    server = await serveWithWorkerd({
-      bundle,
-      dir,
-      port: PORT,
-      cpus: "0",
-      durableObjects: { FLOWS_RUNS: "FlowsRuns" },
-      text: { FLOWS_ADMIN_TOKEN: TOKEN },
-    });
+    server = await serveContinuingFixture(dir, TOKEN, { cpus: "0" });
     const base = server.url;
     const steps = Math.ceil((SECONDS * 1_000) / TICK_MS);
     const cpuStart = cpuMs(server.pid);

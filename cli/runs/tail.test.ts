@@ -1,13 +1,13 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleWorkers, ROOT, serveWithWorkerd, type WorkerdServer } from "../../bench/workerd.ts";
+import { ROOT, type WorkerdServer } from "../../bench/workerd.ts";
+import { serveContinuingFixture } from "../../hosts/workers/fixtures/continuing/serve.ts";
 import { parseSse, type TailFrame, tailRun } from "./tail.ts";
 
 // `flows runs tail` against a continuing run on workerd (the fixture of hosts/workers/fixtures/continuing): its
 // connection is cut mid-run by the Worker, it resumes by itself with Last-Event-ID, and prints every id once.
 
-const PORT = 18_103;
 const TOKEN = "tail-test-admin-token-0123456789";
 let server: WorkerdServer;
 let dir: string;
@@ -15,15 +15,7 @@ let dir: string;
 beforeAll(async () => {
   dir = join(ROOT, ".tmp", `tail-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  const fixture = join(ROOT, "hosts", "workers", "fixtures", "continuing");
-  const bundle = (await bundleWorkers(["worker"], dir, fixture)).worker!;
-  server = await serveWithWorkerd({
-    bundle,
-    dir,
-    port: PORT,
-    durableObjects: { FLOWS_RUNS: "FlowsRuns" },
-    text: { FLOWS_ADMIN_TOKEN: TOKEN },
-  });
+  server = await serveContinuingFixture(dir, TOKEN);
 }, 120_000);
 
 afterAll(async () => {

@@ -2,9 +2,10 @@ import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../capabilities/github/webhook/index.ts";
 import type { FlowDocument } from "../../flows/ir/types.ts";
-import { BUILTIN_KINDS, createRegistry, MemoryLedger } from "../../kernel/index.ts";
+import { BUILTIN_KINDS, createRegistry } from "../../kernel/index.ts";
 import { GITHUB_TRIGGERS } from "../workers/github.ts";
 import { type Bindings, createWorker } from "../workers/index.ts";
+import { memoryRuntimeNamespace } from "../workers/memory-runtime.ts";
 import { serveOnNode } from "./index.ts";
 import { NODE_KINDS, nodeWebhookSignature } from "./webhook-signature.ts";
 
@@ -58,21 +59,9 @@ describe("the Node host's webhook signature check", () => {
       nodes: [{ id: "pick", kind: "transform", config: { value: "${{ trigger.payload.issue.number }}" } }],
       output: "pick",
     };
-    // The FlowsRuntime ledger in memory: enough for deliveries that are all new.
-    const ledger = new MemoryLedger();
-    const stub = {
-      claim: async (key: string, ttlMs: number) => ledger.claim(key, ttlMs),
-      complete: async (key: string, result: Record<string, unknown>) => ledger.complete(key, result),
-      release: async (key: string) => ledger.release(key),
-      record: async (key: string, ttlMs: number, result: Record<string, unknown>) => {
-        const claim = ledger.claim(key, ttlMs);
-        if (claim.state === "new") ledger.complete(key, result);
-        return claim;
-      },
-    };
     const env = {
       GITHUB_WEBHOOK_SECRET: SECRET,
-      FLOWS_RUNTIME: { idFromName: (name: string) => name, get: () => stub },
+      FLOWS_RUNTIME: memoryRuntimeNamespace(),
     };
     const worker = createWorker([flow], {
       registry: createRegistry(BUILTIN_KINDS, NODE_KINDS),

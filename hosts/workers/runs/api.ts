@@ -156,14 +156,7 @@ export function registerRunsApi(
     if (store instanceof FlowError) return errorResponse(store, runId);
     const id = c.req.param("id");
     const record = await store.get(id);
-    if (!record)
-      return errorResponse(
-        hostError(
-          "RUN_NOT_FOUND",
-          `no run \`${id}\` in the run store: it was not recorded (see the flow's runs.record; the default records failed runs only), or it expired`,
-        ),
-        runId,
-      );
+    if (!record) return errorResponse(notRecorded(id, "in the run store"), runId);
     return c.json(record);
   });
   app.get(`${RUNS_PATH}/:id/events`, async (c) => {
@@ -207,15 +200,15 @@ export function registerRunsApi(
     if (store instanceof FlowError) return errorResponse(store, runId);
     const id = c.req.param("id");
     const record = await store.get(id);
-    if (!record)
-      return errorResponse(
-        hostError(
-          "RUN_NOT_FOUND",
-          `no run \`${id}\` in the run store to rerun: it was not recorded (see the flow's runs.record; the default records failed runs only), or it expired`,
-        ),
-        runId,
-      );
+    if (!record) return errorResponse(notRecorded(id, "in the run store to rerun"), runId);
     if (!hooks.rerun) throw new TypeError("the run API was mounted without a rerun handler");
     return hooks.rerun(c, record, store);
   });
 }
+
+/** RUN_NOT_FOUND for a run the store does not hold, saying the two reasons it may not. */
+const notRecorded = (id: string, where: string): FlowError =>
+  hostError(
+    "RUN_NOT_FOUND",
+    `no run \`${id}\` ${where}: it was not recorded (see the flow's runs.record; the default records failed runs only), or it expired`,
+  );

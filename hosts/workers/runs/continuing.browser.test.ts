@@ -1,18 +1,16 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleWorkers, ROOT, serveWithWorkerd, type WorkerdServer } from "../../../bench/workerd.ts";
+import { ROOT, type WorkerdServer } from "../../../bench/workerd.ts";
+import { launchChromium } from "../../../test/chromium.ts";
+import { serveContinuingFixture } from "../fixtures/continuing/serve.ts";
 
 // A resumable stream end to end in real headless Chromium (Debian's package, driven by playwright-core): a page
 // follows a long `onDisconnect: continue` run with the browser's own EventSource, the connection is cut mid-run
 // (the Worker ends the response it was passing on), and the browser reconnects by itself with Last-Event-ID:
 // the run goes on in its FlowsRuns object and the page ends with the run's final event, no id lost or repeated.
-// Served by `workerd serve` (no proxy in front), on this helper's port.
-
-const CHROMIUM = "/usr/bin/chromium";
-const PORT = 18_101;
-const FIXTURE = join(ROOT, "hosts", "workers", "fixtures", "continuing");
+// Served by `workerd serve` (no proxy in front), on a port of its own.
 
 let server: WorkerdServer;
 let browser: Browser;
@@ -20,32 +18,11 @@ let base: string;
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (npm test does it as root)`);
   dir = join(ROOT, ".tmp", `continuing-browser-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  const bundle = (await bundleWorkers(["worker"], dir, FIXTURE)).worker!;
-  server = await serveWithWorkerd({
-    bundle,
-    dir,
-    port: PORT,
-    durableObjects: { FLOWS_RUNS: "FlowsRuns" },
-    text: { FLOWS_ADMIN_TOKEN: "browser-continuing-token-0123456" },
-  });
+  server = await serveContinuingFixture(dir, "browser-continuing-token-0123456");
   base = server.url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync, statSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { mkdirSync, statSync } from "node:fs";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
+import { launchChromium } from "../../../test/chromium.ts";
 
 // The run viewer end to end in real headless Chromium (Debian's package, driven by playwright-core; never a browser
 // download), against the example worker served by workerd. `npm test` installs Chromium first where it can
 // (test/ensure-chromium.sh).
 
-const CHROMIUM = "/usr/bin/chromium";
 /** The viewer's bearer token: the FLOWS_ADMIN_TOKEN secret of the served worker. */
 const TOKEN = "browser-test-viewer-token-0123";
 const SCREENSHOT = "test-results/run-viewer.png";
@@ -18,8 +18,6 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (npm test does it as root)`);
   process.env.WRANGLER_SEND_METRICS = "false";
   worker = await unstable_startWorker({
     config: "wrangler.toml",
@@ -28,19 +26,7 @@ beforeAll(async () => {
   });
   await worker.ready;
   base = (await worker.url).origin;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
