@@ -3,6 +3,7 @@ import { benchKernel } from "./kernel.ts";
 import { benchNodeRed } from "./node-red.ts";
 import { benchPackage } from "./package.ts";
 import { benchProbot } from "./probot.ts";
+import { benchRecording } from "./recording.ts";
 import { benchSse } from "./sse.ts";
 import { benchStreaming } from "./streaming.ts";
 import { benchValidate } from "./validate.ts";
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   sse: benchSse,
   package: benchPackage,
   "worker-cost": benchWorkerCost,
+  recording: benchRecording,
   github: benchGithub,
   probot: benchProbot,
   "node-red": benchNodeRed,
