@@ -133,6 +133,25 @@ describe("the viewer token of flows dev", () => {
     expect(generateViewerToken()).not.toBe(generateViewerToken());
   });
 
+  it("binds the project's own .dev.vars (the working directory's, where wrangler dev reads it), the flows' nearer ones winning", async () => {
+    const project = join(temp, "project-vars");
+    const flows = join(project, "flows");
+    cpSync("examples/s3_workers_echo", flows, { recursive: true });
+    writeFileSync(join(project, ".dev.vars"), "FLOWS_ADMIN_TOKEN=project-viewer-token-123\nSHARED=project\n");
+    writeFileSync(join(flows, ".dev.vars"), "SHARED=flows\n");
+    const lines: string[] = [];
+    const out = join(temp, "project-vars-out");
+    const result = await buildForDev([flows], out, (l) => lines.push(l), "generated-not-used", project);
+    expect(result.ok && result.viewerToken).toBe("project-viewer-token-123");
+    expect(lines.join("")).toContain(
+      `bindings from ${join(project, ".dev.vars")}, ${join(flows, ".dev.vars")}`,
+    );
+    // The last value of a name wins: the file beside the flows.
+    expect(readFileSync(join(out, ".dev.vars"), "utf8")).toBe(
+      "FLOWS_ADMIN_TOKEN=project-viewer-token-123\nSHARED=project\nSHARED=flows\n",
+    );
+  });
+
   it("keeps the user's token from .dev.vars instead of generating one", async () => {
     const flows = join(temp, "own-token");
     cpSync("examples/s3_workers_echo", flows, { recursive: true });
@@ -174,7 +193,12 @@ describe("devVarsFiles", () => {
       [join(root, "app", "deep", "x.yaml"), join(root, "app", "y.yaml")],
     );
     expect(files).toEqual([join(root, ".dev.vars"), join(root, "app", "deep", ".dev.vars")]);
-    expect(await devVarsFiles([join(root, "app", "y.yaml")], [join(root, "app", "y.yaml")])).toEqual([]);
+    const app = join(root, "app");
+    expect(await devVarsFiles([join(app, "y.yaml")], [join(app, "y.yaml")], app)).toEqual([]);
+    // The project's own file (the working directory's by default) comes first.
+    expect(await devVarsFiles([join(app, "y.yaml")], [join(app, "y.yaml")], root)).toEqual([
+      join(root, ".dev.vars"),
+    ]);
   });
 });
 

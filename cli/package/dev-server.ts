@@ -106,12 +106,14 @@ export async function buildForDev(
   out: string,
   log?: (text: string) => void,
   token: string = generateViewerToken(),
+  projectDir: string = process.cwd(),
 ): Promise<(PackageResult & { viewerToken: string }) | PackageInvalid> {
   const result = await packageWorkers(paths, { out, minify: false, plan: "paid", viewer: "record-all" });
   if (!result.ok) return result;
   const vars = await devVarsFiles(
     paths,
     result.flows.map((f) => f.file),
+    projectDir,
   );
   if (vars.length > 0) log?.(`bindings from ${vars.join(", ")}\n`);
   const texts = await Promise.all(vars.map((file) => readFile(file, "utf8")));
@@ -156,7 +158,9 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
     cleanups.push(() => front.close());
     // One viewer token for the whole session: the page keeps working across rebuilds.
     const token = generateViewerToken();
-    const first = await buildForDev(paths, out, options.log, token);
+    // The project's own `.dev.vars` is where `wrangler dev` reads it: the working directory, as `out` and `persistTo`.
+    const projectDir = process.cwd();
+    const first = await buildForDev(paths, out, options.log, token, projectDir);
     options.onBuild?.(first);
     if (!first.ok) throw Object.assign(new Error("the flows are invalid"), { result: first });
 
@@ -204,8 +208,8 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
     let building: Promise<void> = Promise.resolve();
     const rebuild = () => {
       building = building.then(async () => {
-        const result = await buildForDev(paths, out, options.log, token).catch((error: unknown) =>
-          error instanceof Error ? error : new Error(String(error)),
+        const result = await buildForDev(paths, out, options.log, token, projectDir).catch(
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
         );
         builds++;
         if (!(result instanceof Error) && result.ok) {
@@ -220,7 +224,7 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
         options.onBuild?.(result);
       });
     };
-    const watcher = await watchFlows(paths, () => {
+    const watcher = await watchFlows([...paths, join(projectDir, DEV_VARS)], () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(rebuild, options.debounceMs ?? 150);
     });

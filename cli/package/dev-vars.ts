@@ -6,15 +6,17 @@ import { dirname, join, resolve } from "node:path";
 export const DEV_VARS = ".dev.vars";
 
 /**
- * The `.dev.vars` files beside the flows: in each directory given, and in each directory holding a flow file
- * (so that `flows dev examples` reads `examples/<app>/.dev.vars`). Outer directories first, so that a file
+ * The `.dev.vars` files of a `flows dev`: the project's own (in `projectDir`, where `wrangler dev` and
+ * `.wrangler/state` are: the working directory), in each directory given, and in each directory holding a flow
+ * file (so that `flows dev examples` reads `examples/<app>/.dev.vars`). Outer directories first, so that a file
  * nearer the flows wins on a duplicate name (the last value is kept).
  */
 export async function devVarsFiles(
   paths: readonly string[],
   flowFiles: readonly string[],
+  projectDir: string = process.cwd(),
 ): Promise<string[]> {
-  const dirs = new Set<string>();
+  const dirs = new Set<string>([resolve(projectDir)]);
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     dirs.add(resolve(info?.isDirectory() ? path : dirname(path)));

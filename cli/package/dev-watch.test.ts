@@ -40,6 +40,22 @@ describe("watching flows for flows dev", () => {
     }
   });
 
+  it("sees a .dev.vars given by itself appear later (the project's own, before it exists)", async () => {
+    const dir = join(temp, "project");
+    mkdirSync(dir, { recursive: true });
+    const vars = join(dir, ".dev.vars");
+    const seen: string[] = [];
+    const watcher = await watchFlows([vars], (f) => seen.push(f));
+    try {
+      writeFileSync(join(dir, "other.yaml"), "a: 1\n");
+      expect(await changed(seen, join(dir, "other.yaml"), 500)).toBe(false);
+      writeFileSync(vars, "A=1\n");
+      expect(await changed(seen, vars)).toBe(true);
+    } finally {
+      watcher.close();
+    }
+  });
+
   it("watches directories created later, and a flow file given alone with its .dev.vars", async () => {
     const dir = join(temp, "later");
     mkdirSync(dir, { recursive: true });

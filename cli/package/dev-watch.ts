@@ -18,7 +18,8 @@ export interface FlowWatcher {
  * renamed or removed. It watches directories, never files: an editor's "safe write" or `sed -i` replaces a file
  * by a rename, which ends a watch on the file itself (and Node's recursive watch on Linux watches files), while a
  * directory's watch sees every later change of the new file too. Directories created later are watched as they
- * appear. A flow file given by itself is watched through its directory.
+ * appear. A file given by itself (a flow file, or a `.dev.vars` that may not exist yet) is watched through its
+ * directory.
  */
 export async function watchFlows(
   paths: readonly string[],
@@ -59,8 +60,9 @@ export async function watchFlows(
   };
   for (const path of paths) {
     const full = resolve(path);
-    const info = await stat(full);
-    if (info.isDirectory()) await watchTree(full);
+    // A file that does not exist yet (the project's `.dev.vars`) is watched through its directory too.
+    const info = await stat(full).catch(() => undefined);
+    if (info?.isDirectory()) await watchTree(full);
     else files.set(dirname(full), (files.get(dirname(full)) ?? new Set()).add(basename(full)));
   }
   for (const dir of files.keys()) await watchDir(dir);
