@@ -35,6 +35,7 @@ export interface StreamingBenchResult {
       uploadPeakMiB: Spread;
       downloadPeakMiB: Spread;
       growthMiB: Spread;
+      uploadMs: Spread;
       downloadMs: Spread;
     }
   >;
@@ -42,6 +43,8 @@ export interface StreamingBenchResult {
   growthRatio: number;
   /** flows download time ÷ the JS-reading and native baselines (medians). */
   downloadRatio: { vsJs: number; vsNative: number };
+  /** flows upload time ÷ the hand-written `put(request.body)` (medians). */
+  uploadRatio: number;
 }
 
 /** 64 KiB pieces of a repeating pattern, made on demand. */
@@ -58,7 +61,8 @@ function body(total: number): ReadableStream<Uint8Array> {
   });
 }
 
-async function upload(url: string): Promise<void> {
+async function upload(url: string): Promise<number> {
+  const started = performance.now();
   const response = await fetch(url, {
     method: "PUT",
     body: body(SIZE),
@@ -67,6 +71,8 @@ async function upload(url: string): Promise<void> {
   } as RequestInit);
   if (response.status !== 200)
     throw new Error(`${url}: upload answered ${response.status}: ${await response.text()}`);
+  await response.arrayBuffer();
+  return performance.now() - started;
 }
 
 async function download(url: string): Promise<number> {
@@ -108,6 +114,7 @@ async function measure(
     const uploadPeaks: number[] = [];
     const downloadPeaks: number[] = [];
     const times: number[] = [];
+    const uploadTimes: number[] = [];
     let peak = 0;
     const sampler = setInterval(() => {
       peak = Math.max(peak, rssMiB(pid));
@@ -116,7 +123,7 @@ async function measure(
       for (let round = 0; round < ROUNDS; round++) {
         const url = `${base}/files/big-${round}.bin`;
         peak = rssMiB(pid);
-        await upload(url);
+        uploadTimes.push(await upload(url));
         uploadPeaks.push(Math.max(peak, rssMiB(pid)));
         peak = rssMiB(pid);
         times.push(await download(url + query));
@@ -130,6 +137,7 @@ async function measure(
       uploadPeakMiB: spread(uploadPeaks),
       downloadPeakMiB: spread(downloadPeaks),
       growthMiB: spread(uploadPeaks.map((u, i) => Math.max(u, downloadPeaks[i]!) - baselineMiB)),
+      uploadMs: spread(uploadTimes),
       downloadMs: spread(times),
     };
   } finally {
@@ -163,6 +171,7 @@ export async function benchStreaming(
       vsJs: targets.flows.downloadMs.median / targets.js.downloadMs.median,
       vsNative: targets.flows.downloadMs.median / targets.native.downloadMs.median,
     };
+    const uploadRatio = targets.flows.uploadMs.median / targets.native.uploadMs.median;
     const result: StreamingBenchResult = {
       sizeBytes: SIZE,
       rounds: ROUNDS,
@@ -170,21 +179,30 @@ export async function benchStreaming(
       targets,
       growthRatio,
       downloadRatio,
+      uploadRatio,
     };
     print(
       `Streaming ${SIZE / MB} MB into R2 and back out, Miniflare (workerd), ${ROUNDS} rounds each, load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
     );
-    print("| worker | RSS before | peak RSS in uploads | peak RSS in downloads | growth MiB | download ms |");
-    print("| --- | --- | --- | --- | --- | --- |");
+    print(
+      "| worker | RSS before | peak RSS in uploads | peak RSS in downloads | growth MiB | upload ms | download ms |",
+    );
+    print("| --- | --- | --- | --- | --- | --- | --- |");
     for (const t of TARGETS) {
       const f = targets[t];
       print(
-        `| ${LABELS[t]} | ${f.baselineMiB.toFixed(1)} MiB | ${formatSpread(f.uploadPeakMiB, 1)} | ${formatSpread(f.downloadPeakMiB, 1)} | ${formatSpread(f.growthMiB, 1)} | ${formatSpread(f.downloadMs, 0)} |`,
+        `| ${LABELS[t]} | ${f.baselineMiB.toFixed(1)} MiB | ${formatSpread(f.uploadPeakMiB, 1)} | ${formatSpread(f.downloadPeakMiB, 1)} | ${formatSpread(f.growthMiB, 1)} | ${formatSpread(f.uploadMs, 0)} | ${formatSpread(f.downloadMs, 0)} |`,
       );
     }
     print(
-      `RSS growth flows ÷ native: ${growthRatio.toFixed(2)} (objects of ${SIZE / MB} MiB); download time flows ÷ JS reader ${downloadRatio.vsJs.toFixed(2)}, ÷ native ${downloadRatio.vsNative.toFixed(2)}`,
+      `RSS growth flows ÷ native: ${growthRatio.toFixed(2)} (objects of ${SIZE / MB} MiB); download time flows ÷ JS reader ${downloadRatio.vsJs.toFixed(2)}, ÷ native ${downloadRatio.vsNative.toFixed(2)}; upload time flows ÷ native ${uploadRatio.toFixed(2)}`,
     );
+    // Issue 21's goals, each a same-run ratio.
+    const goal = (name: string, value: number) =>
+      print(`${value <= 1.2 ? "met" : "MISSED"}: ${name} ${value.toFixed(2)}× (goal ≤ 1.2×)`);
+    goal("download time flows ÷ native pipe", downloadRatio.vsNative);
+    goal("upload time flows ÷ hand-written put(request.body)", uploadRatio);
+    goal("RSS growth flows ÷ native", growthRatio);
     const dir = join(import.meta.dirname, "results");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "streaming.json"), `${JSON.stringify(result, null, 2)}\n`);

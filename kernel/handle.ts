@@ -1,6 +1,6 @@
 import { EventHub, EventQueue, type RunEvent, toEventStream } from "./events.ts";
 import type { ExecutionPlan } from "./plan.ts";
-import { type RunResult, streamOf } from "./result.ts";
+import { outputStream, type RunResult } from "./result.ts";
 import { Run, type RunWatcher } from "./run.ts";
 import { type RunOptions, resolveRunConfig } from "./run-config.ts";
 import { newRunId } from "./run-id.ts";
@@ -133,6 +133,6 @@ export class StartedRun implements RunHandle, RunWatcher {
 }
 
 function outputOf(value: unknown): RunOutput {
-  const stream = streamOf(value);
-  return stream ? { value, stream: stream.toReadableStream() } : { value };
+  const stream = outputStream(value);
+  return stream ? { value, stream } : { value };
 }

@@ -178,7 +178,8 @@ function streamOutputs(
   const nodeId = run.plan.nodes[i]!.id;
   const onChunk = (port: string, chunk: unknown, index: number): void =>
     run.emitChunk(nodeId, port, index, chunk);
-  const pumped = steps.pumpStreams(outputs, ports, ctx.signal, onChunk, nodeId);
+  const handOff = run.listening ? undefined : run.plan.nodes[i]!.handOff;
+  const pumped = steps.pumpStreams(outputs, ports, ctx.signal, onChunk, nodeId, handOff);
   run.nodeStreaming(i);
   run.busy();
   run.nodeProduced(i, pumped.outputs, attempts, false);

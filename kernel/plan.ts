@@ -3,6 +3,7 @@ import type { Determinism, Effect, FlowDocument } from "../flows/ir/types.ts";
 import type { NodeKindSpec } from "../flows/kinds/spec.ts";
 import { instantiateFlow } from "../flows/params/index.ts";
 import { FlowError } from "./errors.ts";
+import { handOffPorts } from "./hand-off.ts";
 import { stepKey } from "./journal.ts";
 import { BUILTIN_KINDS } from "./kinds/builtins.ts";
 import { KIND_RESPOND } from "./kinds/specs.ts";
@@ -57,6 +58,11 @@ export interface PlannedNode extends CompiledStep {
   readonly releaseAtEnd: readonly number[];
   /** One of the plan's output candidates. */
   readonly isOutput: boolean;
+  /**
+   * Stream ports handed to their one reader untouched, when nobody listens to the run's events (`hand-off.ts`);
+   * the others are pumped into ChunkStreams.
+   */
+  readonly handOff: readonly string[];
 }
 
 export interface ExecutionPlan {
@@ -140,8 +146,8 @@ export function createPlan(source: FlowDocument, options: PlanOptions = {}): Exe
     }
     return index === undefined ? undefined : { node: index, port: ref.port };
   };
-  const nodes: Omit<PlannedNode, "releaseAtOutput" | "releaseAtEnd" | "isOutput">[] = compiled.map(
-    (c, index) => {
+  const nodes: Omit<PlannedNode, "releaseAtOutput" | "releaseAtEnd" | "isOutput" | "handOff">[] =
+    compiled.map((c, index) => {
       const id = c.step.id;
       const inputSources = c.step.inputs.map((input) => ({
         name: input.name,
@@ -171,8 +177,7 @@ export function createPlan(source: FlowDocument, options: PlanOptions = {}): Exe
         portChecks: [...ports.values()],
         inputSources,
       };
-    },
-  );
+    });
   const releaseAtOutput: number[][] = nodes.map(() => []);
   const releaseAtEnd: number[][] = nodes.map(() => []);
   compiled.forEach((c, index) => {
@@ -182,12 +187,19 @@ export function createPlan(source: FlowDocument, options: PlanOptions = {}): Exe
       if (!order.has(source)) releaseAtOutput[source]!.push(index);
   });
   const candidates = outputCandidates(doc, indexById);
+  const handOff = handOffPorts(
+    doc,
+    compiled.map((c) => c.step),
+    compiled.map((c) => c.references),
+    candidates,
+  );
   const planned: PlannedNode[] = nodes.map((n, i) =>
     Object.freeze({
       ...n,
       releaseAtOutput: releaseAtOutput[i]!,
       releaseAtEnd: releaseAtEnd[i]!,
       isOutput: candidates.includes(i),
+      handOff: handOff[i]!,
     }),
   );
   checkAcyclic(planned, issues);

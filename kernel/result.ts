@@ -1,6 +1,6 @@
 import type { FlowError } from "./errors.ts";
 import type { NodeTiming, RunStatus, RunTimings } from "./events.ts";
-import { ChunkStream } from "./stream.ts";
+import { ChunkStream, isHandedOff } from "./stream.ts";
 
 /**
  * The result of a run: a status, the output value or a stream, the error (when not ok), the run id and
@@ -63,8 +63,8 @@ export function buildResult(
   const result: RunResult = { runId, status, timings: new Timings(table, startedAt, endedAt) };
   if (output !== undefined) {
     result.output = output;
-    const stream = streamOf(output);
-    if (stream) result.stream = stream.toReadableStream();
+    const stream = outputStream(output);
+    if (stream) result.stream = stream;
   }
   if (status !== "ok" && error) result.error = error;
   return result;
@@ -72,13 +72,23 @@ export function buildResult(
 
 /** The ChunkStream of an output: the output itself, or its `body` (a `respond` node's answer). */
 export function streamOf(output: unknown): ChunkStream | undefined {
-  if (output instanceof ChunkStream) return output;
-  if (
-    typeof output === "object" &&
-    output !== null &&
-    (output as { body?: unknown }).body instanceof ChunkStream
-  ) {
-    return (output as { body: ChunkStream }).body;
-  }
-  return undefined;
+  const stream = bodyOf(output);
+  return stream instanceof ChunkStream ? stream : undefined;
+}
+
+/**
+ * The stream of an output (as `streamOf`), readable from its first chunk: a new reader of its ChunkStream, or a
+ * handed-off stream itself (its one reader is whoever asked: `stream.ts` `handOff`).
+ */
+export function outputStream(output: unknown): ReadableStream<unknown> | undefined {
+  const stream = bodyOf(output);
+  if (stream instanceof ChunkStream) return stream.toReadableStream();
+  return isHandedOff(stream) ? stream : undefined;
+}
+
+/** The output itself when it is a stream, else its `body`. */
+function bodyOf(output: unknown): unknown {
+  if (typeof output !== "object" || output === null) return undefined;
+  if (output instanceof ChunkStream || output instanceof ReadableStream) return output;
+  return (output as { body?: unknown }).body;
 }

@@ -102,6 +102,11 @@ export class Run implements ContextHost, AttemptHost {
     return this.#controller.signal;
   }
 
+  /** True when someone listens to the run's events (a stream's chunks are then events too: none is handed off). */
+  get listening(): boolean {
+    return this.#hub !== undefined;
+  }
+
   /** Someone listens to the run's events (before it starts): from now on they are built and published. */
   listen(hub: EventHub): void {
     hub.onSubscriberError = (error) =>

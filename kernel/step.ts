@@ -5,7 +5,7 @@ import { type StepRecord, stepKey } from "./journal.ts";
 import type { NodeResult } from "./kinds/types.ts";
 import { retryDelay } from "./retry.ts";
 import type { RunConfig } from "./run-config.ts";
-import { ChunkStream, isStreamLike, pump } from "./stream.ts";
+import { ChunkStream, handOff, isStreamLike, pump } from "./stream.ts";
 import { sleep } from "./time.ts";
 
 /**
@@ -44,18 +44,27 @@ export function streamPorts(outputs: Outputs): string[] | undefined {
   return ports;
 }
 
-/** Replaces stream ports by ChunkStreams and pumps them all; resolves when every stream has ended. */
+/**
+ * Replaces stream ports by ChunkStreams and pumps them all, except the `handOff` ports holding a ReadableStream,
+ * which go to their one reader untouched (`stream.ts` `handOff`); resolves when every stream has ended.
+ */
 export function pumpStreams(
   outputs: Outputs,
   ports: readonly string[],
   signal: AbortSignal,
   onChunk: (port: string, chunk: unknown, index: number) => void,
   nodeId = "node",
+  handOffPorts: readonly string[] = [],
 ): { outputs: Outputs; done: Promise<void> } {
   const replaced: Record<string, unknown> = { ...outputs };
   const pumps = ports.map((port) => {
-    const target = new ChunkStream({ label: `nodes.${nodeId}.${port}` });
     const source = outputs[port] as AsyncIterable<unknown>;
+    if (source instanceof ReadableStream && handOffPorts.includes(port)) {
+      const handed = handOff(source as ReadableStream<Uint8Array>, signal);
+      replaced[port] = handed.stream;
+      return handed.done;
+    }
+    const target = new ChunkStream({ label: `nodes.${nodeId}.${port}` });
     replaced[port] = target;
     return pump(source, target, signal, (chunk, index) => onChunk(port, chunk, index));
   });

@@ -307,6 +307,7 @@ export async function pump<T>(
     for (;;) {
       const step = await untilAborted(iterator.next());
       if (step.done) break;
+      pumpedChunks++;
       target.push(step.value);
       onChunk(step.value, target.count - 1);
       // Backpressure: wait while the slowest reader is far behind (see ChunkStream).
@@ -323,6 +324,57 @@ export async function pump<T>(
   }
 }
 
+/** Chunks read by `pump` in this isolate, ever: a handed-off stream adds none (tests read it). */
+let pumpedChunks = 0;
+export const pumpedChunkCount = (): number => pumpedChunks;
+
+/** Streams handed over untouched (`handOff`): bytes from the platform, read by one consumer only. */
+const handedOff = new WeakSet<ReadableStream>();
+
+/** True for a stream `handOff` made: a byte stream to give the platform as it is (no JavaScript per chunk). */
+export const isHandedOff = (value: unknown): value is ReadableStream<Uint8Array> =>
+  value instanceof ReadableStream && handedOff.has(value);
+
+/** workerd's native byte pipe (a Workers API; elsewhere a standard TransformStream does the same job). */
+const NativePipe: new () => TransformStream<Uint8Array, Uint8Array> =
+  (globalThis as { IdentityTransformStream?: new () => TransformStream<Uint8Array, Uint8Array> })
+    .IdentityTransformStream ?? TransformStream;
+
+/**
+ * Hands a byte stream from the platform (an R2 body, a fetch body) to its one consumer without reading it: the
+ * source is piped into a native pipe whose readable side is the consumer's, so workerd moves the bytes itself (a
+ * response body fed from R2 runs no JavaScript per chunk). `done` settles when the last byte went through (the
+ * node ends then, as a pumped stream's does); `signal` aborting cancels the source and errors the consumer's side,
+ * and a consumer that cancels (a client that went away) cancels the source. Nothing is kept for replay: the plan
+ * takes this path only for a port with exactly one reader that reads it once (see `PlannedNode.handOff`).
+ */
+export function handOff(
+  source: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+): { stream: ReadableStream<Uint8Array>; done: Promise<void> } {
+  const pipe = new NativePipe();
+  handedOff.add(pipe.readable);
+  const piped = source.pipeTo(pipe.writable, { signal });
+  // The pipe's own promise may wait for a write blocked on the reader (a TransformStream aborted mid-write): the
+  // node ends on the abort itself, as a pumped stream's does.
+  const done = new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    piped.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(signal.aborted ? signal.reason : error);
+      },
+    );
+  });
+  return { stream: pipe.readable, done };
+}
+
 const byteEncoder = new TextEncoder();
 
 /**
@@ -330,6 +382,7 @@ const byteEncoder = new TextEncoder();
  * UTF-8, anything else one JSON line.
  */
 export function toByteStream(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
+  if (isHandedOff(stream)) return stream;
   return stream.pipeThrough(
     new TransformStream<unknown, Uint8Array>({
       transform(chunk, controller) {

@@ -15,7 +15,7 @@ const httpFetch: NodeKindSpec = {
   effect: "external",
   determinism: "nondeterministic",
   inputs: { url: { required: true }, method: {}, headers: {}, body: {} },
-  outputs: { status: {}, headers: {}, body: {} },
+  outputs: { status: {}, headers: {}, body: { bytes: true } },
   target: "inputs.url",
   configSchema: {
     type: "object",

@@ -53,7 +53,7 @@ const get: NodeKindSpec = {
   effect: "read",
   determinism: "stable",
   inputs: { key: { required: true }, range: {}, onlyIf: {} },
-  outputs: { out: {}, object: {}, status: {} },
+  outputs: { out: { bytes: true }, object: {}, status: {} },
   configSchema: {
     type: "object",
     additionalProperties: false,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../flows/ir/types.ts";
 import { createWorker } from "../../hosts/workers/index.ts";
 import { BUILTIN_KINDS, createRegistry, type NodeKind } from "../../kernel/index.ts";
+import { pumpedChunkCount } from "../../kernel/stream.ts";
 import { byteSource, verifyStream } from "../testing.ts";
 import { R2_KINDS } from "./kinds.ts";
 
@@ -88,6 +89,26 @@ const flows: FlowDocument[] = [
       },
     ],
   },
+  {
+    flows: 1,
+    id: "download-and-copy",
+    version: "1.0.0",
+    bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
+    triggers: [{ type: "http", method: "GET", path: "/copied/:name" }],
+    nodes: [
+      { id: "get", kind: "r2.get", inputs: { key: KEY } },
+      {
+        id: "copy",
+        kind: "r2.put",
+        inputs: {
+          key: "${{ 'copies/' + trigger.params.name }}",
+          body: "${{ nodes.get.out }}",
+          size: "${{ nodes.get.object.size }}",
+        },
+      },
+      { id: "answer", kind: "respond", inputs: { body: "${{ nodes.get.out }}" } },
+    ],
+  },
 ];
 
 const worker = createWorker(flows, { registry: createRegistry(BUILTIN_KINDS, R2_KINDS, tap), log: () => {} });
@@ -168,6 +189,28 @@ describe("streaming an upload into R2 and back (body: stream)", () => {
     console.log(`streaming download: at most ${maxAhead} bytes read from R2 ahead of the client`);
     expect(maxAhead).toBeLessThanOrEqual(2 * MB);
   }, 120_000);
+
+  it("hands R2's body to the response untouched (no chunk pumped), and pumps it when two nodes read it", async () => {
+    const name = `${crypto.randomUUID()}.bin`;
+    const size = 4 * MB;
+    const uploaded = await put(`/files/${name}`, byteSource(size, 5, 64 * 1024), {
+      "content-length": String(size),
+    });
+    expect(uploaded.status).toBe(200);
+    const pumped = pumpedChunkCount();
+    const downloaded = await call(`/files/${name}`);
+    expect(downloaded.status).toBe(200);
+    expect(await verifyStream(downloaded.body!, 5)).toBe(size);
+    expect(pumpedChunkCount()).toBe(pumped);
+
+    // Two readers (the copy and the answer): the bounded ChunkStream, both byte-exact.
+    const copied = await call(`/copied/${name}`);
+    expect(copied.status).toBe(200);
+    expect(await verifyStream(copied.body!, 5)).toBe(size);
+    expect(pumpedChunkCount()).toBeGreaterThan(pumped);
+    const copy = await env.FLOW_BUCKET.get(`copies/${name}`);
+    expect(await verifyStream(copy!.body, 5)).toBe(size);
+  }, 60_000);
 
   it("round-trips 50 MB of unknown length byte-exact (multipart), with at most 256 KiB in flight before r2.put", async () => {
     const name = `${crypto.randomUUID()}.bin`;

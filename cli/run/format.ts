@@ -92,12 +92,23 @@ export function prettyLine(
  * `respond` node's streamed `body`). This is what is printed and compared with `--expect`.
  */
 export async function materialize(output: unknown): Promise<unknown> {
-  if (output instanceof ChunkStream) return await output.collect();
-  if (output && typeof output === "object" && (output as { body?: unknown }).body instanceof ChunkStream) {
-    const body = await ((output as { body: ChunkStream }).body as ChunkStream).collect();
+  if (isStream(output)) return await chunksOf(output);
+  if (output && typeof output === "object" && isStream((output as { body?: unknown }).body)) {
+    const body = await chunksOf((output as { body: ChunkStream | ReadableStream }).body);
     return { ...(output as object), body };
   }
   return output;
+}
+
+/** A pumped stream, or one handed over as it is (a platform byte stream with one reader: kernel/hand-off.ts). */
+const isStream = (value: unknown): value is ChunkStream | ReadableStream =>
+  value instanceof ChunkStream || value instanceof ReadableStream;
+
+async function chunksOf(stream: ChunkStream | ReadableStream): Promise<unknown[]> {
+  if (stream instanceof ChunkStream) return await stream.collect();
+  const chunks: unknown[] = [];
+  for await (const chunk of stream as ReadableStream<unknown>) chunks.push(chunk);
+  return chunks;
 }
 
 /** The output normalised through JSON (bytes and streams described), for printing and comparing. */

@@ -7,6 +7,11 @@ export interface PortSpec {
   description?: string;
   /** An input port that must be given (validator: FLOW_INPUT_MISSING). */
   required?: boolean;
+  /**
+   * An output port whose stream is bytes from the platform (an R2 body, a fetch body): with one reader that reads
+   * it once, the kernel hands it over untouched, so workerd moves the bytes natively (kernel/hand-off.ts).
+   */
+  bytes?: boolean;
 }
 
 /**

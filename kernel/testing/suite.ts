@@ -2,6 +2,7 @@ import { backpressureSuite } from "./suites/backpressure.ts";
 import { cancellationSuite } from "./suites/cancellation.ts";
 import { errorsSuite } from "./suites/errors.ts";
 import { eventsSuite } from "./suites/events.ts";
+import { handOffSuite } from "./suites/hand-off.ts";
 import { journalSuite } from "./suites/journal.ts";
 import { kindsSuite } from "./suites/kinds.ts";
 import { ledgerSuite } from "./suites/ledger.ts";
@@ -23,6 +24,7 @@ export function kernelSuite(): void {
   schedulingSuite();
   streamingSuite();
   backpressureSuite();
+  handOffSuite();
   eventsSuite();
   cancellationSuite();
   retriesSuite();

@@ -1,0 +1,3 @@
+import { handOffSuite } from "./testing/suites/hand-off.ts";
+
+handOffSuite();
