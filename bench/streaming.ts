@@ -5,16 +5,18 @@ import { formatSpread, type Spread, spread } from "./stats.ts";
 import { bundleWorkers, ROOT, rssMiB, serveOnWorkerd } from "./workerd.ts";
 
 /**
- * Memory of workerd while 50 MB objects stream into R2 and back out: the flows runtime (`body: stream` → `r2.put`;
- * `r2.get` → `respond` through the kernel's bounded ChunkStream) beside a hand-written worker that pipes the bodies
- * itself, each on its own Miniflare (workerd directly), one at a time, in the same run. The client is Node's fetch
- * on 127.0.0.1, reading downloads a little slowly (a pause every 16 chunks) so that a worker that buffered would
- * show it. Figures: workerd's resident memory (VmRSS of its process) before and at its peak during the transfers.
+ * Time and memory of workerd while 50 MB objects stream into R2 and back out: the flows runtime (`body: stream` with
+ * a content-length → `r2.put`; `r2.get` → `respond`, handed to the response untouched) beside a hand-written worker
+ * that pipes the bodies itself, natively and through JavaScript, each on its own Miniflare (workerd), all served at
+ * once, the rounds interleaved, one transfer at a time. The client is Node's fetch on 127.0.0.1, reading downloads a
+ * little slowly (a pause every 16 chunks) so that a worker that buffered would show it. Figures: upload and download
+ * times, and workerd's resident memory (VmRSS of its process) before and at its peak during the transfers.
  */
 
 const MB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_STREAM_MB ?? 50) * MB;
-const ROUNDS = 3;
+const ROUNDS = 5;
+const DOWNLOADS_PER_ROUND = 5;
 type Target = "flows" | "js" | "native";
 const TARGETS: readonly Target[] = ["flows", "js", "native"];
 const LABELS: Record<Target, string> = {
@@ -66,7 +68,13 @@ async function upload(url: string): Promise<number> {
   const response = await fetch(url, {
     method: "PUT",
     body: body(SIZE),
-    headers: { "content-type": "application/octet-stream", "x-size": String(SIZE) },
+    // A client that knows its length says so (Node's fetch sends it with a stream body), as browsers and curl do
+    // for a file; `x-size` is the hand-written worker's own header for the same figure.
+    headers: {
+      "content-type": "application/octet-stream",
+      "content-length": String(SIZE),
+      "x-size": String(SIZE),
+    },
     duplex: "half",
   } as RequestInit);
   if (response.status !== 200)
@@ -90,58 +98,99 @@ async function download(url: string): Promise<number> {
   return performance.now() - started;
 }
 
-async function measure(
-  script: string,
-  persist: string,
-  query: string,
-): Promise<StreamingBenchResult["targets"][Target]> {
+interface Served {
+  base: string;
+  pid: number;
+  dispose(): Promise<unknown>;
+}
+
+async function serve(script: string, persist: string): Promise<Served> {
   const { mf, url, pid } = await serveOnWorkerd(script, {
     r2Buckets: { BUCKET: "bench" },
     r2Persist: persist,
   });
+  const base = url.replace(/\/$/, "");
+  // Warm up both paths with a small object.
+  const small = `${base}/files/warm.bin`;
+  await fetch(small, {
+    method: "PUT",
+    body: "warm",
+    headers: { "content-type": "application/octet-stream", "x-size": "4" },
+  });
+  await fetch(small).then((r) => r.arrayBuffer());
+  return { base, pid, dispose: () => mf.dispose() };
+}
+
+/**
+ * Every target served at once, each on its own workerd, and the rounds interleaved (round r starts at target r,
+ * so no target always goes first or last on a warmer disk): one target's upload then download at a time, its
+ * own process's resident memory sampled every 10 ms.
+ */
+async function measureAll(
+  scripts: Record<Target, string>,
+  outdir: string,
+): Promise<StreamingBenchResult["targets"]> {
+  const served = {} as Record<Target, Served>;
   try {
-    const base = url.replace(/\/$/, "");
-    // Warm up both paths with a small object, then settle.
-    const small = `${base}/files/warm.bin`;
-    await fetch(small, {
-      method: "PUT",
-      body: "warm",
-      headers: { "content-type": "application/octet-stream", "x-size": "4" },
-    });
-    await fetch(small).then((r) => r.arrayBuffer());
+    for (const target of TARGETS) served[target] = await serve(scripts[target], join(outdir, `r2-${target}`));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const baselineMiB = rssMiB(pid);
-    const uploadPeaks: number[] = [];
-    const downloadPeaks: number[] = [];
-    const times: number[] = [];
-    const uploadTimes: number[] = [];
-    let peak = 0;
+    const samples = Object.fromEntries(
+      TARGETS.map((t) => [
+        t,
+        {
+          baseline: rssMiB(served[t].pid),
+          up: [] as number[],
+          down: [] as number[],
+          upMs: [] as number[],
+          downMs: [] as number[],
+        },
+      ]),
+    ) as Record<Target, { baseline: number; up: number[]; down: number[]; upMs: number[]; downMs: number[] }>;
+    // Each target's peak resident memory, sampled every 10 ms (only the target transferring grows).
+    const peak = {} as Record<Target, number>;
+    const resetPeaks = (): void => {
+      for (const t of TARGETS) peak[t] = rssMiB(served[t].pid);
+    };
+    resetPeaks();
     const sampler = setInterval(() => {
-      peak = Math.max(peak, rssMiB(pid));
+      for (const t of TARGETS) peak[t] = Math.max(peak[t], rssMiB(served[t].pid));
     }, 10);
+    const rotated = (n: number): Target[] => TARGETS.map((_, i) => TARGETS[(n + i) % TARGETS.length]!);
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        const url = `${base}/files/big-${round}.bin`;
-        peak = rssMiB(pid);
-        uploadTimes.push(await upload(url));
-        uploadPeaks.push(Math.max(peak, rssMiB(pid)));
-        peak = rssMiB(pid);
-        times.push(await download(url + query));
-        downloadPeaks.push(Math.max(peak, rssMiB(pid)));
+        const url = (t: Target) => `${served[t].base}/files/big-${round}.bin`;
+        resetPeaks();
+        for (const t of rotated(round)) samples[t].upMs.push(await upload(url(t)));
+        for (const t of TARGETS) samples[t].up.push(Math.max(peak[t], rssMiB(served[t].pid)));
+        // Downloads take a tenth of an upload's time and vary more (the client's timer-paced reads): several a
+        // round, the targets taking turns, so that a slow moment of the machine falls on all of them.
+        resetPeaks();
+        for (let d = 0; d < DOWNLOADS_PER_ROUND; d++)
+          for (const t of rotated(round + d))
+            samples[t].downMs.push(await download(url(t) + (t === "js" ? "?read=js" : "")));
+        for (const t of TARGETS) samples[t].down.push(Math.max(peak[t], rssMiB(served[t].pid)));
       }
     } finally {
       clearInterval(sampler);
     }
-    return {
-      baselineMiB,
-      uploadPeakMiB: spread(uploadPeaks),
-      downloadPeakMiB: spread(downloadPeaks),
-      growthMiB: spread(uploadPeaks.map((u, i) => Math.max(u, downloadPeaks[i]!) - baselineMiB)),
-      uploadMs: spread(uploadTimes),
-      downloadMs: spread(times),
-    };
+    return Object.fromEntries(
+      TARGETS.map((t) => {
+        const s = samples[t];
+        return [
+          t,
+          {
+            baselineMiB: s.baseline,
+            uploadPeakMiB: spread(s.up),
+            downloadPeakMiB: spread(s.down),
+            growthMiB: spread(s.up.map((u, i) => Math.max(u, s.down[i]!) - s.baseline)),
+            uploadMs: spread(s.upMs),
+            downloadMs: spread(s.downMs),
+          },
+        ];
+      }),
+    ) as StreamingBenchResult["targets"];
   } finally {
-    await mf.dispose();
+    await Promise.all(Object.values(served).map((s) => s.dispose()));
   }
 }
 
@@ -157,15 +206,10 @@ export async function benchStreaming(
   try {
     const scripts = await bundleWorkers(["flows-r2", "raw-r2"], outdir);
     const loadAverage = loadavg();
-    const targets = {} as StreamingBenchResult["targets"];
-    for (const target of TARGETS) {
-      const script = target === "flows" ? scripts["flows-r2"]! : scripts["raw-r2"]!;
-      targets[target] = await measure(
-        script,
-        join(outdir, `r2-${target}`),
-        target === "js" ? "?read=js" : "",
-      );
-    }
+    const targets = await measureAll(
+      { flows: scripts["flows-r2"]!, js: scripts["raw-r2"]!, native: scripts["raw-r2"]! },
+      outdir,
+    );
     const growthRatio = targets.flows.growthMiB.median / targets.native.growthMiB.median;
     const downloadRatio = {
       vsJs: targets.flows.downloadMs.median / targets.js.downloadMs.median,
@@ -182,7 +226,7 @@ export async function benchStreaming(
       uploadRatio,
     };
     print(
-      `Streaming ${SIZE / MB} MB into R2 and back out, Miniflare (workerd), ${ROUNDS} rounds each, load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
+      `Streaming ${SIZE / MB} MB into R2 and back out, Miniflare (workerd), ${ROUNDS} interleaved rounds (an upload and ${DOWNLOADS_PER_ROUND} downloads each), load average ${loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
     );
     print(
       "| worker | RSS before | peak RSS in uploads | peak RSS in downloads | growth MiB | upload ms | download ms |",

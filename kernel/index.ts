@@ -81,5 +81,5 @@ export {
 } from "./plan.ts";
 export { type RunResult, streamOf } from "./result.ts";
 export { type RetrySettings, resolveRetry, retryDelay } from "./retry.ts";
-export { ChunkStream, isStreamLike, toByteStream } from "./stream.ts";
+export { byteLengthOf, ChunkStream, isStreamLike, toByteStream, withByteLength } from "./stream.ts";
 export { type Clock, parseDuration, sleep, systemClock, systemTimers, type Timers } from "./time.ts";

@@ -375,6 +375,23 @@ export function handOff(
   return { stream: pipe.readable, done };
 }
 
+/** Byte streams whose length is known before they are read (a request body with a `content-length`). */
+const byteLengths = new WeakMap<ReadableStream, number>();
+
+/**
+ * Marks `stream` as exactly `bytes` long, so that a consumer that needs the length up front (R2's `put` takes a
+ * stream of known length in one request) need not be told it again. Returns the stream.
+ * @example withByteLength(request.body, Number(request.headers.get("content-length")))
+ */
+export function withByteLength<S extends ReadableStream>(stream: S, bytes: number): S {
+  byteLengths.set(stream, bytes);
+  return stream;
+}
+
+/** The length `withByteLength` gave a stream, else undefined. */
+export const byteLengthOf = (value: unknown): number | undefined =>
+  value instanceof ReadableStream ? byteLengths.get(value) : undefined;
+
 const byteEncoder = new TextEncoder();
 
 /**

@@ -53,6 +53,36 @@ describe("malformed requests against the served example worker", () => {
     }
   }, 30_000);
 
+  it("holds a streamed upload to its content-length: a longer body is stored at that length, one cut short is a 400", async () => {
+    const { connect } = await import("node:net");
+    const exchange = (request: string): Promise<string> =>
+      new Promise<string>((resolve) => {
+        const socket = connect({ host: served.url.hostname, port: Number(served.url.port) });
+        let out = "";
+        // Sent, then this side closed: a body shorter than its content-length ends with its connection.
+        socket.on("connect", () => socket.end(request));
+        socket.on("data", (d) => (out += d.toString("latin1")));
+        socket.on("close", () => resolve(out));
+        socket.on("error", () => resolve(out));
+        setTimeout(() => socket.destroy(), 10_000);
+      });
+    const head = (name: string, length: number) =>
+      `PUT /files/${name} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n`;
+    const name = `declared-${crypto.randomUUID()}.bin`;
+    const longer = await exchange(`${head(name, 10)}0123456789 and more`);
+    expect(longer, longer).toMatch(/^HTTP\/1\.1 200 /);
+    const stored = await fetch(new URL(`/files/${name}`, served.url));
+    expect(await stored.text()).toBe("0123456789");
+
+    const cut = `cut-${crypto.randomUUID()}.bin`;
+    const answer = await exchange(`${head(cut, 100)}0123456789`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"code":"BODY_INCOMPLETE"');
+    const missing = await fetch(new URL(`/files/${cut}`, served.url));
+    await missing.arrayBuffer();
+    expect(missing.status).toBe(404);
+  }, 30_000);
+
   it("takes no identity from request headers: the run id is the server's own", async () => {
     const response = await fetch(new URL("/echo", served.url), {
       method: "POST",

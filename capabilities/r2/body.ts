@@ -1,27 +1,52 @@
-import { ChunkStream, type NodeContext, toByteStream } from "../../kernel/index.ts";
+import { byteLengthOf, ChunkStream, type NodeContext, toByteStream } from "../../kernel/index.ts";
 import { checkAborted } from "../binding.ts";
-import { inputError } from "../inputs.ts";
+import { inputError, optionalInteger } from "../inputs.ts";
 import { R2_LIMITS } from "./declaration.ts";
 
-/** A body ready for R2: bytes or text as they are, or a stream (of unknown length unless `size` is set). */
+/**
+ * A body ready for R2: bytes or text as they are, or a stream, with its length when the stream came with one (a
+ * request body with a `content-length`; else input `size` gives it, or the upload goes in parts).
+ */
 export type PutBody =
   | { kind: "value"; value: string | ArrayBuffer | ArrayBufferView; json: boolean }
-  | { kind: "stream"; stream: ReadableStream<Uint8Array> };
+  | { kind: "stream"; stream: ReadableStream<Uint8Array>; length?: number };
 
 /** Input `body`: a string, bytes, a stream (a request body or another node's stream), else JSON. */
 export function bodyInput(ctx: NodeContext): PutBody {
   const raw = ctx.inputs.body;
   if (raw === undefined) throw inputError(ctx, "body", "must be given");
-  if (raw instanceof ReadableStream) return { kind: "stream", stream: raw as ReadableStream<Uint8Array> };
+  if (raw instanceof ReadableStream)
+    return { kind: "stream", stream: raw as ReadableStream<Uint8Array>, length: byteLengthOf(raw) };
   if (raw instanceof ChunkStream) return { kind: "stream", stream: toByteStream(raw.toReadableStream()) };
   if (typeof raw === "string" || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw))
     return { kind: "value", value: raw, json: false };
   return { kind: "value", value: JSON.stringify(raw), json: true };
 }
 
-/** A stream of exactly `size` bytes that R2 accepts in one request (a stream of unknown length is refused). */
-export function fixedLength(stream: ReadableStream<Uint8Array>, size: number): ReadableStream<Uint8Array> {
-  return stream.pipeThrough(new FixedLengthStream(size));
+/**
+ * Input `size` (its length in bytes), else the length a stream body came with; a size that contradicts that
+ * length is refused before anything is sent.
+ */
+export function bodySize(ctx: NodeContext, body: PutBody): number | undefined {
+  const given = optionalInteger(ctx, "size", 0);
+  const known = body.kind === "stream" ? body.length : undefined;
+  if (given !== undefined && known !== undefined && given !== known)
+    throw inputError(ctx, "size", `is ${given} bytes, but the body came with a length of ${known}`);
+  return given ?? known;
+}
+
+/**
+ * A stream of exactly `size` bytes that R2 accepts in one request (a stream of unknown length is refused): one
+ * that already is (`withByteLength`: a request body with a content-length) as it is, since workerd cannot pipe one
+ * native transform into another; any other through a FixedLengthStream that `signal` aborts.
+ */
+export function fixedLength(
+  stream: ReadableStream<Uint8Array>,
+  size: number,
+  signal: AbortSignal,
+): ReadableStream<Uint8Array> {
+  if (byteLengthOf(stream) === size) return stream;
+  return stream.pipeThrough(new FixedLengthStream(size), { signal });
 }
 
 /**

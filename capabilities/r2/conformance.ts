@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkStream } from "../../kernel/index.ts";
+import { ChunkStream, withByteLength } from "../../kernel/index.ts";
 import { bytes, failKind, prefix, readAll, runKind, sameBytes } from "../testing.ts";
 import { R2_KINDS } from "./kinds.ts";
 import type { ObjectInfo } from "./shape.ts";
@@ -215,6 +215,28 @@ export function r2Conformance(name: string, makeEnv: () => Record<string, unknow
       expect((put.out as ObjectInfo).size).toBe(data.byteLength);
       expect(sameBytes((await run("r2.get", { key }, { type: "arrayBuffer" })).out as Uint8Array, data)).toBe(
         true,
+      );
+    });
+
+    it("puts a stream that came with its length in one request, and refuses a size that contradicts it", async () => {
+      const key = `${prefix("r2-known")}blob`;
+      const data = bytes(3 * MiB, 6);
+      // What a request body with a content-length reaches a node as: a FixedLengthStream, marked with its length.
+      const known = (): ReadableStream<Uint8Array> => {
+        const fixed = new FixedLengthStream(data.byteLength);
+        void chunked(data).pipeTo(fixed.writable);
+        return withByteLength(fixed.readable, data.byteLength);
+      };
+      const put = await run("r2.put", { key, body: known() });
+      expect((put.out as ObjectInfo).size).toBe(data.byteLength);
+      // One put, not parts: a multipart object's etag is named after its parts.
+      expect((put.out as ObjectInfo).etag).toMatch(/^[0-9a-f]{32}$/);
+      expect(sameBytes((await run("r2.get", { key }, { type: "arrayBuffer" })).out as Uint8Array, data)).toBe(
+        true,
+      );
+      const error = await failKind(R2_KINDS, "r2.put", call({ key: `${key}-2`, body: known(), size: "10" }));
+      expect(error.message).toBe(
+        `node \`n\`: input \`size\` is 10 bytes, but the body came with a length of ${data.byteLength}`,
       );
     });
 

@@ -75,13 +75,16 @@ const head: NodeKindSpec = {
 
 const put: NodeKindSpec = {
   kind: KIND_R2_PUT,
-  description: `Writes input \`body\` (a string, bytes, a stream, or anything else as JSON) to object input \`key\`. A stream is never buffered whole: with input \`size\` (its length in bytes, e.g. the request's content-length) it is sent in one request through a FixedLengthStream; without it, it is uploaded in ${R2_LIMITS.minPartBytes / 1024 / 1024} MiB multipart parts (one part in memory at a time). Inputs \`contentType\`, \`httpMetadata\` and \`customMetadata\` are stored with it. ${ONLY_IF} \`out\` is ${OBJECT} (null when a condition failed); \`status\` is \`ok\` or \`precondition_failed\`.`,
+  description: `Writes input \`body\` (a string, bytes, a stream, or anything else as JSON) to object input \`key\`. A stream is never buffered whole: with its length known (input \`size\`, or a \`body: stream\` request body that came with a \`content-length\`) it is sent in one request through a FixedLengthStream; without it, it is uploaded in ${R2_LIMITS.minPartBytes / 1024 / 1024} MiB multipart parts (one part in memory at a time). Inputs \`contentType\`, \`httpMetadata\` and \`customMetadata\` are stored with it. ${ONLY_IF} \`out\` is ${OBJECT} (null when a condition failed); \`status\` is \`ok\` or \`precondition_failed\`.`,
   effect: "write",
   determinism: "best_effort",
   inputs: {
     key: { required: true },
     body: { required: true },
-    size: { description: "Byte length of a stream body; a numeric string (a header value) is accepted." },
+    size: {
+      description:
+        "Byte length of a stream body (a request body with a content-length brings its own); a numeric string (a header value) is accepted.",
+    },
     contentType: {},
     httpMetadata: {},
     customMetadata: {},

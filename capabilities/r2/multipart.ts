@@ -1,7 +1,7 @@
 import type { NodeContext, NodeKind } from "../../kernel/index.ts";
-import { binding, checkAborted } from "../binding.ts";
+import { binding, checkAborted, untilAborted } from "../binding.ts";
 import { describe, inputError, optionalInteger, stringInput } from "../inputs.ts";
-import { bodyInput, fixedLength } from "./body.ts";
+import { bodyInput, bodySize, fixedLength } from "./body.ts";
 import {
   KIND_R2_MULTIPART_ABORT,
   KIND_R2_MULTIPART_COMPLETE,
@@ -45,13 +45,13 @@ export const r2MultipartUploadPartKind: NodeKind = {
     const partNumber = optionalInteger(ctx, "partNumber", 1, R2_LIMITS.maxParts);
     if (partNumber === undefined) throw inputError(ctx, "partNumber", "must be given");
     const body = bodyInput(ctx);
-    const size = optionalInteger(ctx, "size", 0);
+    const size = bodySize(ctx, body);
     if (body.kind === "stream" && size === undefined)
       throw inputError(ctx, "size", "must be given for a stream body (R2 needs the length of a part)");
     checkAborted(ctx);
     try {
-      const value = body.kind === "value" ? body.value : fixedLength(body.stream, size!);
-      const part = await target.uploadPart(partNumber, value);
+      const value = body.kind === "value" ? body.value : fixedLength(body.stream, size!, ctx.signal);
+      const part = await untilAborted(ctx, target.uploadPart(partNumber, value));
       return { out: { partNumber: part.partNumber, etag: part.etag } };
     } catch (error) {
       throw r2Failed(ctx, "r2.multipart.uploadPart", error, key);

@@ -1,7 +1,7 @@
 import { type NodeContext, type NodeKind, NonRetriableError } from "../../kernel/index.ts";
-import { binding, checkAborted } from "../binding.ts";
+import { binding, checkAborted, untilAborted } from "../binding.ts";
 import { describe, inputError, optionalInteger, optionalString } from "../inputs.ts";
-import { bodyInput, fixedLength, parts } from "./body.ts";
+import { bodyInput, bodySize, fixedLength, parts } from "./body.ts";
 import {
   KIND_R2_DELETE,
   KIND_R2_GET,
@@ -116,7 +116,7 @@ export const r2PutKind: NodeKind = {
     const bucket = binding(ctx, R2_SHAPE);
     const key = objectKey(ctx);
     const body = bodyInput(ctx);
-    const size = optionalInteger(ctx, "size", 0);
+    const size = bodySize(ctx, body);
     const onlyIf = onlyIfInput(ctx);
     const metadata = metadataInputs(ctx, body.kind === "value" && body.json ? "application/json" : undefined);
     if (body.kind === "stream" && size === undefined && onlyIf)
@@ -131,10 +131,13 @@ export const r2PutKind: NodeKind = {
       if (body.kind === "value")
         object = await bucket.put(key, body.value, { ...metadata, ...(onlyIf ? { onlyIf } : {}) });
       else if (size !== undefined)
-        object = await bucket.put(key, fixedLength(body.stream, size), {
-          ...metadata,
-          ...(onlyIf ? { onlyIf } : {}),
-        });
+        object = await untilAborted(
+          ctx,
+          bucket.put(key, fixedLength(body.stream, size, ctx.signal), {
+            ...metadata,
+            ...(onlyIf ? { onlyIf } : {}),
+          }),
+        );
       else object = await putInParts(ctx, bucket, key, body.stream, metadata);
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -64,6 +64,28 @@ const flows: FlowDocument[] = [
   },
   {
     flows: 1,
+    id: "unsized-upload",
+    version: "1.0.0",
+    bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
+    triggers: [{ type: "http", method: "PUT", path: "/unsized/:name", body: "stream", maxBodySize: "100mb" }],
+    nodes: [{ id: "put", kind: "r2.put", inputs: { key: KEY, body: "${{ trigger.body }}" } }],
+    output: "put",
+  },
+  {
+    flows: 1,
+    id: "impatient-upload",
+    version: "1.0.0",
+    bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
+    triggers: [
+      { type: "http", method: "PUT", path: "/impatient/:name", body: "stream", maxBodySize: "100mb" },
+    ],
+    nodes: [
+      { id: "put", kind: "r2.put", timeout: "300ms", inputs: { key: KEY, body: "${{ trigger.body }}" } },
+    ],
+    output: "put",
+  },
+  {
+    flows: 1,
     id: "small-upload",
     version: "1.0.0",
     bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
@@ -242,6 +264,56 @@ describe("streaming an upload into R2 and back (body: stream)", () => {
     const object = await env.FLOW_BUCKET.get(`streaming/${name}`);
     expect(await verifyStream(object!.body, 7)).toBe(50 * MB);
   }, 120_000);
+
+  it("puts a body that came with a content-length in one request without input size, one of unknown length in parts", async () => {
+    const etags: Record<string, string> = {};
+    for (const [name, headers] of [
+      ["declared", { "content-length": String(12 * MB) }],
+      ["chunked", {}],
+    ] as const) {
+      const key = `${crypto.randomUUID()}-${name}.bin`;
+      const uploaded = await put(`/unsized/${key}`, byteSource(12 * MB, 5, 256 * 1024), headers);
+      expect(uploaded.status).toBe(200);
+      expect(await uploaded.json()).toMatchObject({ size: 12 * MB });
+      const object = await env.FLOW_BUCKET.get(`streaming/${key}`);
+      expect(await verifyStream(object!.body, 5)).toBe(12 * MB);
+      etags[name] = object!.etag;
+    }
+    // R2 names a multipart object's etag after its parts (`…-3`); a single put's is a plain MD5.
+    expect(etags.declared).toMatch(/^[0-9a-f]{32}$/);
+    expect(etags.chunked).toMatch(/-3$/);
+  }, 120_000);
+
+  it("ends an r2.put of a body with a content-length on its timeout, stops the body and stores nothing", async () => {
+    const name = `${crypto.randomUUID()}.bin`;
+    let cancelled = false;
+    let pulls = 0;
+    // 64 KiB of a declared 1 MiB, the next 64 KiB after 600 ms (past the node's 300 ms), then nothing: a slow client.
+    const slow = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          pulls++;
+          if (pulls === 2) await new Promise((resolve) => setTimeout(resolve, 600));
+          if (pulls > 2) return new Promise<void>(() => {});
+          controller.enqueue(new Uint8Array(64 * 1024));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const started = Date.now();
+    const response = await put(`/impatient/${name}`, slow, { "content-length": String(MB) });
+    const body = (await response.json()) as { error: { code: string } };
+    expect(body.error.code).toBe("NODE_TIMEOUT");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The run has ended: the host stops feeding the body at its next chunk (a JavaScript source cannot be
+    // interrupted mid-read; the platform's own request body can), which fails the put.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(cancelled).toBe(true);
+    expect(await env.FLOW_BUCKET.head(`streaming/${name}`)).toBeNull();
+  });
 
   it("answers 413 BODY_TOO_LARGE once a streamed body passes maxBodySize, and stores nothing", async () => {
     const name = `${crypto.randomUUID()}.bin`;

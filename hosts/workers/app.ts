@@ -142,16 +142,20 @@ async function serveRoute(
 ): Promise<Response> {
   const runId = run.runId!;
   let trigger: unknown;
+  // A streamed body's verdict (over its limit, broken off) and its end when the run ends (`streamRequestBody`).
+  let overLimit = (): FlowError | undefined => undefined;
+  let release = (): void => {};
   const log = (result: RunResult): void => {
+    release();
     logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
     onDone?.(result, trigger);
   };
   let body: RequestBody;
-  let overLimit = (): FlowError | undefined => undefined;
   if (route.body === "stream" && isStreamableBody(request)) {
     const streamed = streamRequestBody(request, route.maxBodyBytes);
     body = streamed.body;
     overLimit = streamed.overLimit;
+    release = streamed.release;
   } else if (route.body === "raw")
     body = await readRawRequestBody(request, route.maxBodyBytes, request.signal);
   else body = await readRequestBody(request, route.maxBodyBytes, request.signal);

@@ -1,6 +1,7 @@
 import { isJsonMediaType } from "../../flows/units/media-type.ts";
 import { parseSize } from "../../flows/units/size.ts";
 import type { FlowError } from "../../kernel/errors.ts";
+import { withByteLength } from "../../kernel/stream.ts";
 import { hostError } from "./codes.ts";
 
 /** What a flow sees as `trigger.body`, by content type. */
@@ -32,6 +33,10 @@ function tooLarge(limit: number): FlowError {
   });
 }
 
+/** A body that broke off: the client's fault (it went away, or sent bad chunked framing), not a 500. */
+const incomplete = (): FlowError =>
+  hostError("BODY_INCOMPLETE", "the request body could not be read to its end");
+
 /**
  * Reads at most `limit` bytes of a body, failing with 413 as soon as the limit is passed (without reading the
  * rest), and stopping when `signal` aborts.
@@ -54,9 +59,8 @@ export async function readLimited(
       try {
         chunk = await reader.read();
       } catch {
-        // A broken stream (the client went away, or invalid chunked framing) is the client's fault, not a 500.
         signal?.throwIfAborted();
-        throw hostError("BODY_INCOMPLETE", "the request body could not be read to its end");
+        throw incomplete();
       }
       const { done, value } = chunk;
       if (done) break;
@@ -182,11 +186,40 @@ async function readBody(
     buffer = await request.arrayBuffer();
   } catch {
     signal?.throwIfAborted();
-    throw hostError("BODY_INCOMPLETE", "the request body could not be read to its end");
+    throw incomplete();
   }
   // The declared length is the client's word: a body longer than the limit is refused all the same.
   if (buffer.byteLength > limit) throw tooLarge(limit);
   return new Uint8Array(buffer);
+}
+
+/** workerd's native stream of a fixed length (a Workers API: elsewhere a declared body is counted like any other). */
+const FixedLength = (
+  globalThis as { FixedLengthStream?: new (length: number) => TransformStream<Uint8Array, Uint8Array> }
+).FixedLengthStream;
+
+/**
+ * A body with a declared length within the limit: the HTTP layer holds it to that length (it ends the body there),
+ * so nothing is counted in JavaScript. The request's stream is piped natively into a FixedLengthStream, whose
+ * readable side goes on marked with its length (R2 takes it in one put, workerd moves the bytes itself).
+ *
+ * The pipe failing is what tells a body cut short (the client closed its side early: 400 BODY_INCOMPLETE, as for a
+ * chunked body): a source that breaks fails the pipe first, and the reader after it, so the verdict is there when
+ * the run fails. A reader that gives up fails the pipe only at the source's next chunk, after the run's own error
+ * (workerd leaves the source errored either way, so its state cannot tell them apart).
+ */
+function streamDeclaredBody(request: Request, declared: number): StreamedBody {
+  const pipe = new FixedLength!(declared);
+  let broken: FlowError | undefined;
+  const ended = new AbortController();
+  request.body!.pipeTo(pipe.writable, { signal: ended.signal }).catch(() => {
+    if (!ended.signal.aborted && !request.signal?.aborted) broken = incomplete();
+  });
+  return {
+    body: { type: "stream", value: withByteLength(pipe.readable, declared) },
+    overLimit: () => broken,
+    release: () => ended.abort(new DOMException("the run has ended", "AbortError")),
+  };
 }
 
 /** A request body passed on as a stream, and whether it went past its limit. */
@@ -194,6 +227,11 @@ export interface StreamedBody {
   body: RequestBody;
   /** The BODY_TOO_LARGE error once the stream has passed the limit, BODY_INCOMPLETE once it broke, else undefined. */
   overLimit(): FlowError | undefined;
+  /**
+   * The run has ended: a reader that did not finish (a node abandoned on cancel) gets no more of the body, so a
+   * write it was making fails instead of completing after the run.
+   */
+  release(): void;
 }
 
 /** True for a request whose body a `body: stream` trigger passes on unread. */
@@ -201,13 +239,15 @@ export const isStreamableBody = (request: Request): boolean =>
   request.body !== null && BYTES_TYPES.test(mediaTypeOf(request));
 
 /**
- * Passes an `application/octet-stream` body on without reading it: the request's stream piped through a
- * byte-counting TransformStream that errors with BODY_TOO_LARGE (413) once more than `limit` bytes have passed.
- * A `content-length` over the limit is refused at once. Nothing is buffered beyond the streams' own queues.
+ * Passes an `application/octet-stream` body on without reading it. A `content-length` over the limit is refused at
+ * once; one within it is piped on natively, marked with its length (`streamDeclaredBody`). A body without one
+ * (chunked) is piped through a byte-counting TransformStream that errors with BODY_TOO_LARGE (413) once more than
+ * `limit` bytes have passed. Nothing is buffered beyond the streams' own queues.
  * @example const { body, overLimit } = streamRequestBody(request, 100 * 1024 * 1024)
  */
 export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_BODY_BYTES): StreamedBody {
-  declaredLength(request, limit);
+  const declared = declaredLength(request, limit);
+  if (declared !== undefined && FixedLength) return streamDeclaredBody(request, declared);
   let total = 0;
   let exceeded: FlowError | undefined;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
@@ -234,8 +274,7 @@ export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_
         if (chunk.done) controller.close();
         else controller.enqueue(chunk.value);
       } catch (error) {
-        if (!request.signal?.aborted)
-          broken = hostError("BODY_INCOMPLETE", "the request body could not be read to its end");
+        if (!request.signal?.aborted) broken = incomplete();
         controller.error(error);
       }
     },
@@ -243,6 +282,11 @@ export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_
       return (reader ?? source).cancel(reason);
     },
   });
-  const stream = guarded.pipeThrough(counter, { signal: request.signal });
-  return { body: { type: "stream", value: stream }, overLimit: () => exceeded ?? broken };
+  const ended = new AbortController();
+  const stream = guarded.pipeThrough(counter, { signal: AbortSignal.any([request.signal, ended.signal]) });
+  return {
+    body: { type: "stream", value: stream },
+    overLimit: () => exceeded ?? broken,
+    release: () => ended.abort(new DOMException("the run has ended", "AbortError")),
+  };
 }
