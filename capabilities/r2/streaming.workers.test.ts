@@ -330,6 +330,21 @@ describe("streaming an upload into R2 and back (body: stream)", () => {
     expect(response.status).toBe(413);
   });
 
+  it("streams a body of any type but JSON and text (an image, none at all) instead of refusing it", async () => {
+    for (const headers of [{ "content-type": "image/png" }, {}] as Record<string, string>[]) {
+      const key = `${crypto.randomUUID()}.bin`;
+      const uploaded = await call(`/unsized/${key}`, {
+        method: "PUT",
+        body: byteSource(1 * MB, 3, 64 * 1024),
+        headers: { "content-length": String(1 * MB), ...headers },
+        ...({ duplex: "half" } as object),
+      });
+      expect(uploaded.status).toBe(200);
+      const object = await env.FLOW_BUCKET.get(`streaming/${key}`);
+      expect(await verifyStream(object!.body, 3)).toBe(1 * MB);
+    }
+  });
+
   it("still parses a JSON body on a body: stream trigger", async () => {
     const response = await call("/small/x.json", {
       method: "PUT",

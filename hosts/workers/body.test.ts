@@ -195,8 +195,14 @@ describe("streamRequestBody (triggers with body: stream)", () => {
     );
   });
 
-  it("leaves JSON and text bodies to readRequestBody", () => {
+  it("streams any body the host would not parse, and leaves JSON and text bodies to readRequestBody", () => {
+    expect(isStreamableBody(post("x", { "content-type": "image/png" }))).toBe(true);
+    expect(isStreamableBody(post("x", { "content-type": "application/zip" }))).toBe(true);
+    const untyped = new Request("http://x/", { method: "PUT", body: new Uint8Array([1]) });
+    expect(isStreamableBody(untyped)).toBe(true);
     expect(isStreamableBody(post("{}", { "content-type": "application/json" }))).toBe(false);
+    expect(isStreamableBody(post("{}", { "content-type": "application/vnd.api+json" }))).toBe(false);
+    expect(isStreamableBody(post("a", { "content-type": "text/plain; charset=utf-8" }))).toBe(false);
     expect(isStreamableBody(post(null, { "content-type": "application/octet-stream" }))).toBe(false);
   });
 });

@@ -235,11 +235,18 @@ export interface StreamedBody {
 }
 
 /** True for a request whose body a `body: stream` trigger passes on unread. */
-export const isStreamableBody = (request: Request): boolean =>
-  request.body !== null && BYTES_TYPES.test(mediaTypeOf(request));
+/**
+ * Whether a `body: stream` route passes this body on unread: any body the host would not parse, so an upload
+ * route takes `image/png`, `application/zip` or no content type at all; JSON and text types are still parsed.
+ */
+export const isStreamableBody = (request: Request): boolean => {
+  if (request.body === null) return false;
+  const mediaType = mediaTypeOf(request);
+  return !isJsonMediaType(mediaType) && !TEXT_TYPES.test(mediaType);
+};
 
 /**
- * Passes an `application/octet-stream` body on without reading it. A `content-length` over the limit is refused at
+ * Passes a body on without reading it (one `isStreamableBody` accepts). A `content-length` over the limit is refused at
  * once; one within it is piped on natively, marked with its length (`streamDeclaredBody`). A body without one
  * (chunked) is piped through a byte-counting TransformStream that errors with BODY_TOO_LARGE (413) once more than
  * `limit` bytes have passed. Nothing is buffered beyond the streams' own queues.
