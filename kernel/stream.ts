@@ -340,10 +340,16 @@ const NativePipe: new () => TransformStream<Uint8Array, Uint8Array> =
   (globalThis as { IdentityTransformStream?: new () => TransformStream<Uint8Array, Uint8Array> })
     .IdentityTransformStream ?? TransformStream;
 
+/** workerd's native pipe of a set length: a `Response` of its readable side says its `content-length`. */
+const FixedLengthPipe = (
+  globalThis as { FixedLengthStream?: new (length: number) => TransformStream<Uint8Array, Uint8Array> }
+).FixedLengthStream;
+
 /**
  * Hands a byte stream from the platform (an R2 body, a fetch body) to its one consumer without reading it: the
  * source is piped into a native pipe whose readable side is the consumer's, so workerd moves the bytes itself (a
- * response body fed from R2 runs no JavaScript per chunk). `done` settles when the last byte went through (the
+ * response body fed from R2 runs no JavaScript per chunk). A source of known length (`withByteLength`) goes
+ * through a FixedLengthStream, so the answer keeps its `content-length` as a `Response` of the R2 body would. `done` settles when the last byte went through (the
  * node ends then, as a pumped stream's does); `signal` aborting cancels the source and errors the consumer's side,
  * and a consumer that cancels (a client that went away) cancels the source. Nothing is kept for replay: the plan
  * takes this path only for a port with exactly one reader that reads it once (see `PlannedNode.handOff`).
@@ -352,7 +358,9 @@ export function handOff(
   source: ReadableStream<Uint8Array>,
   signal: AbortSignal,
 ): { stream: ReadableStream<Uint8Array>; done: Promise<void> } {
-  const pipe = new NativePipe();
+  const length = byteLengthOf(source);
+  const pipe = length !== undefined && FixedLengthPipe ? new FixedLengthPipe(length) : new NativePipe();
+  if (length !== undefined) withByteLength(pipe.readable, length);
   handedOff.add(pipe.readable);
   const piped = source.pipeTo(pipe.writable, { signal });
   // The pipe's own promise may wait for a write blocked on the reader (a TransformStream aborted mid-write): the

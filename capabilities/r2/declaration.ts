@@ -49,7 +49,7 @@ const common = { needs: ["r2"], defaultTimeout: "30s" } as const;
 
 const get: NodeKindSpec = {
   kind: KIND_R2_GET,
-  description: `Reads object input \`key\`. \`out\` is its body as \`config.type\`: \`stream\` (default; passed on chunk by chunk, never buffered by the kind), \`text\`, \`json\` or \`arrayBuffer\` (bytes). \`object\` is ${OBJECT}. \`status\` is \`ok\`, \`missing\` (out and object null) or \`precondition_failed\` (out null, object set). Input \`range\` is \`{ offset?, length? }\` or \`{ suffix }\`. ${ONLY_IF}`,
+  description: `Reads object input \`key\`. \`out\` is its body as \`config.type\`: \`stream\` (default; passed on chunk by chunk, never buffered by the kind; answered as it is, a whole object's body keeps its \`content-length\`), \`text\`, \`json\` or \`arrayBuffer\` (bytes). \`object\` is ${OBJECT}. \`status\` is \`ok\`, \`missing\` (out and object null) or \`precondition_failed\` (out null, object set). Input \`range\` is \`{ offset?, length? }\` or \`{ suffix }\`. ${ONLY_IF}`,
   effect: "read",
   determinism: "stable",
   inputs: { key: { required: true }, range: {}, onlyIf: {} },

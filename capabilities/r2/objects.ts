@@ -1,4 +1,4 @@
-import { type NodeContext, type NodeKind, NonRetriableError } from "../../kernel/index.ts";
+import { type NodeContext, type NodeKind, NonRetriableError, withByteLength } from "../../kernel/index.ts";
 import { binding, checkAborted, untilAborted } from "../binding.ts";
 import { describe, inputError, optionalInteger, optionalString } from "../inputs.ts";
 import { bodyInput, bodySize, fixedLength, parts } from "./body.ts";
@@ -23,9 +23,15 @@ import {
 
 const spec = (name: string) => R2_KIND_SPECS[name]!;
 
-async function readBody(ctx: NodeContext, object: R2ObjectBody, key: string): Promise<unknown> {
+async function readBody(
+  ctx: NodeContext,
+  object: R2ObjectBody,
+  key: string,
+  whole: boolean,
+): Promise<unknown> {
   const type = (ctx.config.type as string | undefined) ?? "stream";
-  if (type === "stream") return object.body;
+  // The whole object's body is `size` long (an answer made of it says its content-length); a range's is not.
+  if (type === "stream") return whole ? withByteLength(object.body, object.size) : object.body;
   if (type === "arrayBuffer") return new Uint8Array(await object.arrayBuffer());
   const text = await object.text();
   if (type === "text") return text;
@@ -59,7 +65,7 @@ export const r2GetKind: NodeKind = {
     if (object === null) return { out: null, object: null, status: "missing" };
     // A failed condition gives the object's metadata without a body.
     if (!("body" in object)) return { out: null, object: objectInfo(object), status: "precondition_failed" };
-    return { out: await readBody(ctx, object, key), object: objectInfo(object), status: "ok" };
+    return { out: await readBody(ctx, object, key, !range), object: objectInfo(object), status: "ok" };
   },
 };
 
