@@ -178,7 +178,7 @@ function streamOutputs(
   const nodeId = run.plan.nodes[i]!.id;
   const onChunk = (port: string, chunk: unknown, index: number): void =>
     run.emitChunk(nodeId, port, index, chunk);
-  const handOff = run.listening ? undefined : run.plan.nodes[i]!.handOff;
+  const handOff = run.listening && !run.config.handOffWhenListened ? undefined : run.plan.nodes[i]!.handOff;
   const pumped = steps.pumpStreams(outputs, ports, ctx.signal, onChunk, nodeId, handOff);
   run.nodeStreaming(i);
   run.busy();

@@ -61,6 +61,12 @@ export interface RunOptions {
    * run stopped, and inside subflows, are still logged.
    */
   logsRunFailure?: boolean;
+  /**
+   * `onEvent` does without the chunks of a byte stream handed to its one reader (the run viewer's history in the
+   * isolate): such a port is handed off even though the run is listened to, and its node's events are its start,
+   * output and end, with no `node.chunk`. Off by default: an SSE route and a stored event log want every chunk.
+   */
+  handOffWhenListened?: boolean;
 }
 
 /** Everything a run needs, resolved from `RunOptions`. */
@@ -92,6 +98,8 @@ export interface RunConfig {
   readonly depth: number;
   /** See RunOptions.logsRunFailure. */
   readonly logsRunFailure: boolean;
+  /** See RunOptions.handOffWhenListened. */
+  readonly handOffWhenListened: boolean;
 }
 
 const consoleLogger: Logger = Object.freeze({
@@ -132,5 +140,6 @@ export function resolveRunConfig(options: RunOptions, runId: string): RunConfig 
     keyPrefix: "",
     depth: 0,
     logsRunFailure: options.logsRunFailure === true,
+    handOffWhenListened: options.handOffWhenListened === true,
   };
 }

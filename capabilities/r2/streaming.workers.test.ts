@@ -225,6 +225,29 @@ describe("streaming an upload into R2 and back (body: stream)", () => {
     expect(await verifyStream(downloaded.body!, 5)).toBe(size);
     expect(pumpedChunkCount()).toBe(pumped);
 
+    // The run viewer's history (`flows dev` records every run in the isolate) does without the chunks.
+    const token = "streaming-test-viewer-token-0123456789";
+    const watched = createWorker(flows, {
+      registry: createRegistry(BUILTIN_KINDS, R2_KINDS, tap),
+      log: () => {},
+      viewer: { recordAll: true },
+    });
+    const watchedEnv = { ...(env as object), FLOWS_ADMIN_TOKEN: token };
+    const viewed = await watched.fetch(new Request(`http://flows.test/files/${name}`), watchedEnv, ctx);
+    expect(await verifyStream(viewed.body!, 5)).toBe(size);
+    expect(pumpedChunkCount()).toBe(pumped);
+    const runId = viewed.headers.get("x-flow-run-id")!;
+    const events = await watched.fetch(
+      new Request(`http://flows.test/_flows/api/runs/${runId}/events`, {
+        headers: { authorization: `Bearer ${token}` },
+      }),
+      watchedEnv,
+      ctx,
+    );
+    const log = await events.text();
+    expect(log).toContain("event: run.end");
+    expect(log).not.toContain("event: node.chunk");
+
     // Two readers (the copy and the answer): the bounded ChunkStream, both byte-exact.
     const copied = await call(`/copied/${name}`);
     expect(copied.status).toBe(200);

@@ -322,12 +322,20 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
         watched || recording?.onEvent
           ? allListeners(...[base.onEvent, watched, recording?.onEvent].filter((l) => l !== undefined))
           : base.onEvent;
+      // The viewer's history alone does without a byte stream's chunks: R2's body still goes to the client as is.
+      const handOff =
+        watched !== undefined && !base.onEvent && !recording?.onEvent && route.response !== "sse";
       return serveRoute(
         c.req.raw,
         route,
         plan,
         params,
-        { ...base, runId, ...(onEvent ? { onEvent } : {}) },
+        {
+          ...base,
+          runId,
+          ...(onEvent ? { onEvent } : {}),
+          ...(handOff ? { handOffWhenListened: true } : {}),
+        },
         options,
         recording?.done,
       );

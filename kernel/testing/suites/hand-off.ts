@@ -129,6 +129,23 @@ export function handOffSuite(): void {
       expect(events.filter((e) => e.type === "node.chunk")).toHaveLength(20);
     });
 
+    it("still hands it over to a listener that does without chunks (handOffWhenListened), which sees the node end", async () => {
+      const probe = { cancelled: 0, pulled: 0 };
+      const pumped = pumpedChunkCount();
+      const { events, onEvent } = eventLog();
+      const plan = planOf([source, answer(ref("get"))], [bytesKind(20, probe)]);
+      const handle = startRun(plan, { onEvent, handOffWhenListened: true });
+      const output = await handle.output;
+      expect(isHandedOff(output.stream)).toBe(true);
+      expect(await bytesOf(output.stream!)).toHaveLength(20);
+      expect((await handle.result).status).toBe("ok");
+      expect(pumpedChunkCount()).toBe(pumped);
+      expect(events.filter((e) => e.type === "node.chunk")).toHaveLength(0);
+      expect(
+        events.filter((e) => e.type === "node.end").map((e) => (e as { nodeId: string }).nodeId),
+      ).toContain("get");
+    });
+
     it("cancels the source when the run is cancelled, and when the reader goes away", async () => {
       const probe = { cancelled: 0, pulled: 0 };
       const plan = planOf([source, answer(ref("get"))], [bytesKind(1_000_000, probe)]);
