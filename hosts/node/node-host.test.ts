@@ -11,11 +11,40 @@ const echo: FlowDocument = {
   nodes: [{ id: "reply", kind: "respond", inputs: { body: "${{ trigger.body }}" } }],
 };
 
+const headers: FlowDocument = {
+  flows: 1,
+  id: "headers",
+  version: "1.0.0",
+  triggers: [{ type: "http", method: "GET", path: "/headers" }],
+  nodes: [{ id: "reply", kind: "respond", inputs: { body: "${{ trigger.headers }}" } }],
+};
+
+/** One raw HTTP/1.1 exchange (fetch cannot send a header twice), the answer's body. */
+async function rawGet(url: string, lines: string[]): Promise<string> {
+  const { connect } = await import("node:net");
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let out = "";
+    socket.on("connect", () => socket.write(`${lines.join("\r\n")}\r\n\r\n`));
+    socket.on("data", (d) => {
+      out += d.toString("utf8");
+      const [head, body] = out.split("\r\n\r\n");
+      const length = /content-length: (\d+)/i.exec(head ?? "");
+      if (length && body !== undefined && Buffer.byteLength(body) >= Number(length[1])) {
+        socket.destroy();
+        resolve(body);
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
 let server: NodeServer;
 const lines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  server = await serveOnNode(createWorker([echo], { log: (line) => lines.push(line) }), { port: 0 });
+  server = await serveOnNode(createWorker([echo, headers], { log: (line) => lines.push(line) }), { port: 0 });
 });
 afterAll(() => server.close());
 
@@ -34,6 +63,30 @@ describe("Node host", () => {
       status: "ok",
       runId: response.headers.get("x-flow-run-id"),
     });
+  });
+
+  it("gives trigger.headers from Node's own parse: lower-case names, a repeated header joined as Headers.get joins it", async () => {
+    const body = await rawGet(server.url, [
+      "GET /headers HTTP/1.1",
+      "Host: 127.0.0.1",
+      "X-Repeated: one",
+      "X-Repeated: two",
+      // Node's `incoming.headers` keeps only the first of these; Fetch's Headers (and so Workers) joins them.
+      "User-Agent: first",
+      "User-Agent: second",
+      "X-Mixed-Case: Value",
+      "Connection: close",
+    ]);
+    const seen = JSON.parse(body) as Record<string, string>;
+    const asFetchJoins = new Headers([
+      ["x-repeated", "one"],
+      ["x-repeated", "two"],
+    ]).get("x-repeated");
+    expect(seen["x-repeated"]).toBe(asFetchJoins);
+    expect(seen["user-agent"]).toBe("first, second");
+    expect(seen["x-mixed-case"]).toBe("Value");
+    expect(seen.host).toBe("127.0.0.1");
+    expect(Object.keys(seen).every((name) => name === name.toLowerCase())).toBe(true);
   });
 
   it("answers unknown routes with the error envelope", async () => {
