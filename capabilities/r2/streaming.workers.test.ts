@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { FlowDocument } from "../../flows/ir/types.ts";
+import type { FlowDocument, NodeDecl } from "../../flows/ir/types.ts";
 import { createWorker } from "../../hosts/workers/index.ts";
 import { BUILTIN_KINDS, createRegistry, type NodeKind } from "../../kernel/index.ts";
 import { pumpedChunkCount } from "../../kernel/stream.ts";
@@ -40,6 +40,22 @@ const tap: NodeKind = {
 const SIZE = "${{ 'content-length' in trigger.headers ? trigger.headers['content-length'] : null }}";
 const KEY = "${{ 'streaming/' + trigger.params.name }}";
 
+/** `PUT /<path>/:name` streamed (`body: stream`) into one `r2.put` of the body, with `put`'s other fields. */
+const uploadFlow = (
+  id: string,
+  path: string,
+  maxBodySize: string,
+  put: Partial<NodeDecl> = {},
+): FlowDocument => ({
+  flows: 1,
+  id,
+  version: "1.0.0",
+  bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
+  triggers: [{ type: "http", method: "PUT", path: `/${path}/:name`, body: "stream", maxBodySize }],
+  nodes: [{ id: "put", kind: "r2.put", ...put, inputs: { key: KEY, body: "${{ trigger.body }}" } }],
+  output: "put",
+});
+
 const flows: FlowDocument[] = [
   {
     flows: 1,
@@ -62,37 +78,9 @@ const flows: FlowDocument[] = [
     ],
     output: "put",
   },
-  {
-    flows: 1,
-    id: "unsized-upload",
-    version: "1.0.0",
-    bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
-    triggers: [{ type: "http", method: "PUT", path: "/unsized/:name", body: "stream", maxBodySize: "100mb" }],
-    nodes: [{ id: "put", kind: "r2.put", inputs: { key: KEY, body: "${{ trigger.body }}" } }],
-    output: "put",
-  },
-  {
-    flows: 1,
-    id: "impatient-upload",
-    version: "1.0.0",
-    bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
-    triggers: [
-      { type: "http", method: "PUT", path: "/impatient/:name", body: "stream", maxBodySize: "100mb" },
-    ],
-    nodes: [
-      { id: "put", kind: "r2.put", timeout: "300ms", inputs: { key: KEY, body: "${{ trigger.body }}" } },
-    ],
-    output: "put",
-  },
-  {
-    flows: 1,
-    id: "small-upload",
-    version: "1.0.0",
-    bindings: { FLOW_BUCKET: { type: "r2", bucket: "flows-examples" } },
-    triggers: [{ type: "http", method: "PUT", path: "/small/:name", body: "stream", maxBodySize: "1mb" }],
-    nodes: [{ id: "put", kind: "r2.put", inputs: { key: KEY, body: "${{ trigger.body }}" } }],
-    output: "put",
-  },
+  uploadFlow("unsized-upload", "unsized", "100mb"),
+  uploadFlow("impatient-upload", "impatient", "100mb", { timeout: "300ms" }),
+  uploadFlow("small-upload", "small", "1mb"),
   {
     flows: 1,
     id: "download",

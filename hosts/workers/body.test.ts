@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FlowError } from "../../kernel/errors.ts";
 import { isStreamableBody, parseByteSize, readLimited, readRequestBody, streamRequestBody } from "./body.ts";
+import { streamedRequest } from "./fixtures/requests.ts";
 
 const post = (body: BodyInit | null, headers: Record<string, string> = {}): Request =>
   new Request("http://x/", { method: "POST", body, headers });
@@ -153,21 +154,8 @@ describe("parseByteSize", () => {
 });
 
 describe("streamRequestBody (triggers with body: stream)", () => {
-  const octets = (chunks: number[], headers: Record<string, string> = {}): Request =>
-    new Request("http://x/", {
-      method: "PUT",
-      body: new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (const size of chunks) controller.enqueue(new Uint8Array(size));
-          controller.close();
-        },
-      }),
-      headers: { "content-type": "application/octet-stream", ...headers },
-      duplex: "half",
-    } as RequestInit);
-
   it("passes an octet-stream body on unread, as a stream of the same bytes", async () => {
-    const request = octets([10, 20, 30]);
+    const request = streamedRequest([10, 20, 30]);
     expect(isStreamableBody(request)).toBe(true);
     const { body, overLimit } = streamRequestBody(request, 100);
     expect(body.type).toBe("stream");
@@ -178,7 +166,7 @@ describe("streamRequestBody (triggers with body: stream)", () => {
   });
 
   it("errors the stream with BODY_TOO_LARGE once the limit is passed, and reports it", async () => {
-    const { body, overLimit } = streamRequestBody(octets([40, 40, 40]), 100);
+    const { body, overLimit } = streamRequestBody(streamedRequest([40, 40, 40]), 100);
     const error = await rejection(
       (async () => {
         for await (const _ of body.value as ReadableStream<Uint8Array>);
@@ -190,7 +178,7 @@ describe("streamRequestBody (triggers with body: stream)", () => {
   });
 
   it("refuses a content-length over the limit at once", () => {
-    expect(() => streamRequestBody(octets([1], { "content-length": "101" }), 100)).toThrow(
+    expect(() => streamRequestBody(streamedRequest([1], { "content-length": "101" }), 100)).toThrow(
       "request body exceeds the limit of 100 bytes",
     );
   });

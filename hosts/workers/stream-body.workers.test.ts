@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { byteLengthOf } from "../../kernel/stream.ts";
 import { streamRequestBody } from "./body.ts";
+import { streamedRequest } from "./fixtures/requests.ts";
 
 // A `body: stream` body with a content-length, inside workerd: piped natively (FixedLengthStream), not counted.
 
-const octets = (chunks: number[], headers: Record<string, string> = {}): Request =>
-  new Request("http://x/", {
-    method: "PUT",
-    body: new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const size of chunks) controller.enqueue(new Uint8Array(size));
-        controller.close();
-      },
-    }),
-    headers: { "content-type": "application/octet-stream", ...headers },
-    duplex: "half",
-  } as RequestInit);
-
 describe("streamRequestBody with a declared length (workerd)", () => {
   it("passes a body with a content-length within the limit on uncounted, marked with its length", async () => {
-    const request = octets([10, 20], { "content-length": "30" });
+    const request = streamedRequest([10, 20], { "content-length": "30" });
     const { body, overLimit } = streamRequestBody(request, 100);
     expect(byteLengthOf(body.value)).toBe(30);
     let total = 0;
@@ -27,7 +15,7 @@ describe("streamRequestBody with a declared length (workerd)", () => {
     expect(total).toBe(30);
     expect(overLimit()).toBeUndefined();
     // A chunked body (no content-length) is counted, so it carries no length.
-    expect(byteLengthOf(streamRequestBody(octets([10]), 100).body.value)).toBeUndefined();
+    expect(byteLengthOf(streamRequestBody(streamedRequest([10]), 100).body.value)).toBeUndefined();
   });
 
   it("reports a declared body that breaks off as BODY_INCOMPLETE, and nothing once the run has ended", async () => {
