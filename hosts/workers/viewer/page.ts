@@ -220,18 +220,52 @@ export function viewerPage(base: string): string {
     $("current").textContent = runId;
     $("status").textContent = record.status + " in " + record.durationMs + " ms" + (record.error ? " — " + record.error.code + ": " + record.error.message : "");
     $("status").className = record.status;
+    // A map node's items are in the run's stored events (kept for record: all, SSE and continuing runs).
+    if (record.events && record.events.stored > 0) {
+      const controller = new AbortController(); source = controller;
+      try { await readEvents(runId, itemHandlers, controller.signal); } catch (error) { if (error instanceof Unauthorized) return; }
+      if (source === controller) source = null;
+    }
     document.body.dataset.runStatus = record.status; document.body.dataset.runId = runId;
   }
-  // The run's events (SSE) read with fetch, so that the token goes as a header; each frame to its handler.
+  // What shows a map node's items: its kind from node.start, then its list (node.output) or chunks (node.chunk).
+  const itemHandlers = {
+    "node.start": (e) => { kinds.set(e.nodeId, e.kind); },
+    "node.output": (e) => { const out = e.outputs && e.outputs.out; if (kinds.get(e.nodeId) === "map" && Array.isArray(out)) showItems(e.nodeId, out); },
+    "node.chunk": (e) => { if (kinds.get(e.nodeId) !== "map") return; const list = chunks.get(e.nodeId) || []; list.push(e.chunk); chunks.set(e.nodeId, list); showItems(e.nodeId, list); },
+  };
+  // A run's events (SSE) read with fetch, so that the token goes as a header; each frame to its handler.
+  async function readEvents(runId, handlers, signal) {
+    const response = await fetch(BASE + "/api/runs/" + encodeURIComponent(runId) + "/events", { headers: auth(), signal });
+    if (response.status === 401) { login("the token was refused"); throw new Unauthorized(); }
+    if (!response.ok || !response.body) throw new Error(String(response.status));
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      for (let cut = buffer.indexOf("\\n\\n"); cut >= 0; cut = buffer.indexOf("\\n\\n")) {
+        const frame = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
+        let type = "message", data = "";
+        for (const line of frame.split("\\n")) {
+          if (line.startsWith("event: ")) type = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        }
+        if (data && handlers[type]) handlers[type](JSON.parse(data));
+      }
+    }
+  }
+  // Follows a run live: its events light the graph and fill the table as they come.
   async function follow(runId) {
     reset();
     const controller = new AbortController(); source = controller;
     $("current").textContent = runId; $("status").textContent = "running"; $("status").className = "";
     document.body.dataset.runStatus = "running"; document.body.dataset.runId = runId;
     const handlers = {
-      "node.start": (e) => { kinds.set(e.nodeId, e.kind); mark(e.nodeId, "running"); set(row(e.nodeId), "state", "running"); },
-      "node.output": (e) => { const out = e.outputs && e.outputs.out; if (kinds.get(e.nodeId) === "map" && Array.isArray(out)) showItems(e.nodeId, out); },
-      "node.chunk": (e) => { if (kinds.get(e.nodeId) !== "map") return; const list = chunks.get(e.nodeId) || []; list.push(e.chunk); chunks.set(e.nodeId, list); showItems(e.nodeId, list); },
+      "node.start": (e) => { itemHandlers["node.start"](e); mark(e.nodeId, "running"); set(row(e.nodeId), "state", "running"); },
+      "node.output": itemHandlers["node.output"],
+      "node.chunk": itemHandlers["node.chunk"],
       "node.retry": (e) => { mark(e.nodeId, "retry"); const r = row(e.nodeId); set(r, "state", "retrying"); set(r, "attempts", e.attempt); },
       "node.end": (e) => { mark(e.nodeId, "done"); const r = row(e.nodeId); set(r, "state", "done"); set(r, "ms", e.durationMs); set(r, "attempts", e.attempts); },
       "node.skipped": (e) => { mark(e.nodeId, "skipped"); set(row(e.nodeId), "state", "skipped (" + e.reason + ")"); },
@@ -244,25 +278,7 @@ export function viewerPage(base: string): string {
       },
     };
     try {
-      const response = await fetch(BASE + "/api/runs/" + encodeURIComponent(runId) + "/events", { headers: auth(), signal: controller.signal });
-      if (response.status === 401) { login("the token was refused"); throw new Unauthorized(); }
-      if (!response.ok || !response.body) throw new Error(String(response.status));
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        for (let cut = buffer.indexOf("\\n\\n"); cut >= 0; cut = buffer.indexOf("\\n\\n")) {
-          const frame = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
-          let type = "message", data = "";
-          for (const line of frame.split("\\n")) {
-            if (line.startsWith("event: ")) type = line.slice(7);
-            else if (line.startsWith("data: ")) data += line.slice(6);
-          }
-          if (data && handlers[type]) handlers[type](JSON.parse(data));
-        }
-      }
+      await readEvents(runId, handlers, controller.signal);
     } catch (error) {
       if (controller.signal.aborted) return;
     }

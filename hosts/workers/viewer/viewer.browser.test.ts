@@ -85,6 +85,37 @@ describe("the run viewer in a browser", () => {
     await page.close();
   }, 60_000);
 
+  it("shows a stored run's map items from its history (its events kept in the run store)", async () => {
+    const started = (await (
+      await fetch(`${base}/_flows/api/flows/echo-stream/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ trigger: { body: { count: 2 } } }),
+      })
+    ).json()) as { runId: string };
+    for (let i = 0; i < 50; i++) {
+      const r = await fetch(`${base}/_flows/api/runs/${started.runId}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      await r.arrayBuffer();
+      if (r.ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    await page.goto(`${base}/_flows/?flow=echo-stream#token=${TOKEN}`);
+    const row = `#history tr[data-run="${started.runId}"]`;
+    await page.waitForSelector(row);
+    await page.click(row);
+    await page.waitForSelector(`body[data-run-id="${started.runId}"][data-run-status="ok"]`);
+    expect(await page.textContent('#timings tr[data-node="events"] td.items')).toBe(
+      '2 items: [{"index":0,"of":2},{"index":1,"of":2}]',
+    );
+    expect(failures).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it("follows a run by its id, and says so when the id is unknown", async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/_flows/?flow=echo#token=${TOKEN}`);
