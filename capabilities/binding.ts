@@ -52,29 +52,6 @@ export function binding<T>(ctx: NodeContext, shape: BindingShape<T>): T {
   return value;
 }
 
-/**
- * `wait`, or the signal's reason as soon as the node is aborted: for a platform call that takes no signal (an R2
- * put of a stream), so the node ends on time; the caller stops whatever feeds the call.
- */
-export function untilAborted<T>(ctx: NodeContext, wait: Promise<T>): Promise<T> {
-  const { signal } = ctx;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    wait.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** Throws the signal's reason when the node was aborted (timeout, deadline, cancel): call before every I/O. */
 export function checkAborted(ctx: NodeContext): void {
   if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -82,4 +82,12 @@ export {
 export { type RunResult, streamOf } from "./result.ts";
 export { type RetrySettings, resolveRetry, retryDelay } from "./retry.ts";
 export { byteLengthOf, ChunkStream, isStreamLike, toByteStream, withByteLength } from "./stream.ts";
-export { type Clock, parseDuration, sleep, systemClock, systemTimers, type Timers } from "./time.ts";
+export {
+  abortable,
+  type Clock,
+  parseDuration,
+  sleep,
+  systemClock,
+  systemTimers,
+  type Timers,
+} from "./time.ts";

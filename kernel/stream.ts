@@ -1,4 +1,5 @@
 import { FlowError } from "./errors.ts";
+import { abortable } from "./time.ts";
 
 /**
  * Streaming outputs. A node may return (or put on a port) an async iterable or a ReadableStream; the kernel
@@ -340,8 +341,11 @@ const NativePipe: new () => TransformStream<Uint8Array, Uint8Array> =
   (globalThis as { IdentityTransformStream?: new () => TransformStream<Uint8Array, Uint8Array> })
     .IdentityTransformStream ?? TransformStream;
 
-/** workerd's native pipe of a set length: a `Response` of its readable side says its `content-length`. */
-const FixedLengthPipe = (
+/**
+ * workerd's native pipe of a set length (undefined elsewhere): it errors on a source cut short, ends at the length,
+ * and a `Response` of its readable side says its `content-length`.
+ */
+export const FixedLengthPipe = (
   globalThis as { FixedLengthStream?: new (length: number) => TransformStream<Uint8Array, Uint8Array> }
 ).FixedLengthStream;
 
@@ -349,10 +353,11 @@ const FixedLengthPipe = (
  * Hands a byte stream from the platform (an R2 body, a fetch body) to its one consumer without reading it: the
  * source is piped into a native pipe whose readable side is the consumer's, so workerd moves the bytes itself (a
  * response body fed from R2 runs no JavaScript per chunk). A source of known length (`withByteLength`) goes
- * through a FixedLengthStream, so the answer keeps its `content-length` as a `Response` of the R2 body would. `done` settles when the last byte went through (the
- * node ends then, as a pumped stream's does); `signal` aborting cancels the source and errors the consumer's side,
- * and a consumer that cancels (a client that went away) cancels the source. Nothing is kept for replay: the plan
- * takes this path only for a port with exactly one reader that reads it once (see `PlannedNode.handOff`).
+ * through a FixedLengthStream, so the answer keeps its `content-length` as a `Response` of the R2 body would.
+ * `done` settles when the last byte went through (the node ends then, as a pumped stream's does); `signal`
+ * aborting cancels the source and errors the consumer's side, and a consumer that cancels (a client that went
+ * away) cancels the source. Nothing is kept for replay: the plan takes this path only for a port with exactly one
+ * reader that reads it once (see `PlannedNode.handOff`).
  */
 export function handOff(
   source: ReadableStream<Uint8Array>,
@@ -362,24 +367,9 @@ export function handOff(
   const pipe = length !== undefined && FixedLengthPipe ? new FixedLengthPipe(length) : new NativePipe();
   if (length !== undefined) withByteLength(pipe.readable, length);
   handedOff.add(pipe.readable);
-  const piped = source.pipeTo(pipe.writable, { signal });
   // The pipe's own promise may wait for a write blocked on the reader (a TransformStream aborted mid-write): the
   // node ends on the abort itself, as a pumped stream's does.
-  const done = new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    piped.then(
-      () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(signal.aborted ? signal.reason : error);
-      },
-    );
-  });
+  const done = abortable(signal, source.pipeTo(pipe.writable, { signal }));
   return { stream: pipe.readable, done };
 }
 

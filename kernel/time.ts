@@ -41,5 +41,31 @@ export function sleep(ms: number, signal?: AbortSignal, timers: Timers = systemT
   });
 }
 
+/**
+ * `wait`, or `signal.reason` as soon as the signal aborts (for a call that takes no signal of its own); a `wait` that
+ * fails after the abort fails with the reason too. Removes its listener either way.
+ * @example await abortable(ctx.signal, bucket.put(key, stream))
+ */
+export function abortable<T>(signal: AbortSignal, wait: Promise<T>): Promise<T> {
+  if (signal.aborted) {
+    wait.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    wait.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(signal.aborted ? signal.reason : error);
+      },
+    );
+  });
+}
+
 // Durations have one grammar, in flows/units/duration.ts; the kernel's surface re-exports it.
 export { formatDuration, parseDuration } from "../flows/units/duration.ts";

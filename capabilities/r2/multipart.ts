@@ -1,5 +1,5 @@
-import type { NodeContext, NodeKind } from "../../kernel/index.ts";
-import { binding, checkAborted, untilAborted } from "../binding.ts";
+import { abortable, type NodeContext, type NodeKind } from "../../kernel/index.ts";
+import { binding, checkAborted } from "../binding.ts";
 import { describe, inputError, optionalInteger, stringInput } from "../inputs.ts";
 import { bodyInput, bodySize, fixedLength } from "./body.ts";
 import {
@@ -51,7 +51,7 @@ export const r2MultipartUploadPartKind: NodeKind = {
     checkAborted(ctx);
     try {
       const value = body.kind === "value" ? body.value : fixedLength(body.stream, size!, ctx.signal);
-      const part = await untilAborted(ctx, target.uploadPart(partNumber, value));
+      const part = await abortable(ctx.signal, target.uploadPart(partNumber, value));
       return { out: { partNumber: part.partNumber, etag: part.etag } };
     } catch (error) {
       throw r2Failed(ctx, "r2.multipart.uploadPart", error, key);

@@ -1,5 +1,11 @@
-import { type NodeContext, type NodeKind, NonRetriableError, withByteLength } from "../../kernel/index.ts";
-import { binding, checkAborted, untilAborted } from "../binding.ts";
+import {
+  abortable,
+  type NodeContext,
+  type NodeKind,
+  NonRetriableError,
+  withByteLength,
+} from "../../kernel/index.ts";
+import { binding, checkAborted } from "../binding.ts";
 import { describe, inputError, optionalInteger, optionalString } from "../inputs.ts";
 import { bodyInput, bodySize, fixedLength, parts } from "./body.ts";
 import {
@@ -137,8 +143,8 @@ export const r2PutKind: NodeKind = {
       if (body.kind === "value")
         object = await bucket.put(key, body.value, { ...metadata, ...(onlyIf ? { onlyIf } : {}) });
       else if (size !== undefined)
-        object = await untilAborted(
-          ctx,
+        object = await abortable(
+          ctx.signal,
           bucket.put(key, fixedLength(body.stream, size, ctx.signal), {
             ...metadata,
             ...(onlyIf ? { onlyIf } : {}),

@@ -1,7 +1,7 @@
 import { isJsonMediaType } from "../../flows/units/media-type.ts";
 import { parseSize } from "../../flows/units/size.ts";
 import type { FlowError } from "../../kernel/errors.ts";
-import { withByteLength } from "../../kernel/stream.ts";
+import { FixedLengthPipe, withByteLength } from "../../kernel/stream.ts";
 import { hostError } from "./codes.ts";
 
 /** What a flow sees as `trigger.body`, by content type. */
@@ -193,10 +193,8 @@ async function readBody(
   return new Uint8Array(buffer);
 }
 
-/** workerd's native stream of a fixed length (a Workers API: elsewhere a declared body is counted like any other). */
-const FixedLength = (
-  globalThis as { FixedLengthStream?: new (length: number) => TransformStream<Uint8Array, Uint8Array> }
-).FixedLengthStream;
+/** Why a body's feed stopped: the run it went to has ended (`StreamedBody.release`). */
+const runEnded = (): DOMException => new DOMException("the run has ended", "AbortError");
 
 /**
  * A body with a declared length within the limit: the HTTP layer holds it to that length (it ends the body there),
@@ -209,7 +207,7 @@ const FixedLength = (
  * (workerd leaves the source errored either way, so its state cannot tell them apart).
  */
 function streamDeclaredBody(request: Request, declared: number): StreamedBody {
-  const pipe = new FixedLength!(declared);
+  const pipe = new FixedLengthPipe!(declared);
   let broken: FlowError | undefined;
   const ended = new AbortController();
   request.body!.pipeTo(pipe.writable, { signal: ended.signal }).catch(() => {
@@ -218,7 +216,7 @@ function streamDeclaredBody(request: Request, declared: number): StreamedBody {
   return {
     body: { type: "stream", value: withByteLength(pipe.readable, declared) },
     overLimit: () => broken,
-    release: () => ended.abort(new DOMException("the run has ended", "AbortError")),
+    release: () => ended.abort(runEnded()),
   };
 }
 
@@ -234,7 +232,6 @@ export interface StreamedBody {
   release(): void;
 }
 
-/** True for a request whose body a `body: stream` trigger passes on unread. */
 /**
  * Whether a `body: stream` route passes this body on unread: any body the host would not parse, so an upload
  * route takes `image/png`, `application/zip` or no content type at all; JSON and text types are still parsed.
@@ -254,7 +251,8 @@ export const isStreamableBody = (request: Request): boolean => {
  */
 export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_BODY_BYTES): StreamedBody {
   const declared = declaredLength(request, limit);
-  if (declared !== undefined && FixedLength) return streamDeclaredBody(request, declared);
+  // workerd only: elsewhere a declared body is counted like any other.
+  if (declared !== undefined && FixedLengthPipe) return streamDeclaredBody(request, declared);
   let total = 0;
   let exceeded: FlowError | undefined;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
@@ -294,6 +292,6 @@ export function streamRequestBody(request: Request, limit: number = DEFAULT_MAX_
   return {
     body: { type: "stream", value: stream },
     overLimit: () => exceeded ?? broken,
-    release: () => ended.abort(new DOMException("the run has ended", "AbortError")),
+    release: () => ended.abort(runEnded()),
   };
 }

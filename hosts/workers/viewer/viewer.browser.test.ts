@@ -34,6 +34,28 @@ afterAll(async () => {
   await worker?.dispose();
 });
 
+/** Starts a run of `flow` through the viewer's API; its id. */
+async function startRun(flow: string, trigger: unknown): Promise<string> {
+  const response = await fetch(`${base}/_flows/api/flows/${flow}/runs`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ trigger }),
+  });
+  return ((await response.json()) as { runId: string }).runId;
+}
+
+/** Waits (up to 5 s) until the run store has the run: it is recorded once the run has ended, under waitUntil. */
+async function untilStored(runId: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const r = await fetch(`${base}/_flows/api/runs/${runId}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    await r.arrayBuffer();
+    if (r.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe("the run viewer in a browser", () => {
   it("loads, runs a flow from the page, lights up every node, and saves a screenshot", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -86,29 +108,16 @@ describe("the run viewer in a browser", () => {
   }, 60_000);
 
   it("shows a stored run's map items from its history (its events kept in the run store)", async () => {
-    const started = (await (
-      await fetch(`${base}/_flows/api/flows/echo-stream/runs`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({ trigger: { body: { count: 2 } } }),
-      })
-    ).json()) as { runId: string };
-    for (let i = 0; i < 50; i++) {
-      const r = await fetch(`${base}/_flows/api/runs/${started.runId}`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      await r.arrayBuffer();
-      if (r.ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const runId = await startRun("echo-stream", { body: { count: 2 } });
+    await untilStored(runId);
     const page = await browser.newPage();
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
     await page.goto(`${base}/_flows/?flow=echo-stream#token=${TOKEN}`);
-    const row = `#history tr[data-run="${started.runId}"]`;
+    const row = `#history tr[data-run="${runId}"]`;
     await page.waitForSelector(row);
     await page.click(row);
-    await page.waitForSelector(`body[data-run-id="${started.runId}"][data-run-status="ok"]`);
+    await page.waitForSelector(`body[data-run-id="${runId}"][data-run-status="ok"]`);
     expect(await page.textContent('#timings tr[data-node="events"] td.items')).toBe(
       '2 items: [{"index":0,"of":2},{"index":1,"of":2}]',
     );
@@ -120,17 +129,11 @@ describe("the run viewer in a browser", () => {
     const page = await browser.newPage();
     await page.goto(`${base}/_flows/?flow=echo#token=${TOKEN}`);
     await page.waitForSelector('body[data-flow="echo"]');
-    const started = (await (
-      await fetch(`${base}/_flows/api/flows/echo/runs`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({ trigger: { body: { hi: 1 } } }),
-      })
-    ).json()) as { runId: string };
-    await page.fill("#runId", started.runId);
+    const runId = await startRun("echo", { body: { hi: 1 } });
+    await page.fill("#runId", runId);
     await page.click("#follow");
     await page.waitForSelector('body[data-run-status="ok"]', { timeout: 15_000 });
-    expect(await page.getAttribute("body", "data-run-id")).toBe(started.runId);
+    expect(await page.getAttribute("body", "data-run-id")).toBe(runId);
 
     await page.fill("#runId", "no-such-run");
     await page.click("#follow");
@@ -139,32 +142,18 @@ describe("the run viewer in a browser", () => {
   }, 60_000);
 
   it("lists a flow's recent runs from the run store and shows a failed one with its node's error", async () => {
-    const started = (await (
-      await fetch(`${base}/_flows/api/flows/files-download/runs`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({ trigger: { method: "GET", params: { name: "nowhere.txt" } } }),
-      })
-    ).json()) as { runId: string };
-    // Recorded once the run has ended (under waitUntil): wait until the store has it.
-    for (let i = 0; i < 50; i++) {
-      const r = await fetch(`${base}/_flows/api/runs/${started.runId}`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      await r.arrayBuffer();
-      if (r.ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const runId = await startRun("files-download", { method: "GET", params: { name: "nowhere.txt" } });
+    await untilStored(runId);
     const page = await browser.newPage();
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
     await page.goto(`${base}/_flows/?flow=files-download#token=${TOKEN}`);
-    const row = `#history tr[data-run="${started.runId}"]`;
+    const row = `#history tr[data-run="${runId}"]`;
     await page.waitForSelector(row);
     expect(await page.textContent("#historySource")).toBe("(run store)");
     expect(await page.textContent(`${row} td:nth-child(2)`)).toBe("failed");
     await page.click(row);
-    await page.waitForSelector(`body[data-run-id="${started.runId}"][data-run-status="failed"]`);
+    await page.waitForSelector(`body[data-run-id="${runId}"][data-run-status="failed"]`);
     expect(await page.textContent('#timings tr[data-node="missing"] td.error')).toBe(
       "FILE_NOT_FOUND: no file nowhere.txt",
     );

@@ -4,7 +4,7 @@ import { MemoTable, stableKey } from "../../memo.ts";
 import { withDirectPath } from "../../paths.ts";
 import { NO_RETRY, resolveRetry, retryDelay } from "../../retry.ts";
 import { ChunkStream, isStreamLike, pump } from "../../stream.ts";
-import { formatDuration, parseDuration, sleep } from "../../time.ts";
+import { abortable, formatDuration, parseDuration, sleep } from "../../time.ts";
 
 /** Small modules: time, retry arithmetic, streams, memo keys, direct paths. */
 export function unitsSuite(): void {
@@ -38,6 +38,20 @@ export function unitsSuite(): void {
       controller.abort(reason);
       await expect(pending).rejects.toBe(reason);
       await expect(sleep(1, AbortSignal.abort(reason))).rejects.toBe(reason);
+    });
+
+    it("abortable: the wait's value or error, or the signal's reason as soon as it aborts (also for a wait failing after it)", async () => {
+      const controller = new AbortController();
+      expect(await abortable(controller.signal, Promise.resolve(7))).toBe(7);
+      const failure = new Error("put failed");
+      await expect(abortable(controller.signal, Promise.reject(failure))).rejects.toBe(failure);
+      let fail: (error: unknown) => void = () => {};
+      const pending = abortable(controller.signal, new Promise((_, reject) => (fail = reject)));
+      const reason = new Error("timed out");
+      controller.abort(reason);
+      fail(new Error("the feed was cancelled"));
+      await expect(pending).rejects.toBe(reason);
+      await expect(abortable(AbortSignal.abort(reason), new Promise(() => {}))).rejects.toBe(reason);
     });
 
     it("clears its timer when aborted", async () => {
