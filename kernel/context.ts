@@ -4,6 +4,7 @@ import {
   ExpressionError,
   type Scope,
 } from "../flows/expr/index.ts";
+import type { StepEngine } from "./durable.ts";
 import { FlowError } from "./errors.ts";
 import type { LogLevel, NodeContext } from "./kinds/types.ts";
 import type { CompiledStep } from "./plan-step.ts";
@@ -19,7 +20,7 @@ export interface SignalSource {
 export interface ContextHost extends SignalSource {
   readonly runId: string;
   readonly flowId: string;
-  readonly config: Pick<RunConfig, "clock" | "timers" | "env" | "fetch" | "logger" | "waitUntil">;
+  readonly config: Pick<RunConfig, "clock" | "timers" | "env" | "fetch" | "logger" | "waitUntil" | "steps">;
   emitChunk(nodeId: string, port: string | null, index: number, chunk: unknown): void;
   runTemplate(ctx: NodeCtx, item: unknown, index: number, signal: AbortSignal | undefined): Promise<unknown>;
   runSubflow(ctx: NodeCtx, flowId: string, input: unknown): Promise<unknown>;
@@ -123,6 +124,9 @@ export class NodeCtx implements NodeContext {
   }
   get waitUntil(): ((promise: Promise<unknown>) => void) | undefined {
     return this.host.config.waitUntil;
+  }
+  get steps(): StepEngine | undefined {
+    return this.host.config.steps;
   }
 
   get signal(): AbortSignal {

@@ -62,6 +62,11 @@ export const CODE_DEFAULTS: Readonly<Record<string, CodeDefaults>> = Object.free
   IDEMPOTENCY_PENDING: { status: 409, expose: true, retriable: true },
   IDEMPOTENCY_FAILED: { status: 500, expose: false, retriable: true },
   STREAM_REPLAY_EXCEEDED: { status: 500, expose: false },
+  DURABLE_STEP_STREAM: { status: 500, expose: true },
+  DURABLE_STEP_OUTPUT: { status: 500, expose: true },
+  DURABLE_STEP_TOO_LARGE: { status: 500, expose: true },
+  WAIT_TIMEOUT: { status: 504, expose: true },
+  WAIT_NOT_DURABLE: { status: 500, expose: true },
 });
 
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]*$/;

@@ -10,6 +10,12 @@
 // The CEL library is loaded on demand (flows/expr/cel-loader.ts): a host awaits `loadCel()` before its first run.
 export { celLoaded, loadCel } from "../flows/expr/cel-loader.ts";
 export { deferPlan } from "./deferred-plan.ts";
+export {
+  type DurableEvent,
+  type DurableStepConfig,
+  MAX_STEP_OUTPUT_BYTES,
+  type StepEngine,
+} from "./durable.ts";
 export { flowEffect } from "./effect.ts";
 export {
   CODE_DEFAULTS,
@@ -71,6 +77,7 @@ export {
   type IdempotencyLedger,
   MemoryLedger,
 } from "./ledger.ts";
+export { MemorySteps, type MemoryStepsOptions, type PendingWait, waitTimeout } from "./memory-steps.ts";
 export { MAX_SUBFLOW_DEPTH } from "./nested.ts";
 export {
   createPlan,

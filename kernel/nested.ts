@@ -1,4 +1,5 @@
 import { NodeCtx } from "./context.ts";
+import { runDurableStep } from "./durable.ts";
 import { FlowError } from "./errors.ts";
 import { evaluateConfig, evaluateInputs, type RunScope } from "./evaluate.ts";
 import { stepKey } from "./journal.ts";
@@ -57,11 +58,13 @@ export function runTemplate(
       parent,
     });
     const attempts = (): Promise<StepSuccess> => runAttempts(run, ctx);
-    const journal = run.config.journal;
+    const { journal, steps } = run.config;
     const work =
-      journal && template.journaled
-        ? withJournal(journal, key, () => run.config.clock.now(), attempts)
-        : attempts();
+      steps && template.journaled
+        ? runDurableStep(steps, run, ctx)
+        : journal && template.journaled
+          ? withJournal(journal, key, () => run.config.clock.now(), attempts)
+          : attempts();
     return work.then((success) => templateResult(template, success), unwrapFailure);
   };
   if (template.memoise) {
@@ -142,6 +145,8 @@ export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unk
       vars: undefined,
       signal: caller.signal,
       deadlineMs: undefined,
+      // In a durable run the call is one engine step: the callee's nodes run inside it, not as steps of their own.
+      steps: undefined,
       keyPrefix,
     };
     const result = await run.runChild(plan, overrides);

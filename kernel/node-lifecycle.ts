@@ -1,4 +1,5 @@
 import { AttemptGuard, NodeCtx } from "./context.ts";
+import { runDurableStep } from "./durable.ts";
 import { describeCause } from "./errors.ts";
 import { evaluateConfig, evaluateIdempotencyKey, evaluateInputs, evaluateWhen } from "./evaluate.ts";
 import { type LedgerUse, withLedger } from "./ledger.ts";
@@ -83,7 +84,7 @@ function execute(
     scope,
   });
   const ledgered = key !== undefined && run.config.ledger !== undefined && isEffectful(node);
-  if (ledgered || (run.config.journal && node.journaled)) {
+  if (ledgered || ((run.config.journal || run.config.steps) && node.journaled)) {
     runGuarded(run, i, ctx, ledgered);
     return;
   }
@@ -109,28 +110,40 @@ const isEffectful = (node: PlannedNode): boolean => node.effect === "write" || n
  */
 function runGuarded(run: Run, i: number, ctx: NodeCtx, ledgered: boolean): void {
   const config = run.config;
-  let work = (): Promise<StepSuccess> => steps.runAttempts(run, ctx);
-  if (ledgered) {
-    const attempts = work;
-    const use: LedgerUse = {
-      ledger: config.ledger!,
-      key: `${run.flowId}:${ctx.nodeId}:${ctx.idempotencyKey}`,
-      ttlMs: config.ledgerTtlMs,
-      leaseMs: run.deadlineMs + config.graceMs,
-      onCompleteFailed: (error) =>
-        config.logger.log("warn", "could not complete an idempotency key; it will expire", {
-          runId: run.runId,
-          nodeId: ctx.nodeId,
-          error: describeCause(error),
-        }),
-    };
-    work = () => withLedger(use, attempts);
+  const ledger = ledgered ? ledgerWrap(run, ctx) : undefined;
+  const { journal, steps: engine } = config;
+  if (engine && ctx.step.journaled) {
+    runAsync(run, i, runDurableStep(engine, run, ctx, ledger));
+    return;
   }
-  const journal = config.journal;
+  const attempts = (): Promise<StepSuccess> => steps.runAttempts(run, ctx);
+  const work = ledger ? () => ledger(attempts) : attempts;
   if (journal && ctx.step.journaled) {
     const now = (): number => config.clock.now();
     runAsync(run, i, steps.withJournal(journal, ctx.stepKey, now, work));
   } else runAsync(run, i, work());
+}
+
+/** A durable run has no deadline: a claim's lease is then its step's timeout (15 minutes without one). */
+const DURABLE_LEASE_MS = 15 * 60_000;
+
+/** Claims the node's idempotency key around `attempts`, completing or releasing it after. */
+function ledgerWrap(run: Run, ctx: NodeCtx): (attempts: () => Promise<StepSuccess>) => Promise<StepSuccess> {
+  const config = run.config;
+  const span = Number.isFinite(run.deadlineMs) ? run.deadlineMs : (ctx.step.timeoutMs ?? DURABLE_LEASE_MS);
+  const use: LedgerUse = {
+    ledger: config.ledger!,
+    key: `${run.flowId}:${ctx.nodeId}:${ctx.idempotencyKey}`,
+    ttlMs: config.ledgerTtlMs,
+    leaseMs: span + config.graceMs,
+    onCompleteFailed: (error) =>
+      config.logger.log("warn", "could not complete an idempotency key; it will expire", {
+        runId: run.runId,
+        nodeId: ctx.nodeId,
+        error: describeCause(error),
+      }),
+  };
+  return (attempts) => withLedger(use, attempts);
 }
 
 function runAsync(run: Run, i: number, work: Promise<StepSuccess>): void {

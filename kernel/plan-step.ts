@@ -13,6 +13,7 @@ import type {
   Json,
   RetryPolicyDecl,
 } from "../flows/ir/types.ts";
+import { isStepKind } from "../flows/kinds/spec.ts";
 import { lookupKind } from "./kinds/registry.ts";
 import type { ConfigCompiler, KindRegistry, NodeKind } from "./kinds/types.ts";
 import { withDirectPath } from "./paths.ts";
@@ -50,7 +51,7 @@ export interface CompiledStep {
   readonly timeoutMs: number | undefined;
   /** Pure and deterministic: equal inputs give equal outputs, so repeats within a run can be memoised. */
   readonly memoise: boolean;
-  /** Effectful or nondeterministic: consult and fill the run journal. */
+  /** Effectful or not strictly deterministic (`isStepKind`): journaled, and a durable step of its own. */
   readonly journaled: boolean;
   readonly template: CompiledTemplate | undefined;
 }
@@ -152,7 +153,8 @@ function configCompiler(nodeId: string, ctx: StepCompileContext): ConfigCompiler
 class PlanAbort extends Error {}
 
 function resolveTimeout(source: StepSource, kind: NodeKind, defaults: FlowDefaults, ctx: StepCompileContext) {
-  const text = source.timeout ?? kind.spec.defaultTimeout ?? defaults.timeout;
+  // A sleep or wait lasts as long as it says: only its own `timeout` bounds it.
+  const text = kind.spec.ownStep ? source.timeout : (source.timeout ?? kind.spec.defaultTimeout ?? defaults.timeout);
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined)
@@ -234,7 +236,7 @@ export function compileStep(source: StepSource, ctx: StepCompileContext): Compil
     retry: resolveRetry(retryDecl, effect, idempotencyKey !== undefined),
     timeoutMs: resolveTimeout(source, kind, ctx.defaults, ctx),
     memoise: effect === "pure" && deterministic && (!template || template.memoise),
-    journaled: !template && (spec.effect !== "pure" || !deterministic),
+        journaled: !template && isStepKind(spec),
     template,
   };
 }

@@ -1,3 +1,4 @@
+import type { StepEngine } from "./durable.ts";
 import type { RunEvent } from "./events.ts";
 import type { RunJournal } from "./journal.ts";
 import type { Logger, LogLevel } from "./kinds/types.ts";
@@ -25,6 +26,12 @@ export interface RunOptions {
   timers?: Timers;
   /** Completed steps to replay, and where to record new ones. */
   journal?: RunJournal;
+  /**
+   * A durable engine (Workflows' `step`, or `MemorySteps`): the run is durable. Each journaled node is one engine
+   * step, retried by the engine per the node's policy and replayed from its record on resume; `sleep` and `wait`
+   * use it. Give such a run `deadlineMs: Infinity` (a replay may start days after the first call).
+   */
+  steps?: StepEngine;
   /**
    * Idempotency ledger: an effectful node with an `idempotencyKey` claims `flowId:nodeId:key` before it
    * runs; a key already done replays its recorded outputs instead of running the node again.
@@ -82,6 +89,8 @@ export interface RunConfig {
   readonly logger: Logger;
   readonly fetch: typeof fetch;
   readonly journal: RunJournal | undefined;
+  /** See RunOptions.steps; a subflow run, which is one step of its caller, has none. */
+  readonly steps: StepEngine | undefined;
   readonly ledger: IdempotencyLedger | undefined;
   readonly ledgerTtlMs: number;
   readonly random: () => number;
@@ -129,6 +138,7 @@ export function resolveRunConfig(options: RunOptions, runId: string): RunConfig 
     logger: options.logger ?? consoleLogger,
     fetch: options.fetch ?? globalFetch,
     journal: options.journal,
+    steps: options.steps,
     ledger: options.ledger,
     ledgerTtlMs: options.ledgerTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
     random: options.random ?? Math.random,

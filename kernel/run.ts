@@ -171,7 +171,9 @@ export class Run implements ContextHost, AttemptHost {
     if (this.#async) return;
     this.#async = true;
     const left = this.deadlineMs - (this.#now - this.#startedAt);
-    this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
+    // A durable run has none (Infinity): a timer of more than 2³¹ − 1 ms would fire at once.
+    if (Number.isFinite(left))
+      this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
     const caller = this.config.signal;
     if (!caller) return;
     if (caller.aborted) this.cancel("the caller's signal was aborted");

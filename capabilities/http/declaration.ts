@@ -15,7 +15,11 @@ const httpFetch: NodeKindSpec = {
   effect: "external",
   determinism: "nondeterministic",
   inputs: { url: { required: true }, method: {}, headers: {}, body: {} },
-  outputs: { status: {}, headers: {}, body: { bytes: true } },
+  outputs: {
+    status: {},
+    headers: {},
+    body: { bytes: true, streamWhen: { field: "responseType", values: ["stream"], byDefault: false } },
+  },
   target: "inputs.url",
   configSchema: {
     type: "object",

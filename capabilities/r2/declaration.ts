@@ -53,7 +53,11 @@ const get: NodeKindSpec = {
   effect: "read",
   determinism: "stable",
   inputs: { key: { required: true }, range: {}, onlyIf: {} },
-  outputs: { out: { bytes: true }, object: {}, status: {} },
+  outputs: {
+    out: { bytes: true, streamWhen: { field: "type", values: ["stream"], byDefault: true } },
+    object: {},
+    status: {},
+  },
   configSchema: {
     type: "object",
     additionalProperties: false,

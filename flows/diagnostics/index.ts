@@ -77,6 +77,12 @@ export const VALIDATION_CODES = {
   FLOW_RETRY_NOT_IDEMPOTENT: "error",
   FLOW_TIMEOUT_TOO_LONG: "error",
   FLOW_RETENTION_OUT_OF_RANGE: "error",
+  // Durable flows
+  FLOW_WAIT_NOT_DURABLE: "error",
+  FLOW_DURABLE_TRIGGER: "error",
+  FLOW_DURABLE_STREAM: "error",
+  FLOW_DURABLE_LIMIT: "error",
+  FLOW_DURABLE_MAP_STEPS: "warning",
   // Output
   FLOW_OUTPUT_UNKNOWN_NODE: "error",
   FLOW_OUTPUT_AMBIGUOUS: "error",

@@ -42,6 +42,11 @@ export interface FlowDocument {
   output?: string;
   /** Which of the flow's runs the run store keeps, and for how long (see impl-docs/runs.md). */
   runs?: RunsPolicy;
+  /**
+   * The flow runs as a Cloudflare Workflow instance: every effectful or not strictly deterministic node is a durable
+   * step, `sleep` and `wait` may last days, and a run survives crashes and deploys (see impl-docs/durable.md).
+   */
+  durable?: boolean;
 }
 
 /**

@@ -12,6 +12,12 @@ export interface PortSpec {
    * it once, the kernel hands it over untouched, so workerd moves the bytes natively (kernel/hand-off.ts).
    */
   bytes?: boolean;
+  /**
+   * The port is a stream only for some configs: when `config[field]` is one of `values` (`byDefault` when the field
+   * is absent). Without it, a `bytes` port is always a stream. The validator reads it for durable flows, whose step
+   * outputs cannot be streams (FLOW_DURABLE_STREAM).
+   */
+  streamWhen?: { readonly field: string; readonly values: readonly string[]; readonly byDefault: boolean };
 }
 
 /**
@@ -53,10 +59,33 @@ export interface NodeKindSpec {
    * offered to users (the validator's known-kinds list and suggestions leave it out).
    */
   readonly internal?: boolean;
+  /**
+   * The kind makes its own durable step through `NodeContext.steps` (`sleep`, `wait`): in a durable run the kernel
+   * does not wrap it in an engine step, and the flow's default timeout does not apply to it.
+   */
+  readonly ownStep?: boolean;
 }
 
 /** A frozen map from kind name to spec. */
 export type KindCatalog = Readonly<Record<string, NodeKindSpec>>;
+
+/**
+ * Whether a node of this kind is a step of its own in a durable run, and journaled in any run: it has an effect or is
+ * not strictly deterministic (recomputing it on replay could give another value), and it does not make its own step.
+ */
+export const isStepKind = (spec: NodeKindSpec): boolean =>
+  spec.ownStep !== true && (spec.effect !== "pure" || spec.determinism !== "strict");
+
+/** Whether output port `port` of a node of this kind, with this config, carries a stream. */
+export function streamsOn(spec: NodeKindSpec, port: string, config: Readonly<Record<string, unknown>>): boolean {
+  if (typeof spec.outputs === "function") return false;
+  const declared = spec.outputs[port];
+  if (!declared?.bytes) return false;
+  const when = declared.streamWhen;
+  if (!when) return true;
+  const value = config[when.field];
+  return value === undefined ? when.byDefault : when.values.includes(String(value));
+}
 
 /** The output port names of a node of this kind with this config. */
 export function outputPorts(spec: NodeKindSpec, config: Record<string, Json>): string[] {

@@ -59,6 +59,7 @@ describe("flow.v1.json", () => {
           "defaults",
           "output",
           "runs",
+          "durable",
         ]),
       ],
       [

@@ -46,6 +46,7 @@ describe("valid fixtures", () => {
     const result = validateFlows(valid, BUILTIN_KIND_SPECS);
     expect(result.ok).toBe(true);
     expect(result.flows.map((f) => [f.document.id, f.determinism, f.effects])).toEqual([
+      ["approval", "nondeterministic", ["pure", "read", "external"]],
       ["hello", "strict", ["pure"]],
       ["nightly-report", "nondeterministic", ["pure", "external"]],
       ["notify-customer", "strict", ["pure"]],

@@ -272,7 +272,7 @@ describe("kinds", () => {
     );
     expect(codes(result)).toEqual(["FLOW_UNKNOWN_KIND 6:20"]);
     expect(result.diagnostics[0]!.message).toBe(
-      "node `a` has unknown kind `github.webhook.parsee` (known kinds: `condition`, `delay`, `fail`, `http.fetch`, `log`, `map`, `merge`, `respond`, `subflow`, `switch`, `transform`)",
+      "node `a` has unknown kind `github.webhook.parsee` (known kinds: `condition`, `delay`, `fail`, `http.fetch`, `log`, `map`, `merge`, `respond`, `sleep`, `subflow`, `switch`, `transform`, `wait`)",
     );
     const parse = validateFlows(
       [

@@ -5,6 +5,7 @@ import { createCheck, createReporter, type FlowCheck } from "./context.ts";
 import { withParamDefaults } from "./params.ts";
 import { checkBindings } from "./rules/bindings.ts";
 import { checkDeployment } from "./rules/deployment.ts";
+import { checkDurable } from "./rules/durable.ts";
 import { checkGraph } from "./rules/graph.ts";
 import { checkNodes } from "./rules/nodes.ts";
 import { checkOutput } from "./rules/output.ts";
@@ -24,6 +25,7 @@ const FLOW_RULES: readonly ((check: FlowCheck) => void)[] = [
   checkBindings,
   checkPolicy,
   checkOutput,
+  checkDurable,
 ];
 
 /**

@@ -6,8 +6,10 @@ import { mapKind } from "./map.ts";
 import { mergeKind } from "./merge.ts";
 import { createRegistry } from "./registry.ts";
 import { respondKind } from "./respond.ts";
+import { sleepKind } from "./sleep.ts";
 import { subflowKind } from "./subflow.ts";
 import { transformKind } from "./transform.ts";
+import { waitKind } from "./wait.ts";
 
 /** The built-in node kinds, keyed by name; their specs are `BUILTIN_KIND_SPECS`. */
 export const BUILTIN_KINDS = createRegistry(
@@ -18,6 +20,8 @@ export const BUILTIN_KINDS = createRegistry(
   mergeKind,
   subflowKind,
   delayKind,
+  sleepKind,
+  waitKind,
   logKind,
   failKind,
   respondKind,

@@ -17,6 +17,8 @@ export const KIND_MAP = "map";
 export const KIND_MERGE = "merge";
 export const KIND_SUBFLOW = "subflow";
 export const KIND_DELAY = "delay";
+export const KIND_SLEEP = "sleep";
+export const KIND_WAIT = "wait";
 export const KIND_LOG = "log";
 export const KIND_FAIL = "fail";
 export const KIND_RESPOND = "respond";
@@ -164,6 +166,49 @@ const delay: NodeKindSpec = {
   },
 };
 
+const sleep: NodeKindSpec = {
+  kind: KIND_SLEEP,
+  description:
+    "Waits `config.duration`, or until `config.until` (an expression giving an RFC 3339 timestamp or epoch milliseconds), then emits input `value` on `out`. In a durable flow the wait is a durable step (days are fine: the run is not kept in memory); elsewhere it is a cancellable wait inside the run's deadline.",
+  effect: "pure",
+  determinism: "strict",
+  ownStep: true,
+  inputs: { value: {} },
+  outputs: OUT,
+  expressionConfig: ["until"],
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    properties: { duration: DURATION, until: { anyOf: [{ type: "string" }, { type: "number" }] } },
+    oneOf: [{ required: ["duration"] }, { required: ["until"] }],
+  },
+};
+
+/** `wait` emits on `timeout` only when `config.onTimeout` is `port`. */
+const waitOutputs = (config: Record<string, unknown>): string[] =>
+  config.onTimeout === "port" ? ["out", "timeout"] : ["out"];
+
+const wait: NodeKindSpec = {
+  kind: KIND_WAIT,
+  description:
+    "Durable flows only: waits for an event of type `config.event` sent to this run (`POST /_flows/runs/:id/events/:type`, or an `event.send` node), for at most `config.timeout` (24h by default); `out` is the event's payload. With no event in time it fails with WAIT_TIMEOUT, or emits `{ event, timeoutMs }` on port `timeout` when `config.onTimeout` is `port`.",
+  effect: "read",
+  determinism: "nondeterministic",
+  ownStep: true,
+  inputs: {},
+  outputs: waitOutputs,
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["event"],
+    properties: {
+      event: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$" },
+      timeout: DURATION,
+      onTimeout: { enum: ["error", "port"] },
+    },
+  },
+};
+
 const log: NodeKindSpec = {
   kind: KIND_LOG,
   description:
@@ -218,6 +263,8 @@ export const BUILTIN_KIND_SPECS: KindCatalog = Object.freeze({
   [KIND_MERGE]: merge,
   [KIND_SUBFLOW]: subflow,
   [KIND_DELAY]: delay,
+  [KIND_SLEEP]: sleep,
+  [KIND_WAIT]: wait,
   [KIND_LOG]: log,
   [KIND_FAIL]: fail,
   [KIND_RESPOND]: respond,

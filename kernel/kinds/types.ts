@@ -1,6 +1,7 @@
 import type { CompiledExpression, CompiledValue } from "../../flows/expr/index.ts";
 import type { Json } from "../../flows/ir/types.ts";
 import type { NodeKindSpec } from "../../flows/kinds/spec.ts";
+import type { StepEngine } from "../durable.ts";
 import type { Clock } from "../time.ts";
 
 /**
@@ -107,6 +108,11 @@ export interface NodeContext {
    * its failure does not fail the node. Undefined when the host has none: then await the work.
    */
   readonly waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
+  /**
+   * The durable engine of a durable run (Cloudflare Workflows' steps, or the in-process stand-in); undefined
+   * otherwise. Kinds that declare `ownStep` (sleep, wait) make their durable step with it, named `stepKey`.
+   */
+  readonly steps?: StepEngine | undefined;
 }
 
 /** A frozen map from kind name to kind. */

@@ -1,5 +1,6 @@
 import { backpressureSuite } from "./suites/backpressure.ts";
 import { cancellationSuite } from "./suites/cancellation.ts";
+import { durableSuite } from "./suites/durable.ts";
 import { errorsSuite } from "./suites/errors.ts";
 import { eventsSuite } from "./suites/events.ts";
 import { handOffSuite } from "./suites/hand-off.ts";
@@ -28,6 +29,7 @@ export function kernelSuite(): void {
   eventsSuite();
   cancellationSuite();
   retriesSuite();
+  durableSuite();
   journalSuite();
   ledgerSuite();
   kindsSuite();

@@ -37,7 +37,7 @@ export function planSuite(): void {
       expect(error.message).toMatch(
         /^unknown node kind `transfrom`; did you mean `transform`\? Known kinds: transform, /,
       );
-      expect((error.details as { known: string[] }).known).toHaveLength(10);
+      expect((error.details as { known: string[] }).known).toHaveLength(12);
       expect(thrown(() => lookupKind(BUILTIN_KINDS, "zzzzzzzzzzzzzz")).message).toMatch(
         /^unknown node kind `zzzzzzzzzzzzzz`\. Known kinds: /,
       );

@@ -1,0 +1,3 @@
+import { durableSuite } from "./testing/suites/durable.ts";
+
+durableSuite();
