@@ -62,7 +62,11 @@ export class MemorySteps implements StepEngine {
 
   /** Delivers an event: to a wait for its type, or kept for the first one to come. */
   send(type: string, payload?: unknown): void {
-    const event: DurableEvent = { type, payload: structuredClone(payload ?? null), timestamp: this.#clock.now() };
+    const event: DurableEvent = {
+      type,
+      payload: structuredClone(payload ?? null),
+      timestamp: this.#clock.now(),
+    };
     for (const [name, waiter] of this.#waiters) {
       if (waiter.type !== type) continue;
       this.#waiters.delete(name);

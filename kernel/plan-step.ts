@@ -154,7 +154,9 @@ class PlanAbort extends Error {}
 
 function resolveTimeout(source: StepSource, kind: NodeKind, defaults: FlowDefaults, ctx: StepCompileContext) {
   // A sleep or wait lasts as long as it says: only its own `timeout` bounds it.
-  const text = kind.spec.ownStep ? source.timeout : (source.timeout ?? kind.spec.defaultTimeout ?? defaults.timeout);
+  const text = kind.spec.ownStep
+    ? source.timeout
+    : (source.timeout ?? kind.spec.defaultTimeout ?? defaults.timeout);
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined)
@@ -236,7 +238,7 @@ export function compileStep(source: StepSource, ctx: StepCompileContext): Compil
     retry: resolveRetry(retryDecl, effect, idempotencyKey !== undefined),
     timeoutMs: resolveTimeout(source, kind, ctx.defaults, ctx),
     memoise: effect === "pure" && deterministic && (!template || template.memoise),
-        journaled: !template && isStepKind(spec),
+    journaled: !template && isStepKind(spec),
     template,
   };
 }

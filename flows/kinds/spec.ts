@@ -77,7 +77,11 @@ export const isStepKind = (spec: NodeKindSpec): boolean =>
   spec.ownStep !== true && (spec.effect !== "pure" || spec.determinism !== "strict");
 
 /** Whether output port `port` of a node of this kind, with this config, carries a stream. */
-export function streamsOn(spec: NodeKindSpec, port: string, config: Readonly<Record<string, unknown>>): boolean {
+export function streamsOn(
+  spec: NodeKindSpec,
+  port: string,
+  config: Readonly<Record<string, unknown>>,
+): boolean {
   if (typeof spec.outputs === "function") return false;
   const declared = spec.outputs[port];
   if (!declared?.bytes) return false;

@@ -30,7 +30,9 @@ export function checkDurable(check: FlowCheck): void {
           "FLOW_WAIT_NOT_DURABLE",
           `${pointer}/kind`,
           `${nodeLabel(node.id)} waits for an event, which only a durable flow can do`,
-          { hint: "add `durable: true` at the top of the flow: it then runs as a Cloudflare Workflow instance" },
+          {
+            hint: "add `durable: true` at the top of the flow: it then runs as a Cloudflare Workflow instance",
+          },
         );
       return;
     }
@@ -45,7 +47,9 @@ export function checkDurable(check: FlowCheck): void {
         "FLOW_DURABLE_STREAM",
         pointer,
         `${nodeLabel(node.id)} (${spec.kind}) outputs a stream on \`${bytes}\`; in a durable flow its outputs are a step's stored result, and a stream cannot be stored`,
-        { hint: "ask the kind for a value (`type: json` / `text`, `responseType: json`), or move the streaming to a flow that is not durable" },
+        {
+          hint: "ask the kind for a value (`type: json` / `text`, `responseType: json`), or move the streaming to a flow that is not durable",
+        },
       );
     const stepTemplate = templates.find((t) => isStepKind(t.spec) || t.spec.ownStep === true);
     if (stepTemplate)
@@ -63,9 +67,14 @@ export function checkDurable(check: FlowCheck): void {
 function checkLength(check: FlowCheck, pointer: string, text: string, limitMs: number, what: string): void {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= limitMs) return;
-  check.report("FLOW_DURABLE_LIMIT", pointer, `${what} of ${text} is longer than Workflows allows (${formatDuration(limitMs)})`, {
-    hint: `use at most ${formatDuration(limitMs)}, or chain waits`,
-  });
+  check.report(
+    "FLOW_DURABLE_LIMIT",
+    pointer,
+    `${what} of ${text} is longer than Workflows allows (${formatDuration(limitMs)})`,
+    {
+      hint: `use at most ${formatDuration(limitMs)}, or chain waits`,
+    },
+  );
 }
 
 /** The first output port of the node that carries a stream with this config (an R2 body, a fetch body), if any. */

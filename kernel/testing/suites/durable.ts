@@ -6,7 +6,18 @@ import { runFlow, startRun } from "../../executor.ts";
 import { MemorySteps } from "../../memory-steps.ts";
 import { createPlan } from "../../plan.ts";
 import type { Outputs } from "../../step.ts";
-import { eventLog, eventsOf, flow, memoryLogger, node, planOf, probeKind, ref, registryWith, wait } from "../helpers.ts";
+import {
+  eventLog,
+  eventsOf,
+  flow,
+  memoryLogger,
+  node,
+  planOf,
+  probeKind,
+  ref,
+  registryWith,
+  wait,
+} from "../helpers.ts";
 
 /** An engine that dies (as an isolate would) when step `name` is first about to run. */
 class CrashingSteps extends MemorySteps {
@@ -117,7 +128,9 @@ export function durableSuite(): void {
       const counts = new Map<string, number>();
       const registry = registryWith(counterKind(counts));
       const child = createPlan(
-        flow([node("inner", "count"), node("r", "respond", { inputs: { body: ref("inner") } })], { id: "child" }),
+        flow([node("inner", "count"), node("r", "respond", { inputs: { body: ref("inner") } })], {
+          id: "child",
+        }),
         { registry },
       );
       const parent = createPlan(
@@ -131,7 +144,12 @@ export function durableSuite(): void {
       const plans = new Map([["child", child]]);
       const result = await runFlow(parent, { ...DURABLE, steps, plans });
       expect(result.status).toBe("ok");
-      expect([...steps.records.keys()].sort()).toEqual(["call#1", "each.node#1", "each.node#2", "each.node#3"]);
+      expect([...steps.records.keys()].sort()).toEqual([
+        "call#1",
+        "each.node#1",
+        "each.node#2",
+        "each.node#3",
+      ]);
       await runFlow(parent, { ...DURABLE, steps, plans });
       expect(Object.fromEntries(counts)).toEqual({ "each.node": 3, inner: 1 });
     });
@@ -139,10 +157,7 @@ export function durableSuite(): void {
     it("sleeps for days at once when sleeps are skipped, and a replay after the sleep goes straight on", async () => {
       const counts = new Map<string, number>();
       const plan = planOf(
-        [
-          node("nap", "sleep", { config: { duration: "3d" } }),
-          node("after", "count", { after: ["nap"] }),
-        ],
+        [node("nap", "sleep", { config: { duration: "3d" } }), node("after", "count", { after: ["nap"] })],
         [counterKind(counts)],
       );
       const steps = new MemorySteps({ skipSleeps: true });
@@ -164,7 +179,11 @@ export function durableSuite(): void {
       };
       const plan = planOf([node("nap", "sleep", { config: { until: "${{ trigger.at }}" } })]);
       const steps = new MemorySteps({ clock: { now: () => now }, timers });
-      const result = await runFlow(plan, { ...DURABLE, steps, trigger: { at: new Date(1_005_000).toISOString() } });
+      const result = await runFlow(plan, {
+        ...DURABLE,
+        steps,
+        trigger: { at: new Date(1_005_000).toISOString() },
+      });
       expect(result.status).toBe("ok");
       expect(now).toBe(1_005_000);
     });
@@ -193,7 +212,10 @@ export function durableSuite(): void {
       const failing = planOf([node("w", "wait", { config: { event: "approved", timeout: "10ms" } })]);
       const failed = await runFlow(failing, { ...DURABLE, steps: new MemorySteps() });
       expect(failed.status).toBe("failed");
-      expect(failed.error).toMatchObject({ code: "WAIT_TIMEOUT", details: { event: "approved", timeoutMs: 10 } });
+      expect(failed.error).toMatchObject({
+        code: "WAIT_TIMEOUT",
+        details: { event: "approved", timeoutMs: 10 },
+      });
 
       const routed = planOf([
         node("w", "wait", { config: { event: "approved", timeout: "1h", onTimeout: "port" } }),
@@ -201,7 +223,11 @@ export function durableSuite(): void {
         node("remind", "respond", { inputs: { body: "${{ nodes.w.timeout }}" } }),
       ]);
       const log = eventLog();
-      const result = await runFlow(routed, { ...DURABLE, steps: new MemorySteps({ skipSleeps: true }), onEvent: log.onEvent });
+      const result = await runFlow(routed, {
+        ...DURABLE,
+        steps: new MemorySteps({ skipSleeps: true }),
+        onEvent: log.onEvent,
+      });
       expect(result.status).toBe("ok");
       expect((result.output as { body: unknown }).body).toEqual({ event: "approved", timeoutMs: 3_600_000 });
       expect(eventsOf(log.events, "node.skipped", "yes")).toHaveLength(1);
@@ -225,13 +251,19 @@ export function durableSuite(): void {
     });
 
     it("fails without retry a step whose output is a stream or too large to store", async () => {
-      const big = probeKind("big", { effect: "read", answer: () => ({ out: "x".repeat(MAX_STEP_OUTPUT_BYTES) }) });
+      const big = probeKind("big", {
+        effect: "read",
+        answer: () => ({ out: "x".repeat(MAX_STEP_OUTPUT_BYTES) }),
+      });
       const flowing = probeKind("flowing", {
         effect: "read",
         answer: () => ({ out: new ReadableStream({ start: (c) => c.close() }) }),
       });
       const steps = new MemorySteps({ skipSleeps: true });
-      const large = await runFlow(planOf([node("b", "big", { retry: { attempts: 3 } })], [big]), { ...DURABLE, steps });
+      const large = await runFlow(planOf([node("b", "big", { retry: { attempts: 3 } })], [big]), {
+        ...DURABLE,
+        steps,
+      });
       expect(large.error).toMatchObject({ code: "DURABLE_STEP_TOO_LARGE", nodeId: "b" });
       expect(steps.calls.get("b#1")).toBe(1);
       const stream = await runFlow(planOf([node("s", "flowing")], [flowing]), { ...DURABLE, steps });
@@ -240,7 +272,10 @@ export function durableSuite(): void {
 
     it("arms no deadline timer for a run whose deadline is Infinity", async () => {
       const slow = probeKind("slow", { effect: "read", delayMs: 20 });
-      const result = await runFlow(planOf([node("s", "slow")], [slow]), { ...DURABLE, steps: new MemorySteps() });
+      const result = await runFlow(planOf([node("s", "slow")], [slow]), {
+        ...DURABLE,
+        steps: new MemorySteps(),
+      });
       expect(result.status).toBe("ok");
     });
   });
