@@ -1,4 +1,5 @@
 import type { FlowSource } from "../flows/validate/index.ts";
+import approval from "./approval/approval.yaml";
 import enqueue from "./capabilities/enqueue.yaml";
 import filesDownload from "./capabilities/files-download.yaml";
 import filesUpload from "./capabilities/files-upload.yaml";
@@ -32,4 +33,5 @@ export const EXAMPLE_SOURCES: readonly FlowSource[] = [
   { file: "examples/github-app/issue-opened.yaml", text: githubIssueOpened },
   { file: "examples/github-app/pull-request.yaml", text: githubPullRequest },
   { file: "examples/github-app/read.yaml", text: githubRead },
+  { file: "examples/approval/approval.yaml", text: approval },
 ];

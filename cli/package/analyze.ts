@@ -1,10 +1,13 @@
 import type { CapabilityDeclaration } from "../../capabilities/declaration.ts";
 import { RUNTIME_CLASS, STATE_CLASS } from "../../capabilities/durable-objects/declaration.ts";
+import { isDurable } from "../../flows/ir/durable.ts";
 import type { BindingDecl, FlowDocument, Json, NodeDecl, TriggerDecl } from "../../flows/ir/types.ts";
 import type { KindCatalog } from "../../flows/kinds/spec.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/rules/deployment.ts";
 import { githubWebhookDocuments } from "../../hosts/workers/github.ts";
 import { RECORDING_SUBREQUESTS, RUNS_CLASS } from "../../hosts/workers/runs/declaration.ts";
+import { ADMIN_TOKEN_BINDING } from "../../hosts/workers/viewer/auth.ts";
+import { KIND_WAIT } from "../../kernel/kinds/specs.ts";
 import { resolveRetry } from "../../kernel/retry.ts";
 import { PackageError } from "./errors.ts";
 
@@ -22,11 +25,13 @@ export interface FlowsAnalysis {
   runtime: boolean;
   /** True when some flow's runs are recorded (`runs.record` is not `none`; `failed` by default): the run store. */
   runs: boolean;
+  /** True when some flow is durable (`durable: true`): the Worker exports FlowsWorkflow and binds FLOWS_WORKFLOW. */
+  durable: boolean;
   /** The Durable Object classes the Worker must export (FlowsRuns, FlowsRuntime, FlowsState), sorted. */
   objectClasses: string[];
   /** `var` bindings with their values. */
   vars: Record<string, Json>;
-  /** Secret names (values are never written): `secret` bindings. */
+  /** Secret names (values are never written): `secret` bindings, and FLOWS_ADMIN_TOKEN when a durable run waits for events. */
   secrets: string[];
   /** Cron schedules, each once. */
   crons: string[];
@@ -212,6 +217,12 @@ export function analyzeFlows(
     if (decl.type === "var") vars[name] = decl.value;
     if (decl.type === "secret") secrets.push(name);
   }
+  // A run that waits gets its events through the run API, which exists only with the admin token.
+  const waits = documents.some(
+    (d) =>
+      isDurable(d) && d.nodes.some((node) => [...nodeAndTemplates(node)].some((n) => n.kind === KIND_WAIT)),
+  );
+  if (waits && !secrets.includes(ADMIN_TOKEN_BINDING)) secrets.push(ADMIN_TOKEN_BINDING);
   return {
     kinds: used.sort(),
     capabilities,
@@ -219,6 +230,7 @@ export function analyzeFlows(
     triggers,
     runtime,
     runs,
+    durable: documents.some(isDurable),
     objectClasses: [...objectClasses].sort(),
     vars,
     secrets,

@@ -4,6 +4,7 @@ import {
   type WranglerFragment,
 } from "../../capabilities/declaration.ts";
 import { runtimeWrangler } from "../../capabilities/durable-objects/declaration.ts";
+import { workflowsWrangler } from "../../hosts/workers/durable/declaration.ts";
 import { runsWrangler } from "../../hosts/workers/runs/declaration.ts";
 import type { FlowsAnalysis } from "./analyze.ts";
 
@@ -31,8 +32,8 @@ export interface ConfigOptions {
 /**
  * The wrangler configuration (the shape of wrangler.json) of a packaged Worker: the pre-built bundle as `main`
  * (`no_bundle`: wrangler uploads exactly what the packager measured), the bindings of every capability the flows
- * declare, the FlowsRuntime object when the host will use it, the run store (FlowsRuns) when runs are recorded, cron
- * triggers, vars and the names of secrets.
+ * declare, the FlowsRuntime object when the host will use it, the run store (FlowsRuns) when runs are recorded, the
+ * FlowsWorkflow Workflow when a flow is durable, cron triggers, vars and the names of secrets.
  */
 export function wranglerConfig(
   analysis: FlowsAnalysis,
@@ -42,6 +43,7 @@ export function wranglerConfig(
   const fragments: WranglerFragment[] = declarations.map((d) =>
     d.wrangler(analysis.bindings, analysis.triggers),
   );
+  if (analysis.durable) fragments.unshift(workflowsWrangler(options.name));
   if (analysis.runs) fragments.unshift(runsWrangler());
   if (analysis.runtime) fragments.unshift(runtimeWrangler());
   const merged = mergeWrangler(fragments);
@@ -59,7 +61,15 @@ export function wranglerConfig(
     merged,
   ]);
   // Every section the capabilities declare, also ones flows has no rule for (`d1_databases`, `services`...).
-  const order = ["vars", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations"];
+  const order = [
+    "vars",
+    "kv_namespaces",
+    "r2_buckets",
+    "queues",
+    "durable_objects",
+    "migrations",
+    "workflows",
+  ];
   const keys = [...order, ...Object.keys(sections).filter((k) => !order.includes(k))];
   for (const key of keys) {
     if (sections[key] !== undefined && !Object.hasOwn(config, key)) config[key] = sections[key];

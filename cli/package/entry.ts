@@ -1,3 +1,4 @@
+import { WORKFLOW_CLASS } from "../../hosts/workers/durable/declaration.ts";
 import { PACKAGE_NAME } from "../package-info.ts";
 import type { FlowsAnalysis } from "./analyze.ts";
 import { FLOWS_FILE } from "./config.ts";
@@ -63,10 +64,9 @@ export function entryModule(analysis: FlowsAnalysis, viewer: ViewerMode = "off")
     "",
     `export default createWorker(flows, { registry: createRegistry(${registries.join(", ")}), viewer: ${VIEWER_OPTION[viewer]}${viewer !== "off" ? ", runViewer: RUN_VIEWER" : ""}${github ? ", github: GITHUB_TRIGGERS, waitUntil" : ""} });`,
   ];
-  if (analysis.objectClasses.length > 0) {
-    lines.push(
-      `export { ${analysis.objectClasses.join(", ")} } from "${runtimeModule("hosts/workers/objects")}";`,
-    );
+  const classes = [...analysis.objectClasses, ...(analysis.durable ? [WORKFLOW_CLASS] : [])].sort();
+  if (classes.length > 0) {
+    lines.push(`export { ${classes.join(", ")} } from "${runtimeModule("hosts/workers/objects")}";`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -166,6 +166,31 @@ describe("the generated configuration", () => {
     );
   });
 
+  it("binds the Workflow of a durable flow, exports its class, and asks for the admin token when a run waits for events", () => {
+    const docs = [
+      flow({
+        id: "approve",
+        durable: true,
+        nodes: [{ id: "decision", kind: "wait", config: { event: "decision" } }],
+      }),
+    ];
+    const analysis = analyzeFlows(docs, catalog, CAPABILITY_DECLARATIONS);
+    expect(analysis.durable).toBe(true);
+    expect(analysis.secrets).toEqual(["FLOWS_ADMIN_TOKEN"]);
+    const config = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { name: "a-worker", files: ["a.yaml"] });
+    expect(config.workflows).toEqual([
+      { name: "a-worker-flows", binding: "FLOWS_WORKFLOW", class_name: "FlowsWorkflow" },
+    ]);
+    expect(entryModule(analysis)).toContain(
+      'export { FlowsRuns, FlowsWorkflow } from "flows-runtime/hosts/workers/objects";',
+    );
+    const plain = analyzeFlows([flow({ id: "plain" })], catalog, CAPABILITY_DECLARATIONS);
+    expect(plain.durable).toBe(false);
+    expect(
+      wranglerConfig(plain, CAPABILITY_DECLARATIONS, { name: "p", files: [] }).workflows,
+    ).toBeUndefined();
+  });
+
   it("generates the consumer, with a dead-letter queue, for a folder whose only flow is an `ack: queue` GitHub trigger", async () => {
     const dir = join(temp, "github-queue-flows");
     mkdirSync(dir, { recursive: true });

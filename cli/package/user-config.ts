@@ -141,6 +141,7 @@ function planBindings(ops: Op[], prefix: JSONPath, current: Json, needed: Json):
         label("durable_objects.bindings"),
       );
   }
+  addEntries(ops, at("workflows"), current.workflows, needed.workflows, field("binding"), label("workflows"));
   if (isObject(needed.secrets)) {
     const secrets = current.secrets;
     if (secrets === undefined)

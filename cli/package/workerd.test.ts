@@ -11,6 +11,7 @@ import type { PackageResult } from "./index.ts";
 process.env.WRANGLER_SEND_METRICS = "false";
 const temp = mkdtempSync(join(tmpdir(), "flows-workerd-"));
 const WEBHOOK_SECRET = "packaged-example-secret";
+const ADMIN_TOKEN = "packaged-example-admin-token-0123";
 
 function capture(): CommandIO & { stdout: { isTTY: boolean }; text: () => string } {
   let text = "";
@@ -32,6 +33,7 @@ describe("wrangler deploy --dry-run on the package of each example folder, and o
     "examples/upload-pipeline",
     "examples/cron-report",
     "examples/github-app",
+    "examples/approval",
     "cli/package/fixtures/all-bindings/flows",
   ]) {
     it(`accepts ${path}`, async () => {
@@ -48,6 +50,9 @@ describe("wrangler deploy --dry-run on the package of each example folder, and o
       expect(Number(uploaded?.[1])).toBeCloseTo(report.bundle.raw / 1024, 1);
       // Every example records its failed runs: the run store's binding is declared, with its class.
       expect(report.deploy.output).toMatch(/env\.FLOWS_RUNS \(FlowsRuns\)\s+Durable Object/);
+      // A durable flow's Worker binds its Workflow, whose class the entry exports (wrangler checks both).
+      if (path === "examples/approval")
+        expect(report.deploy.output).toMatch(/env\.FLOWS_WORKFLOW \(FlowsWorkflow\)\s+Workflow/);
     }, 60_000);
   }
 });
@@ -60,7 +65,10 @@ beforeAll(async () => {
   const code = await runPackage(["examples"], { out, name: "flows-served-test" }, capture());
   expect(code).toBe(0);
   // The GitHub example's webhook secret, where `wrangler dev` reads secrets locally.
-  writeFileSync(join(out, ".dev.vars"), `GITHUB_WEBHOOK_SECRET=${WEBHOOK_SECRET}\n`);
+  writeFileSync(
+    join(out, ".dev.vars"),
+    `GITHUB_WEBHOOK_SECRET=${WEBHOOK_SECRET}\nFLOWS_ADMIN_TOKEN=${ADMIN_TOKEN}\n`,
+  );
   worker = await unstable_startWorker({
     config: join(out, "wrangler.jsonc"),
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: false },
@@ -80,6 +88,32 @@ const call = async (method: string, path: string, body?: string, type = "applica
   })) as unknown as Response;
 
 describe("the packaged examples served by workerd", () => {
+  it("runs the durable approval example on its Workflow: 202, the decision event, then ok in the run API", async () => {
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
+    const started = await call("POST", "/approvals", '{"change":"deploy 7"}');
+    expect(started.status).toBe(202);
+    const { runId, statusUrl } = (await started.json()) as { runId: string; statusUrl: string };
+    expect(runId).toMatch(/^approval_/);
+    const event = (await worker.fetch(`http://127.0.0.1/_flows/runs/${runId}/events/decision`, {
+      method: "POST",
+      body: '{"approved":true,"by":"ada"}',
+      headers: auth,
+    })) as unknown as Response;
+    expect(event.status).toBe(202);
+    await vi.waitFor(
+      async () => {
+        const view = (await (
+          (await worker.fetch(`http://127.0.0.1${statusUrl}`, { headers: auth })) as unknown as Response
+        ).json()) as { status: string; output?: unknown };
+        expect(view).toMatchObject({
+          status: "ok",
+          output: { status: 200, body: { status: "approved", by: "ada", change: "deploy 7" } },
+        });
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+  });
+
   it("answers the HTTP flows", async () => {
     const echo = await call("POST", "/echo", '{"a":1}');
     expect(echo.status).toBe(200);

@@ -19,6 +19,8 @@ import {
   streamRequestBody,
 } from "./body.ts";
 import { hostError } from "./codes.ts";
+import { startDurableResponse } from "./durable/http.ts";
+import { registerDurableFlow } from "./durable/registry.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
 import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
@@ -288,9 +290,31 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
     }
     if (!routes.methods.has(method)) routes.methods.set(method, { serve, names: paramNames(path) });
   };
+  for (const doc of set.documents.values()) {
+    if (doc.durable !== true) continue;
+    // The Workflow instance (in whichever isolate) finds the flow in this module's registry.
+    registerDurableFlow(doc.id, {
+      plan: set.plans.get(doc.id)!,
+      flowVersion: doc.version,
+      runOptions: (env) => baseRunOptions(set, env, options),
+      onDone: (result, triggerType) =>
+        logRun(options.log ?? consoleSink, doc.id, `${triggerType}:durable`, result),
+    });
+  }
   for (const route of set.http) {
     const plan = set.plans.get(route.flowId)!;
     const trigger = { type: "http", id: route.triggerId };
+    if (set.documents.get(route.flowId)?.durable === true) {
+      on(route.method, route.path, async (c, runId, params) => {
+        const request = c.req.raw;
+        // Plain data: the lazy fields of the trigger are read here, since the event goes to the instance.
+        const event = {
+          ...httpTriggerEvent(request, route.triggerId, params, await readWholeBody(request, route)),
+        };
+        return startDurableResponse(c.env ?? {}, route.flowId, runId, event);
+      });
+      continue;
+    }
     if (route.onDisconnect === "continue") {
       const flowVersion = set.documents.get(route.flowId)?.version ?? "";
       // The run's object (in whichever isolate) finds the flow in this module's registry.

@@ -27,6 +27,8 @@ export const HOST_CODES = Object.freeze({
   RUN_INPUT_UNAVAILABLE: 409,
   RUN_OWNER_MISSING: 500,
   RUN_INTERRUPTED: 503,
+  DURABLE_NOT_CONFIGURED: 503,
+  EVENT_INVALID: 400,
 } as const);
 
 export type HostCode = keyof typeof HOST_CODES;

@@ -90,6 +90,7 @@ describe("Workers host: HTTP triggers", () => {
     const health = (await response.json()) as { ok: boolean; flows: { id: string }[] };
     expect(health.ok).toBe(true);
     expect(health.flows.map((f) => f.id).sort()).toEqual([
+      "approval",
       "cron-report",
       "echo",
       "echo-params",

@@ -2,8 +2,10 @@
  * The Durable Object classes a flows worker module exports (Worker-only: they import `cloudflare:workers`, so
  * they are kept out of `hosts/workers/index.ts`, which also loads in Node). `FlowsRuntime` backs the
  * `FLOWS_RUNTIME` binding (run journal, idempotency ledger); `FlowsState` the `do.*` node kinds; `FlowsRuns` the
- * run store (`FLOWS_RUNS`, impl-docs/runs.md).
- * @example export { FlowsRuns, FlowsRuntime, FlowsState } from "flows-runtime/hosts/workers/objects";
+ * run store (`FLOWS_RUNS`, impl-docs/runs.md); `FlowsWorkflow` is the Workflow class of durable flows
+ * (`FLOWS_WORKFLOW`, impl-docs/durable.md).
+ * @example export { FlowsRuns, FlowsRuntime, FlowsState, FlowsWorkflow } from "flows-runtime/hosts/workers/objects";
  */
 export { FlowsRuntime, FlowsState } from "../../capabilities/durable-objects/objects.ts";
+export { FlowsWorkflow } from "./durable/workflow.ts";
 export { FlowsRuns, RUNS_MIGRATIONS } from "./runs/object.ts";

@@ -1,6 +1,12 @@
 import type { Context, Hono } from "hono";
 import { FlowError, type RunStatus } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
+import {
+  durableCancelResponse,
+  durableEventResponse,
+  durableRunFlow,
+  durableRunResponse,
+} from "../durable/routes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse } from "../responses.ts";
 import { ADMIN_TOKEN_BINDING, constantTimeEqual, MIN_ADMIN_TOKEN_LENGTH } from "../viewer/auth.ts";
@@ -118,7 +124,9 @@ function listQuery(
  * - `GET /_flows/runs/:id/events`: its event log as SSE after `Last-Event-ID` (or `?lastEventId=`), then live until
  *   the run ends (a continuing run); 204 when nothing comes after the id of a run that ended;
  * - `POST /_flows/runs/:id/cancel`: cancels a continuing run, answering when it has ended;
- * - `POST /_flows/runs/:id/rerun`: the same flow version and input, a new run id (`./rerun.ts`).
+ * - `POST /_flows/runs/:id/rerun`: the same flow version and input, a new run id (`./rerun.ts`);
+ * - a durable run (`<flow>_<key>`, hosts/workers/durable): `GET …/:id` and `POST …/:id/cancel` ask its Workflow
+ *   instance, and `POST …/:id/events/:type` sends it an event (its JSON body the payload).
  * Without the `FLOWS_RUNS` binding they answer 503 `RUNS_NOT_CONFIGURED`, saying how to add it.
  */
 export function registerRunsApi(
@@ -152,6 +160,8 @@ export function registerRunsApi(
   });
   app.get(`${RUNS_PATH}/:id`, async (c) => {
     const runId: string = c.get("runId");
+    const durable = durableRunFlow(set, c.req.param("id"));
+    if (durable) return durableRunResponse(c.env ?? {}, c.req.param("id"), durable, runId);
     const store = storeOf(c);
     if (store instanceof FlowError) return errorResponse(store, runId);
     const id = c.req.param("id");
@@ -168,8 +178,23 @@ export function registerRunsApi(
     if (after instanceof Error) return errorResponse(after, runId);
     return followResponse(store, id, after, runId);
   });
+  app.post(`${RUNS_PATH}/:id/events/:type`, async (c) => {
+    const runId: string = c.get("runId");
+    const id = c.req.param("id");
+    if (!durableRunFlow(set, id))
+      return errorResponse(
+        hostError(
+          "RUN_NOT_FOUND",
+          `no durable run \`${id}\`: only a run of a durable flow (durable: true) takes events`,
+        ),
+        runId,
+      );
+    return durableEventResponse(c.req.raw, c.env ?? {}, id, c.req.param("type"), runId);
+  });
   app.post(`${RUNS_PATH}/:id/cancel`, async (c) => {
     const runId: string = c.get("runId");
+    if (durableRunFlow(set, c.req.param("id")))
+      return durableCancelResponse(c.env ?? {}, c.req.param("id"), runId);
     const store = storeOf(c);
     if (store instanceof FlowError) return errorResponse(store, runId);
     const id = c.req.param("id");

@@ -1,0 +1,151 @@
+import { DURABLE_LIMITS, INSTANCE_ID_PATTERN } from "../../../flows/ir/durable.ts";
+import type { FlowError } from "../../../kernel/index.ts";
+import { hostError } from "../codes.ts";
+import { WORKFLOW_BINDING, WORKFLOW_CLASS } from "./declaration.ts";
+import { decodeFlowError } from "./engine.ts";
+import { durableRunId } from "./ids.ts";
+import type { DurableParams } from "./run.ts";
+
+/**
+ * Durable runs through the Workflow binding: start one (an instance whose id is the run id), read its status, send
+ * it an event, cancel it. The run API (`runs/api.ts`) and the trigger hosts use these; nothing here runs a flow.
+ */
+
+/** The part of the `Workflow` binding used here. */
+export interface WorkflowBinding {
+  create(options: { id: string; params: DurableParams }): Promise<{ id: string }>;
+  get(id: string): Promise<WorkflowInstanceHandle>;
+}
+
+export interface WorkflowInstanceHandle {
+  status(): Promise<{ status: string; error?: { name: string; message: string } | null; output?: unknown }>;
+  terminate(): Promise<void>;
+  sendEvent(event: { type: string; payload: unknown }): Promise<void>;
+}
+
+/** A durable run as the run API answers it. */
+export interface DurableRunView {
+  runId: string;
+  flowId: string;
+  durable: true;
+  /** `running`, `waiting`, `paused`, `queued`, then `ok`, `failed` or `cancelled`. */
+  status: string;
+  /** The instance's own status, as the platform gives it. */
+  instanceStatus: string;
+  output?: unknown;
+  error?: ReturnType<FlowError["toJSON"]>["error"];
+}
+
+const NOT_BOUND = `durable flows need the Workflow binding \`${WORKFLOW_BINDING}\` of class \`${WORKFLOW_CLASS}\` (\`[[workflows]]\` in the wrangler config) and \`export { ${WORKFLOW_CLASS} } from "flows-runtime/hosts/workers/objects"\`; \`flows package workers\` and \`flows dev\` declare both`;
+
+/** The Workflow binding of `env`, or the 503 that says how to add it. */
+export function workflowIn(env: object): WorkflowBinding | FlowError {
+  const binding = (env as Record<string, unknown>)[WORKFLOW_BINDING];
+  return binding && typeof (binding as WorkflowBinding).create === "function"
+    ? (binding as WorkflowBinding)
+    : hostError("DURABLE_NOT_CONFIGURED", NOT_BOUND);
+}
+
+const ALREADY_EXISTS = /already.exists|already exists/i;
+
+/**
+ * Starts flow `flowId`'s run for delivery `key` (its instance id derives from it): `created` is false when that
+ * instance already exists, i.e. the delivery came before, and nothing new starts.
+ */
+export async function startDurableRun(
+  workflow: WorkflowBinding,
+  flowId: string,
+  key: string,
+  trigger: unknown,
+  triggerType: string,
+): Promise<{ runId: string; created: boolean }> {
+  const runId = await durableRunId(flowId, key);
+  try {
+    await workflow.create({ id: runId, params: { flow: flowId, trigger, triggerType } });
+    return { runId, created: true };
+  } catch (error) {
+    if (error instanceof Error && ALREADY_EXISTS.test(error.message)) return { runId, created: false };
+    throw error;
+  }
+}
+
+/** The instance of a durable run, or undefined when the platform knows none by that id. */
+async function instanceOf(
+  workflow: WorkflowBinding,
+  runId: string,
+): Promise<WorkflowInstanceHandle | undefined> {
+  try {
+    return await workflow.get(runId);
+  } catch (error) {
+    if (error instanceof Error && /not.found/i.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+const RUN_STATUS: Readonly<Record<string, string>> = Object.freeze({
+  complete: "ok",
+  errored: "failed",
+  terminated: "cancelled",
+  waitingForPause: "paused",
+});
+
+/** A durable run's status, output and error; undefined when there is no such instance. */
+export async function durableRunView(
+  workflow: WorkflowBinding,
+  runId: string,
+  flowId: string,
+): Promise<DurableRunView | undefined> {
+  const instance = await instanceOf(workflow, runId);
+  if (!instance) return undefined;
+  const state = await instance.status();
+  const view: DurableRunView = {
+    runId,
+    flowId,
+    durable: true,
+    status: RUN_STATUS[state.status] ?? state.status,
+    instanceStatus: state.status,
+  };
+  if (state.status === "complete") view.output = state.output ?? null;
+  if (state.status === "errored" && state.error)
+    view.error = decodeFlowError(new Error(state.error.message)).toJSON().error;
+  return view;
+}
+
+/** Cancels a durable run: its instance is terminated (a waiting run ends at once). */
+export async function cancelDurableRun(
+  workflow: WorkflowBinding,
+  runId: string,
+): Promise<{ state: "cancelled" } | { state: "not_running"; status: string } | { state: "not_found" }> {
+  const instance = await instanceOf(workflow, runId);
+  if (!instance) return { state: "not_found" };
+  const { status } = await instance.status();
+  if (status in RUN_STATUS && status !== "waitingForPause")
+    return { state: "not_running", status: RUN_STATUS[status]! };
+  await instance.terminate();
+  return { state: "cancelled" };
+}
+
+/** The event type of `POST /_flows/runs/:id/events/:type`, checked: what Workflows accepts. */
+export function checkEventType(type: string): FlowError | undefined {
+  if (type.length <= DURABLE_LIMITS.instanceIdLength && INSTANCE_ID_PATTERN.test(type)) return undefined;
+  return hostError(
+    "EVENT_INVALID",
+    `event type ${JSON.stringify(type)} is not one Workflows takes: at most ${DURABLE_LIMITS.instanceIdLength} letters, digits, \`_\` and \`-\`, not starting with \`-\``,
+  );
+}
+
+/** Sends an event to a durable run; `not_found` when there is no such instance, `ended` when it is over. */
+export async function sendDurableEvent(
+  workflow: WorkflowBinding,
+  runId: string,
+  type: string,
+  payload: unknown,
+): Promise<{ state: "sent" } | { state: "ended"; status: string } | { state: "not_found" }> {
+  const instance = await instanceOf(workflow, runId);
+  if (!instance) return { state: "not_found" };
+  const { status } = await instance.status();
+  if (status === "complete" || status === "errored" || status === "terminated")
+    return { state: "ended", status: RUN_STATUS[status]! };
+  await instance.sendEvent({ type, payload });
+  return { state: "sent" };
+}

@@ -1,0 +1,259 @@
+import { createExecutionContext, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { ALL_CAPABILITY_KINDS } from "../../../capabilities/index.ts";
+import type { FlowDocument, NodeDecl } from "../../../flows/ir/types.ts";
+import { BUILTIN_KINDS, createRegistry, type NodeKind } from "../../../kernel/index.ts";
+import { createWorker } from "../index.ts";
+import { startDurableRun, type WorkflowBinding } from "./api.ts";
+
+// Durable flows on the real local Workflows engine (Miniflare's, through the Workers test integration): a durable
+// HTTP trigger answers 202 and the run goes on as an instance of FlowsWorkflow (exported by the test Worker's
+// main, examples/worker.ts); events, sleeps and timeouts go through the platform's step API, with its
+// introspection skipping sleeps and forcing timeouts.
+
+const TOKEN = "durable-test-admin-token-0123456";
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const ENV = { ...env, FLOWS_ADMIN_TOKEN: TOKEN };
+const workflow = (env as unknown as { FLOWS_WORKFLOW: Workflow }).FLOWS_WORKFLOW;
+const kv = (env as unknown as { FLOW_KV: KVNamespace }).FLOW_KV;
+
+/** `count`: a write that adds 1 to a KV counter per node and run (the effect a replay must not repeat). */
+const countKind: NodeKind = {
+  spec: {
+    kind: "test.count",
+    description: "adds 1 to counter `counts/<run>/<node>`",
+    effect: "write",
+    determinism: "best_effort",
+    inputs: {},
+    openInputs: true,
+    outputs: { out: {} },
+    configSchema: { type: "object" },
+  },
+  run: async (ctx) => {
+    const key = `counts/${ctx.runId}/${ctx.nodeId}`;
+    const n = Number((await kv.get(key)) ?? 0) + 1;
+    await kv.put(key, String(n));
+    return { out: n };
+  },
+};
+
+/** `flaky`: a read that fails its first attempt in a run (retriable), then answers. */
+const flakyKind: NodeKind = {
+  spec: {
+    kind: "test.flaky",
+    description: "fails once per run",
+    effect: "read",
+    determinism: "stable",
+    inputs: {},
+    openInputs: true,
+    outputs: { out: {} },
+    configSchema: { type: "object" },
+  },
+  run: async (ctx) => {
+    const key = `flaky/${ctx.runId}`;
+    if ((await kv.get(key)) === null) {
+      await kv.put(key, "failed once");
+      throw new Error("the first attempt fails");
+    }
+    return { out: "second time lucky" };
+  },
+};
+
+const registry = createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS, [countKind, flakyKind]);
+
+function durableFlow(id: string, nodes: NodeDecl[]): FlowDocument {
+  return {
+    flows: 1,
+    id,
+    version: "1.0.0",
+    durable: true,
+    triggers: [{ type: "http", method: "POST", path: `/${id}` }],
+    nodes,
+  };
+}
+
+const approve = durableFlow("dtest-approve", [
+  { id: "first", kind: "test.count" },
+  { id: "decision", kind: "wait", after: ["first"], config: { event: "decision", timeout: "2d" } },
+  { id: "second", kind: "test.count", inputs: { by: "${{ nodes.decision.out.by }}" } },
+  {
+    id: "answer",
+    kind: "respond",
+    inputs: {
+      body: "${{ { 'by': nodes.decision.out.by, 'change': trigger.body.change, 'n': nodes.second.out } }}",
+    },
+  },
+]);
+const remind = durableFlow("dtest-remind", [
+  { id: "nap", kind: "sleep", config: { duration: "3d" } },
+  { id: "after", kind: "test.count", after: ["nap"] },
+  { id: "answer", kind: "respond", inputs: { body: "${{ nodes.after.out }}" } },
+]);
+const expire = durableFlow("dtest-expire", [
+  { id: "decision", kind: "wait", config: { event: "decision", timeout: "1h" } },
+]);
+const retry = durableFlow("dtest-retry", [
+  { id: "first", kind: "test.count" },
+  { id: "shaky", kind: "test.flaky", after: ["first"], retry: { attempts: 3, delay: "1ms" } },
+  { id: "answer", kind: "respond", inputs: { body: "${{ nodes.shaky.out }}" } },
+]);
+
+const worker = createWorker([approve, remind, expire, retry], { registry, log: () => {} });
+
+async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`http://x${path}`, init), ENV, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(path, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json", ...headers },
+  });
+
+async function start(flowId: string, body: unknown): Promise<{ runId: string; statusUrl: string }> {
+  const response = await post(`/${flowId}`, body);
+  expect(response.status).toBe(202);
+  return (await response.json()) as { runId: string; statusUrl: string };
+}
+
+const statusOf = async (runId: string): Promise<Record<string, unknown>> =>
+  (await (await call(`/_flows/runs/${runId}`, { headers: AUTH })).json()) as Record<string, unknown>;
+
+const counter = async (runId: string, nodeId: string): Promise<number | null> => {
+  const value = await kv.get(`counts/${runId}/${nodeId}`);
+  return value === null ? null : Number(value);
+};
+
+let session: Awaited<ReturnType<typeof introspectWorkflow>> | undefined;
+afterEach(async () => {
+  await session?.dispose();
+  session = undefined;
+});
+
+describe("durable flows on Workflows", () => {
+  it("answers 202 with the run id, waits for an event whose payload reaches the next node, and ends ok", async () => {
+    session = await introspectWorkflow(workflow);
+    const { runId, statusUrl } = await start("dtest-approve", { change: "deploy 42" });
+    expect(runId).toMatch(/^dtest-approve_[0-9a-f-]{36}$/);
+    expect(statusUrl).toBe(`/_flows/runs/${runId}`);
+    const [instance] = await session.get();
+    await instance!.waitForStepResult({ name: "first#1" });
+    expect(await statusOf(runId)).toMatchObject({
+      runId,
+      flowId: "dtest-approve",
+      durable: true,
+      status: "running",
+    });
+    const sent = await post(`/_flows/runs/${runId}/events/decision`, { by: "ada" }, AUTH);
+    expect(sent.status).toBe(202);
+    await instance!.waitForStatus("complete");
+    expect(await statusOf(runId)).toMatchObject({
+      status: "ok",
+      instanceStatus: "complete",
+      output: { status: 200, body: { by: "ada", change: "deploy 42", n: 1 } },
+    });
+    expect([await counter(runId, "first"), await counter(runId, "second")]).toEqual([1, 1]);
+  });
+
+  it("sleeps for days under time skipping", async () => {
+    session = await introspectWorkflow(workflow);
+    await session.modifyAll(async (m) => {
+      await m.disableSleeps();
+    });
+    const { runId } = await start("dtest-remind", {});
+    const [instance] = await session.get();
+    await instance!.waitForStatus("complete");
+    expect(await statusOf(runId)).toMatchObject({ status: "ok", output: { body: 1 } });
+  });
+
+  it("fails a wait that saw no event with WAIT_TIMEOUT, in the run's envelope", async () => {
+    session = await introspectWorkflow(workflow);
+    await session.modifyAll(async (m) => {
+      await m.forceEventTimeout({ name: "decision#1" });
+    });
+    const { runId } = await start("dtest-expire", {});
+    const [instance] = await session.get();
+    await instance!.waitForStatus("errored");
+    expect(await statusOf(runId)).toMatchObject({
+      status: "failed",
+      error: { code: "WAIT_TIMEOUT", details: { event: "decision", timeoutMs: 3_600_000 } },
+    });
+  });
+
+  it("leaves a failed attempt's retry to the platform, without repeating the finished step", async () => {
+    session = await introspectWorkflow(workflow);
+    await session.modifyAll(async (m) => {
+      await m.disableRetryDelays();
+    });
+    const { runId } = await start("dtest-retry", {});
+    const [instance] = await session.get();
+    await instance!.waitForStatus("complete");
+    expect(await statusOf(runId)).toMatchObject({ status: "ok", output: { body: "second time lucky" } });
+    expect(await counter(runId, "first")).toBe(1);
+  });
+
+  it("does not run a step whose result the engine has recorded (its effect happens once, the first time)", async () => {
+    session = await introspectWorkflow(workflow);
+    await session.modifyAll(async (m) => {
+      await m.mockStepResult({ name: "first#1" }, { out: 7 });
+      await m.mockEvent({ type: "decision", payload: { by: "grace" } });
+    });
+    const { runId } = await start("dtest-approve", { change: "x" });
+    const [instance] = await session.get();
+    await instance!.waitForStatus("complete");
+    expect(await counter(runId, "first")).toBeNull();
+    expect(await counter(runId, "second")).toBe(1);
+  });
+
+  it("cancels a waiting run: its instance is terminated and the run API says cancelled", async () => {
+    session = await introspectWorkflow(workflow);
+    const { runId } = await start("dtest-approve", { change: "never" });
+    const [instance] = await session.get();
+    await instance!.waitForStepResult({ name: "first#1" });
+    const cancelled = await call(`/_flows/runs/${runId}/cancel`, { method: "POST", headers: AUTH });
+    expect(await cancelled.json()).toEqual({ runId, status: "cancelled" });
+    await instance!.waitForStatus("terminated");
+    expect(await statusOf(runId)).toMatchObject({ status: "cancelled", instanceStatus: "terminated" });
+    const again = await call(`/_flows/runs/${runId}/cancel`, { method: "POST", headers: AUTH });
+    expect(again.status).toBe(409);
+    const late = await post(`/_flows/runs/${runId}/events/decision`, { by: "late" }, AUTH);
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe("RUN_NOT_RUNNING");
+  });
+
+  it("starts one instance per delivery key: the same key again starts nothing", async () => {
+    session = await introspectWorkflow(workflow);
+    await session.modifyAll(async (m) => {
+      await m.disableSleeps();
+    });
+    const binding = workflow as unknown as WorkflowBinding;
+    const first = await startDurableRun(binding, "dtest-remind", "delivery-1", {}, "test");
+    const second = await startDurableRun(binding, "dtest-remind", "delivery-1", {}, "test");
+    expect(first).toEqual({ runId: "dtest-remind_delivery-1", created: true });
+    expect(second).toEqual({ runId: "dtest-remind_delivery-1", created: false });
+    const instances = await session.get();
+    expect(instances).toHaveLength(1);
+    await instances[0]!.waitForStatus("complete");
+  });
+
+  it("answers the run API's durable routes with the envelope for what it cannot do", async () => {
+    const unknown = await post("/_flows/runs/dtest-approve_nope/events/decision", {}, AUTH);
+    expect(unknown.status).toBe(404);
+    const badType = await post("/_flows/runs/dtest-approve_nope/events/bad%20type", {}, AUTH);
+    expect(((await badType.json()) as { error: { code: string } }).error.code).toBe("EVENT_INVALID");
+    const notDurable = await post(
+      "/_flows/runs/7c4b7c2e-1111-4222-8333-944445555666/events/decision",
+      {},
+      AUTH,
+    );
+    expect(((await notDurable.json()) as { error: { code: string } }).error.code).toBe("RUN_NOT_FOUND");
+    const open = await post("/_flows/runs/dtest-approve_nope/events/decision", {});
+    expect(open.status).toBe(401);
+    const status = await call("/_flows/runs/dtest-approve_nope", { headers: AUTH });
+    expect(status.status).toBe(404);
+  });
+});

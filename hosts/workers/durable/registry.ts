@@ -1,0 +1,24 @@
+import type { ExecutionPlan, RunOptions, RunResult } from "../../../kernel/index.ts";
+
+/**
+ * The durable flows of this Worker module, by flow id: `createWorker` registers them, and the `FlowsWorkflow`
+ * instance that runs one (in whichever isolate the platform starts it) finds its plan and run options here.
+ */
+export interface DurableFlow {
+  readonly plan: ExecutionPlan;
+  readonly flowVersion: string;
+  /** The run options of the Worker's host (bindings, plans, ledger…) for this `env`. */
+  runOptions(env: object): RunOptions;
+  /** Called once per instance run that ended (the run's log line). */
+  onDone(result: RunResult, triggerType: string): void;
+}
+
+const REGISTRY = new Map<string, DurableFlow>();
+
+export function registerDurableFlow(flowId: string, flow: DurableFlow): void {
+  REGISTRY.set(flowId, flow);
+}
+
+export function durableFlow(flowId: string): DurableFlow | undefined {
+  return REGISTRY.get(flowId);
+}
