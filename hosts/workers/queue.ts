@@ -1,5 +1,6 @@
 import type { BindingDecl, FlowDocument } from "../../flows/ir/types.ts";
 import { parseDuration, type RunOptions, type RunResult, runFlow, toEnvelope } from "../../kernel/index.ts";
+import { startDeliveredRun } from "./durable/api.ts";
 import type { FlowSet, QueueRoute } from "./flow-set.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { allListeners } from "./runs/host.ts";
@@ -51,6 +52,7 @@ export interface QueueHostOptions {
 
 /**
  * Runs one flow per message, each isolated (one failing message does not fail the batch): `ack` on success,
+ * a durable flow's run started as a Workflow instance keyed by the message id (acked once the instance exists),
  * `retry` with exponential backoff on a retryable failure. A non-retryable failure is sent straight to the
  * trigger's dead-letter queue when the flow declares a producer binding for it (then acked), and otherwise
  * retried so that the platform moves it there once `maxRetries` is exhausted.
@@ -90,6 +92,15 @@ export async function handleQueueBatch(
             timestamp: message.timestamp.toISOString(),
           },
         };
+        if (set.documents.get(route.flowId)?.durable === true) {
+          // The message's id is the instance's key: a redelivered message finds its instance and starts none.
+          const started = await startDeliveredRun(env, route.flowId, message.id, trigger, "queue", sink);
+          if (!started) {
+            allOk = false;
+            retry = true;
+          }
+          continue;
+        }
         const runOptions = options.runOptions(message, route);
         const recording = options.recording?.(route);
         const listeners = [runOptions.onEvent, recording?.onEvent].filter((l) => l !== undefined);

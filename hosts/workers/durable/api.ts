@@ -1,6 +1,7 @@
 import { DURABLE_LIMITS, INSTANCE_ID_PATTERN } from "../../../flows/ir/durable.ts";
-import type { FlowError } from "../../../kernel/index.ts";
+import { FlowError } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
+import type { LogSink } from "../run-log.ts";
 import { WORKFLOW_BINDING, WORKFLOW_CLASS } from "./declaration.ts";
 import { decodeFlowError } from "./engine.ts";
 import { durableRunId } from "./ids.ts";
@@ -66,6 +67,45 @@ export async function startDurableRun(
   } catch (error) {
     if (error instanceof Error && ALREADY_EXISTS.test(error.message)) return { runId, created: false };
     throw error;
+  }
+}
+
+/**
+ * Starts a durable run for a delivery of a trigger that is not a request (a queue message, a cron tick), and logs
+ * it: true once the instance exists (new, or from an earlier delivery of the same key), false when it could not be
+ * started (no binding, the platform refused): the caller retries the delivery then.
+ */
+export async function startDeliveredRun(
+  env: object,
+  flowId: string,
+  key: string,
+  trigger: unknown,
+  triggerType: string,
+  log: LogSink,
+): Promise<boolean> {
+  const workflow = workflowIn(env);
+  try {
+    if (workflow instanceof FlowError) throw workflow;
+    const { runId, created } = await startDurableRun(workflow, flowId, key, trigger, triggerType);
+    log({
+      level: "info",
+      message: created ? "durable run started" : "durable run already started by this delivery",
+      flowId,
+      trigger: triggerType,
+      runId,
+    });
+    return true;
+  } catch (error) {
+    const flow = error instanceof FlowError ? error : undefined;
+    log({
+      level: "error",
+      message: "could not start a durable run",
+      flowId,
+      trigger: triggerType,
+      errorCode: flow?.code ?? "INTERNAL",
+      errorMessage: (error instanceof Error ? error.message : String(error)).slice(0, 500),
+    });
+    return false;
   }
 }
 

@@ -1,4 +1,11 @@
-import { createExecutionContext, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  introspectWorkflow,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { ALL_CAPABILITY_KINDS } from "../../../capabilities/index.ts";
@@ -99,7 +106,19 @@ const retry = durableFlow("dtest-retry", [
   { id: "answer", kind: "respond", inputs: { body: "${{ nodes.shaky.out }}" } },
 ]);
 
-const worker = createWorker([approve, remind, expire, retry], { registry, log: () => {} });
+const delivered: FlowDocument = {
+  ...durableFlow("dtest-delivered", [
+    { id: "count", kind: "test.count" },
+    { id: "answer", kind: "respond", inputs: { body: "${{ trigger.type }}" } },
+  ]),
+  bindings: { JOBS: { type: "queue", queue: "dtest-jobs" } },
+  triggers: [
+    { type: "queue", queue: "dtest-jobs" },
+    { type: "cron", schedule: "*/7 * * * *" },
+  ],
+};
+
+const worker = createWorker([approve, remind, expire, retry, delivered], { registry, log: () => {} });
 
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
@@ -238,6 +257,41 @@ describe("durable flows on Workflows", () => {
     const instances = await session.get();
     expect(instances).toHaveLength(1);
     await instances[0]!.waitForStatus("complete");
+  });
+
+  it("starts a queue message's run keyed by the message id: a redelivery starts no second instance", async () => {
+    session = await introspectWorkflow(workflow);
+    const batch = () =>
+      createMessageBatch("dtest-jobs", [{ id: "msg-1", timestamp: Date.now(), attempts: 1, body: { n: 1 } }]);
+    for (const attempt of [1, 2]) {
+      const ctx = createExecutionContext();
+      const sent = batch();
+      await worker.queue(sent, env, ctx);
+      expect((await getQueueResult(sent, ctx)).explicitAcks, `delivery ${attempt}`).toEqual(["msg-1"]);
+    }
+    const instances = await session.get();
+    expect(instances).toHaveLength(1);
+    await instances[0]!.waitForStatus("complete");
+    expect(await statusOf("dtest-delivered_msg-1")).toMatchObject({
+      status: "ok",
+      output: { body: "queue" },
+    });
+    expect(await counter("dtest-delivered_msg-1", "count")).toBe(1);
+  });
+
+  it("starts a cron tick's run keyed by its trigger and scheduled time: the same tick twice starts one", async () => {
+    session = await introspectWorkflow(workflow);
+    const at = Date.UTC(2026, 11, 3, 9, 7);
+    for (const _ of [1, 2]) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "*/7 * * * *", scheduledTime: at }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    const instances = await session.get();
+    expect(instances).toHaveLength(1);
+    await instances[0]!.waitForStatus("complete");
+    const runId = `dtest-delivered_cron-${at}`;
+    expect(await statusOf(runId)).toMatchObject({ status: "ok", output: { body: "cron" } });
   });
 
   it("answers the run API's durable routes with the envelope for what it cannot do", async () => {
