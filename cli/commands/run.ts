@@ -36,6 +36,15 @@ export function registerRun(program: Command, io: CommandIO, proc?: RunProcess):
     .option("--timeout <duration>", "deadline of the whole run, e.g. 30s (default: the flow's, else 25s)")
     .option("--expect <file>", "JSON file the output must equal (exit 4 when it differs)")
     .option("--persist <dir>", "keep local KV/R2/queue data in this folder (default: a fresh, empty store)")
+    .option(
+      "--skip-sleeps",
+      "a durable flow's sleeps end at once (and a wait with no event times out at once)",
+    )
+    .option(
+      "--event <type[=file]>",
+      "an event for a durable flow's `wait` nodes, with its payload from a JSON file; repeatable, taken in order",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .addHelpText(
       "after",
       "\nExit codes: 0 ok, 1 invalid flow, 2 usage error, 3 the run failed, 4 output differs from --expect, 130 interrupted (Ctrl-C).",

@@ -43,6 +43,35 @@ describe("flows run", () => {
     );
   });
 
+  it("runs a durable flow on the in-process engine: an --event reaches its wait, --skip-sleeps times a wait out at once", async () => {
+    const approval = join(ROOT, "examples", "approval", "approval.yaml");
+    const input = file("approval-input.json", JSON.stringify({ body: { change: "deploy 9" } }));
+    const decision = file("decision.json", JSON.stringify({ approved: true, by: "ada" }));
+    const outputOf = (stdout: string) =>
+      JSON.parse(stdout.trimEnd().split("\n").at(-1)!) as { output: { body: unknown } };
+    const approved = await flowsInProcess([
+      "run",
+      approval,
+      "--input",
+      input,
+      "--event",
+      `decision=${decision}`,
+      "--json",
+    ]);
+    expect(approved.code).toBe(0);
+    expect(outputOf(approved.stdout).output.body).toEqual({
+      status: "approved",
+      by: "ada",
+      change: "deploy 9",
+    });
+    const expired = await flowsInProcess(["run", approval, "--input", input, "--skip-sleeps", "--json"]);
+    expect(expired.code).toBe(0);
+    expect(outputOf(expired.stdout).output.body).toEqual({ status: "expired", change: "deploy 9" });
+    const wrong = await flowsInProcess(["run", GREET, "--trigger", "web", "--event", "decision"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("--event is for a durable flow (durable: true)");
+  });
+
   it("reads the input from stdin with --input - and prints JSON lines with --json", async () => {
     const { code, stdout } = await flowsInProcess(
       ["run", GREET, "--trigger", "web", "--input", "-", "--json"],

@@ -1,11 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import type { FlowDocument } from "../../flows/index.ts";
+import { INSTANCE_ID_PATTERN, isDurable } from "../../flows/ir/durable.ts";
 import { calledFlows } from "../../flows/ir/subflows.ts";
 import {
   createPlan,
   type KindRegistry,
   type Logger,
+  MemorySteps,
   parseDuration,
   type RunEvent,
   runFlow,
@@ -32,6 +34,10 @@ export interface RunCommandOptions {
   expect?: string;
   /** Folder for local KV/R2/queue data; ephemeral by default. */
   persist?: string;
+  /** A durable flow's sleeps (and retry backoffs) end at once; a wait with no event then times out at once. */
+  skipSleeps?: boolean;
+  /** Events for a durable flow's waits, `type` or `type=<JSON file>` (its payload), in the order given. */
+  event?: string[];
 }
 
 /** What the run command needs of the process besides output: stdin and Ctrl-C (injected for tests). */
@@ -76,6 +82,41 @@ async function readJson(path: string, what: string, proc: RunProcess): Promise<u
       { file: path },
     );
   }
+}
+
+/**
+ * The in-process engine of a durable flow (`MemorySteps`: Workflows' semantics without persistence), with the
+ * events given by `--event`; undefined for a flow that is not durable (then `--skip-sleeps` and `--event` are
+ * usage errors: nothing would read them).
+ */
+async function durableEngine(
+  doc: FlowDocument,
+  options: RunCommandOptions,
+  proc: RunProcess,
+): Promise<MemorySteps | undefined> {
+  const events = options.event ?? [];
+  if (!isDurable(doc)) {
+    if (events.length > 0 || options.skipSleeps)
+      throw new CliError(
+        "CLI_OPTION_INVALID",
+        `${events.length > 0 ? "--event" : "--skip-sleeps"} is for a durable flow (durable: true); flow \`${doc.id}\` is not one`,
+      );
+    return undefined;
+  }
+  const given: { type: string; payload?: unknown }[] = [];
+  for (const spec of events) {
+    const at = spec.indexOf("=");
+    const type = at === -1 ? spec : spec.slice(0, at);
+    if (!INSTANCE_ID_PATTERN.test(type))
+      throw new CliError(
+        "CLI_OPTION_INVALID",
+        `--event ${spec}: the type must be letters, digits, \`_\` and \`-\` (then \`=<JSON file>\` for its payload)`,
+      );
+    given.push(
+      at === -1 ? { type } : { type, payload: await readJson(spec.slice(at + 1), "event payload", proc) },
+    );
+  }
+  return new MemorySteps({ skipSleeps: options.skipSleeps === true, events: given });
 }
 
 /** Log lines of `log` nodes, printed among the events. */
@@ -145,6 +186,7 @@ export async function runCommand(
     }
   }
   const input = options.input === undefined ? undefined : await readJson(options.input, "input", proc);
+  const steps = await durableEngine(doc, options, proc);
   const expected =
     options.expect === undefined ? undefined : await readJson(options.expect, "expected output", proc);
   const { plan, plans, bindingsDoc, used } = deployment(flows.documents, doc, await projectKinds());
@@ -197,6 +239,8 @@ export async function runCommand(
       plans,
       onEvent,
       logger: logger(options, io),
+      // A durable run waits as long as its sleeps and waits say, unless --timeout bounds it.
+      ...(steps ? { steps, deadlineMs: deadlineMs ?? Number.POSITIVE_INFINITY } : {}),
       ...(deadlineMs === undefined ? {} : { deadlineMs }),
     });
     if (result.status !== "ok") {
