@@ -90,6 +90,22 @@ export const GITHUB_CODES = Object.freeze({
   },
 } as const);
 
+/** The `workflows` capability's codes (its `defineCapability` declares them). */
+export const WORKFLOWS_CODES = Object.freeze({
+  DURABLE_RUN_NOT_FOUND: {
+    status: 404,
+    expose: true,
+    retriable: false,
+    doc: "`durable.event` named a run that is not a durable run of this Worker, or one that has ended.",
+  },
+  DURABLE_EVENT_FAILED: {
+    status: 502,
+    expose: false,
+    retriable: true,
+    doc: "Sending an event to a durable run failed on the platform's side.",
+  },
+} as const);
+
 /**
  * Codes raised by the built-in capability kinds at run time (the kernel's own codes are in `kernel/errors.ts`),
  * with their HTTP status, whether a client may see the message, and whether a retry may help: the shared
@@ -105,6 +121,7 @@ export const CAPABILITY_CODES = Object.freeze({
   ...DO_CODES,
   ...GITHUB_WEBHOOK_CODES,
   ...GITHUB_CODES,
+  ...WORKFLOWS_CODES,
 });
 
 export type CapabilityCode = keyof typeof CAPABILITY_CODES;

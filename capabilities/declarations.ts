@@ -9,6 +9,7 @@ import { KV_DECLARATION } from "./kv/declaration.ts";
 import { QUEUES_DECLARATION } from "./queues/declaration.ts";
 import { R2_DECLARATION } from "./r2/declaration.ts";
 import { type CapabilityRegistry, createCapabilityRegistry } from "./registry.ts";
+import { WORKFLOWS_DECLARATION } from "./workflows/declaration.ts";
 
 /**
  * The built-in capabilities, each made by `defineCapability` exactly as a third-party package makes its own:
@@ -23,6 +24,7 @@ export const BUILTIN_CAPABILITIES = [
   GITHUB_DECLARATION,
   HTTP_DECLARATION,
   CHANGES_DECLARATION,
+  WORKFLOWS_DECLARATION,
 ] as const;
 
 /** The error codes of the built-in capabilities. */

@@ -15,6 +15,7 @@ import { HTTP_KINDS } from "./http/kinds.ts";
 import { KV_KINDS } from "./kv/kinds.ts";
 import { QUEUES_KINDS } from "./queues/kinds.ts";
 import { R2_KINDS } from "./r2/kinds.ts";
+import { WORKFLOWS_KINDS } from "./workflows/kinds.ts";
 
 /** Every capability's kinds, as one registry (without the built-ins). */
 export const ALL_CAPABILITY_KINDS: KindRegistry = createRegistry(
@@ -26,6 +27,7 @@ export const ALL_CAPABILITY_KINDS: KindRegistry = createRegistry(
   GITHUB_KINDS,
   HTTP_KINDS,
   CHANGES_KINDS,
+  WORKFLOWS_KINDS,
 );
 
 export {

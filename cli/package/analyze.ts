@@ -1,5 +1,6 @@
 import type { CapabilityDeclaration } from "../../capabilities/declaration.ts";
 import { RUNTIME_CLASS, STATE_CLASS } from "../../capabilities/durable-objects/declaration.ts";
+import { KIND_DURABLE_EVENT } from "../../capabilities/workflows/declaration.ts";
 import { isDurable } from "../../flows/ir/durable.ts";
 import type { BindingDecl, FlowDocument, Json, NodeDecl, TriggerDecl } from "../../flows/ir/types.ts";
 import type { KindCatalog } from "../../flows/kinds/spec.ts";
@@ -25,7 +26,10 @@ export interface FlowsAnalysis {
   runtime: boolean;
   /** True when some flow's runs are recorded (`runs.record` is not `none`; `failed` by default): the run store. */
   runs: boolean;
-  /** True when some flow is durable (`durable: true`): the Worker exports FlowsWorkflow and binds FLOWS_WORKFLOW. */
+  /**
+   * True when some flow is durable (`durable: true`) or sends events to durable runs (`durable.event`): the Worker
+   * exports FlowsWorkflow and binds FLOWS_WORKFLOW.
+   */
   durable: boolean;
   /** The Durable Object classes the Worker must export (FlowsRuns, FlowsRuntime, FlowsState), sorted. */
   objectClasses: string[];
@@ -230,7 +234,7 @@ export function analyzeFlows(
     triggers,
     runtime,
     runs,
-    durable: documents.some(isDurable),
+    durable: documents.some(isDurable) || kinds.has(KIND_DURABLE_EVENT),
     objectClasses: [...objectClasses].sort(),
     vars,
     secrets,

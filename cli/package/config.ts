@@ -4,7 +4,7 @@ import {
   type WranglerFragment,
 } from "../../capabilities/declaration.ts";
 import { runtimeWrangler } from "../../capabilities/durable-objects/declaration.ts";
-import { workflowsWrangler } from "../../hosts/workers/durable/declaration.ts";
+import { workflowsWrangler } from "../../capabilities/workflows/declaration.ts";
 import { runsWrangler } from "../../hosts/workers/runs/declaration.ts";
 import type { FlowsAnalysis } from "./analyze.ts";
 

@@ -1,4 +1,4 @@
-import { WORKFLOW_CLASS } from "../../hosts/workers/durable/declaration.ts";
+import { WORKFLOW_CLASS } from "../../capabilities/workflows/declaration.ts";
 import { PACKAGE_NAME } from "../package-info.ts";
 import type { FlowsAnalysis } from "./analyze.ts";
 import { FLOWS_FILE } from "./config.ts";

@@ -69,6 +69,7 @@ export function githubEndpoints(
         trigger: triggerId(trigger, index, count),
         events: [...trigger.events],
         ...(pure ? { pure } : {}),
+        ...(doc.durable === true ? { durable: true } : {}),
       };
       const known = byPath.get(path);
       if (!known) {

@@ -1,4 +1,7 @@
-import { FlowError, type NodeKind } from "../../../kernel/index.ts";
+import { FlowError, type NodeContext, type NodeKind } from "../../../kernel/index.ts";
+import { capabilityError } from "../../codes.ts";
+import { WORKFLOW_BINDING } from "../../workflows/declaration.ts";
+import { isWorkflowBinding, startDurableRun } from "../../workflows/start.ts";
 import { GITHUB_WEBHOOK_KIND_SPECS, KIND_GITHUB_WEBHOOK_DISPATCH } from "./declaration.ts";
 import {
   type GithubTriggerEvent,
@@ -14,7 +17,28 @@ const isTarget = (value: unknown): value is WebhookTarget => {
 };
 
 /**
- * `github.webhook.dispatch`: runs every target flow as a subflow (concurrently, under this node's signal) with
+ * A delivery to a durable flow starts its Workflow instance, whose id derives from the delivery id: a redelivery
+ * finds the instance and starts none. Its output is `{ runId, started }` (started false for a redelivery).
+ */
+async function startDurable(
+  ctx: NodeContext,
+  flowId: string,
+  deliveryId: string,
+  trigger: GithubTriggerEvent,
+): Promise<{ runId: string; started: boolean }> {
+  const workflow = ctx.env[WORKFLOW_BINDING];
+  if (!isWorkflowBinding(workflow))
+    throw capabilityError(
+      "BINDING_MISSING",
+      `flow \`${flowId}\` is durable, which needs the Workflow binding \`${WORKFLOW_BINDING}\` (\`[[workflows]]\` with class_name = "FlowsWorkflow"; flows package workers declares it)`,
+      { details: { binding: WORKFLOW_BINDING, flowId } },
+    );
+  const { runId, created } = await startDurableRun(workflow, flowId, deliveryId, trigger, "github");
+  return { runId, started: created };
+}
+
+/**
+ * `github.webhook.dispatch`: runs every target flow as a subflow (a durable one: starts its instance) (concurrently, under this node's signal) with
  * its GitHub trigger event; `out` is `{ flows, outputs }`. When some fail, the first failure fails the node once all
  * have ended.
  */
@@ -67,7 +91,9 @@ export const githubWebhookDispatchKind: NodeKind = {
           installationId: event.installationId,
           payload: event.payload,
         };
-        return ctx.runSubflow(target.flow, trigger);
+        return target.durable
+          ? startDurable(ctx, target.flow, event.deliveryId, trigger)
+          : ctx.runSubflow(target.flow, trigger);
       }),
     );
     const failure = settled.find((r) => r.status === "rejected");

@@ -37,12 +37,15 @@ export interface WebhookRoute {
   events: readonly string[];
   /** The flow has no effect (its plan's effect is `pure`): it may run before the delivery is recorded. */
   pure?: boolean;
+  /** The flow is durable: a delivery starts its Workflow instance, keyed by the delivery id, instead of running it. */
+  durable?: boolean;
 }
 
 /** A flow to run for a delivery. */
 export interface WebhookTarget {
   flow: string;
   trigger: string;
+  durable?: boolean;
 }
 
 /**
@@ -71,7 +74,7 @@ export function matchRoutes(
     if (seen.has(route.flow)) continue;
     if (route.events.some((pattern) => eventMatches(pattern, event, action))) {
       seen.add(route.flow);
-      out.push({ flow: route.flow, trigger: route.trigger });
+      out.push({ flow: route.flow, trigger: route.trigger, ...(route.durable ? { durable: true } : {}) });
     }
   }
   return out;

@@ -1,28 +1,20 @@
+import { WORKFLOW_BINDING, WORKFLOW_CLASS } from "../../../capabilities/workflows/declaration.ts";
+import {
+  isWorkflowBinding,
+  startDurableRun,
+  type WorkflowBinding,
+  type WorkflowInstanceHandle,
+} from "../../../capabilities/workflows/start.ts";
 import { DURABLE_LIMITS, INSTANCE_ID_PATTERN } from "../../../flows/ir/durable.ts";
 import { FlowError } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
 import type { LogSink } from "../run-log.ts";
-import { WORKFLOW_BINDING, WORKFLOW_CLASS } from "./declaration.ts";
 import { decodeFlowError } from "./engine.ts";
-import { durableRunId } from "./ids.ts";
-import type { DurableParams } from "./run.ts";
 
 /**
  * Durable runs through the Workflow binding: start one (an instance whose id is the run id), read its status, send
  * it an event, cancel it. The run API (`runs/api.ts`) and the trigger hosts use these; nothing here runs a flow.
  */
-
-/** The part of the `Workflow` binding used here. */
-export interface WorkflowBinding {
-  create(options: { id: string; params: DurableParams }): Promise<{ id: string }>;
-  get(id: string): Promise<WorkflowInstanceHandle>;
-}
-
-export interface WorkflowInstanceHandle {
-  status(): Promise<{ status: string; error?: { name: string; message: string } | null; output?: unknown }>;
-  terminate(): Promise<void>;
-  sendEvent(event: { type: string; payload: unknown }): Promise<void>;
-}
 
 /** A durable run as the run API answers it. */
 export interface DurableRunView {
@@ -42,32 +34,7 @@ const NOT_BOUND = `durable flows need the Workflow binding \`${WORKFLOW_BINDING}
 /** The Workflow binding of `env`, or the 503 that says how to add it. */
 export function workflowIn(env: object): WorkflowBinding | FlowError {
   const binding = (env as Record<string, unknown>)[WORKFLOW_BINDING];
-  return binding && typeof (binding as WorkflowBinding).create === "function"
-    ? (binding as WorkflowBinding)
-    : hostError("DURABLE_NOT_CONFIGURED", NOT_BOUND);
-}
-
-const ALREADY_EXISTS = /already.exists|already exists/i;
-
-/**
- * Starts flow `flowId`'s run for delivery `key` (its instance id derives from it): `created` is false when that
- * instance already exists, i.e. the delivery came before, and nothing new starts.
- */
-export async function startDurableRun(
-  workflow: WorkflowBinding,
-  flowId: string,
-  key: string,
-  trigger: unknown,
-  triggerType: string,
-): Promise<{ runId: string; created: boolean }> {
-  const runId = await durableRunId(flowId, key);
-  try {
-    await workflow.create({ id: runId, params: { flow: flowId, trigger, triggerType } });
-    return { runId, created: true };
-  } catch (error) {
-    if (error instanceof Error && ALREADY_EXISTS.test(error.message)) return { runId, created: false };
-    throw error;
-  }
+  return isWorkflowBinding(binding) ? binding : hostError("DURABLE_NOT_CONFIGURED", NOT_BOUND);
 }
 
 /**

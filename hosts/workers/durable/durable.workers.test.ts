@@ -7,12 +7,13 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
 import { ALL_CAPABILITY_KINDS } from "../../../capabilities/index.ts";
+import { startDurableRun, type WorkflowBinding } from "../../../capabilities/workflows/start.ts";
 import type { FlowDocument, NodeDecl } from "../../../flows/ir/types.ts";
 import { BUILTIN_KINDS, createRegistry, type NodeKind } from "../../../kernel/index.ts";
 import { createWorker } from "../index.ts";
-import { startDurableRun, type WorkflowBinding } from "./api.ts";
 
 // Durable flows on the real local Workflows engine (Miniflare's, through the Workers test integration): a durable
 // HTTP trigger answers 202 and the run goes on as an instance of FlowsWorkflow (exported by the test Worker's
@@ -118,7 +119,39 @@ const delivered: FlowDocument = {
   ],
 };
 
-const worker = createWorker([approve, remind, expire, retry, delivered], { registry, log: () => {} });
+const GITHUB_SECRET = "durable-test-webhook-secret";
+const reviewed: FlowDocument = {
+  ...durableFlow("dtest-review", [
+    { id: "count", kind: "test.count" },
+    { id: "answer", kind: "respond", inputs: { body: "${{ trigger.deliveryId }}" } },
+  ]),
+  bindings: { GITHUB_WEBHOOK_SECRET: { type: "secret" } },
+  triggers: [{ type: "github", events: ["pull_request.opened"], path: "/dtest/github" }],
+};
+/** `resume`: a flow that is not durable sending the approve flow's waiting run its decision. */
+const resume: FlowDocument = {
+  flows: 1,
+  id: "dtest-resume",
+  version: "1.0.0",
+  triggers: [{ type: "http", method: "POST", path: "/dtest-resume" }],
+  nodes: [
+    {
+      id: "send",
+      kind: "durable.event",
+      inputs: {
+        runId: "${{ trigger.body.runId }}",
+        type: "decision",
+        payload: "${{ { 'by': 'the resume flow' } }}",
+      },
+    },
+    { id: "answer", kind: "respond", inputs: { body: "${{ nodes.send.out }}" } },
+  ],
+};
+
+const worker = createWorker([approve, remind, expire, retry, delivered, reviewed, resume], {
+  registry,
+  log: () => {},
+});
 
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
@@ -292,6 +325,52 @@ describe("durable flows on Workflows", () => {
     await instances[0]!.waitForStatus("complete");
     const runId = `dtest-delivered_cron-${at}`;
     expect(await statusOf(runId)).toMatchObject({ status: "ok", output: { body: "cron" } });
+  });
+
+  it("starts a GitHub delivery's run keyed by X-GitHub-Delivery: a redelivery starts no second instance", async () => {
+    session = await introspectWorkflow(workflow);
+    const body = JSON.stringify({ action: "opened", number: 7, installation: { id: 1 } });
+    const deliver = async () => {
+      const ctx = createExecutionContext();
+      const headers = {
+        "content-type": "application/json",
+        "x-github-event": "pull_request",
+        "x-github-delivery": "d5a1c3e0-0000-4000-8000-000000000007",
+        "x-hub-signature-256": await sign(GITHUB_SECRET, body),
+      };
+      const response = await worker.fetch(
+        new Request("http://x/dtest/github", { method: "POST", headers, body }),
+        { ...ENV, GITHUB_WEBHOOK_SECRET: GITHUB_SECRET },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+    expect((await deliver()).status).toBeLessThan(300);
+    expect((await deliver()).status).toBeLessThan(300);
+    const instances = await session.get();
+    expect(instances).toHaveLength(1);
+    await instances[0]!.waitForStatus("complete");
+    const runId = "dtest-review_d5a1c3e0-0000-4000-8000-000000000007";
+    expect(await statusOf(runId)).toMatchObject({
+      status: "ok",
+      output: { body: "d5a1c3e0-0000-4000-8000-000000000007" },
+    });
+  });
+
+  it("resumes a waiting run from another flow with a durable.event node", async () => {
+    session = await introspectWorkflow(workflow);
+    const { runId } = await start("dtest-approve", { change: "resumed" });
+    const [instance] = await session.get();
+    await instance!.waitForStepResult({ name: "first#1" });
+    const sent = await post("/dtest-resume", { runId });
+    expect(await sent.json()).toEqual({ runId, type: "decision" });
+    await instance!.waitForStatus("complete");
+    expect(await statusOf(runId)).toMatchObject({
+      output: { body: { by: "the resume flow", change: "resumed" } },
+    });
+    const ended = await post("/dtest-resume", { runId });
+    expect(((await ended.json()) as { error: { code: string } }).error.code).toBe("DURABLE_RUN_NOT_FOUND");
   });
 
   it("answers the run API's durable routes with the envelope for what it cannot do", async () => {

@@ -1,9 +1,10 @@
+import { startDurableRun } from "../../../capabilities/workflows/start.ts";
 import { FlowError } from "../../../kernel/index.ts";
 import type { HttpTriggerEvent } from "../http-trigger.ts";
 import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
 import { RUNS_PATH } from "../runs/api.ts";
 import { REDACTED_HEADER } from "../runs/input.ts";
-import { startDurableRun, workflowIn } from "./api.ts";
+import { workflowIn } from "./api.ts";
 
 /**
  * An HTTP trigger of a durable flow: the request starts a Workflow instance and is answered at once, `202` with the

@@ -1,18 +1,11 @@
+import { durableFlowOf, type WorkflowBinding } from "../../../capabilities/workflows/start.ts";
 import { DURABLE_LIMITS } from "../../../flows/ir/durable.ts";
 import { FlowError } from "../../../kernel/index.ts";
 import { readRequestBody } from "../body.ts";
 import { hostError } from "../codes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse } from "../responses.ts";
-import {
-  cancelDurableRun,
-  checkEventType,
-  durableRunView,
-  sendDurableEvent,
-  type WorkflowBinding,
-  workflowIn,
-} from "./api.ts";
-import { durableFlowOf } from "./ids.ts";
+import { cancelDurableRun, checkEventType, durableRunView, sendDurableEvent, workflowIn } from "./api.ts";
 
 /**
  * The run API's answers for durable runs (mounted by `runs/api.ts`, behind the same bearer token): their status

@@ -1,3 +1,4 @@
+import type { DurableParams } from "../../../capabilities/workflows/start.ts";
 import {
   celLoaded,
   FlowError,
@@ -8,15 +9,7 @@ import {
 } from "../../../kernel/index.ts";
 import { durableFlow } from "./registry.ts";
 
-/** What a durable run's Workflow instance is created with. */
-export interface DurableParams {
-  /** The flow's id (one Workflow class runs every durable flow of the Worker). */
-  readonly flow: string;
-  /** The trigger event, as plain data. */
-  readonly trigger: unknown;
-  /** The type of the trigger that started it (`http`, `queue`, `cron`, `github`), for the run's log line. */
-  readonly triggerType: string;
-}
+export type { DurableParams };
 
 /**
  * One replay of a durable run: the whole flow from the start, its steps answered from the engine's records where
