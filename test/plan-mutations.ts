@@ -81,7 +81,10 @@ export function respace(r: Random, source: string): string {
 function respaceTemplate(r: Random, text: string): string {
   return text.replace(/(?<!\$)\$\{\{([\s\S]*?)\}\}/g, (_, inner: string) => {
     const pad = () => pick(r, ["", " ", "  "]);
-    return `\${{${pad()}${respace(r, inner.trim())}${pad()}}}`;
+    const body = respace(r, inner.trim());
+    // `{ … }}}` would close the expression one brace early: an expression ending in `}` keeps a space before `}}`.
+    const end = body.endsWith("}") ? pick(r, [" ", "  "]) : pad();
+    return `\${{${pad()}${body}${end}}}`;
   });
 }
 
