@@ -299,6 +299,10 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
       runOptions: (env) => baseRunOptions(set, env, options),
       onDone: (result, triggerType) =>
         logRun(options.log ?? consoleSink, doc.id, `${triggerType}:durable`, result),
+      waitNotes: (env, runId) => {
+        const store = runStoreIn(env, options.runs, clockOf(env));
+        return store ? (step, wait) => store.run(runId).noteWait(step, wait) : undefined;
+      },
     });
   }
   for (const route of set.http) {

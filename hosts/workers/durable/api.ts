@@ -9,6 +9,7 @@ import { DURABLE_LIMITS, INSTANCE_ID_PATTERN } from "../../../flows/ir/durable.t
 import { FlowError } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
 import type { LogSink } from "../run-log.ts";
+import type { DurableWait } from "../runs/object.ts";
 import { decodeFlowError } from "./engine.ts";
 
 /**
@@ -27,6 +28,8 @@ export interface DurableRunView {
   instanceStatus: string;
   output?: unknown;
   error?: ReturnType<FlowError["toJSON"]>["error"];
+  /** While it sleeps or waits: for what, and until when (noted by the run in the run store, when it is bound). */
+  waitingFor?: DurableWait[];
 }
 
 const NOT_BOUND = `durable flows need the Workflow binding \`${WORKFLOW_BINDING}\` of class \`${WORKFLOW_CLASS}\` (\`[[workflows]]\` in the wrangler config) and \`export { ${WORKFLOW_CLASS} } from "flows-runtime/hosts/workers/objects"\`; \`flows package workers\` and \`flows dev\` declare both`;
@@ -101,10 +104,11 @@ export async function durableRunView(
   workflow: WorkflowBinding,
   runId: string,
   flowId: string,
+  waits?: () => Promise<DurableWait[]>,
 ): Promise<DurableRunView | undefined> {
   const instance = await instanceOf(workflow, runId);
   if (!instance) return undefined;
-  const state = await instance.status();
+  const [state, waiting] = await Promise.all([instance.status(), waits?.() ?? Promise.resolve([])]);
   const view: DurableRunView = {
     runId,
     flowId,
@@ -112,6 +116,11 @@ export async function durableRunView(
     status: RUN_STATUS[state.status] ?? state.status,
     instanceStatus: state.status,
   };
+  // The platform says `waiting` while an instance hibernates; the local engine says `running`: the run's notes decide.
+  if ((state.status === "running" || state.status === "waiting") && waiting.length > 0) {
+    view.status = "waiting";
+    view.waitingFor = waiting;
+  }
   if (state.status === "complete") view.output = state.output ?? null;
   if (state.status === "errored" && state.error)
     view.error = decodeFlowError(new Error(state.error.message)).toJSON().error;

@@ -8,7 +8,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "@octokit/webhooks-methods";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ALL_CAPABILITY_KINDS } from "../../../capabilities/index.ts";
 import { startDurableRun, type WorkflowBinding } from "../../../capabilities/workflows/start.ts";
 import type { FlowDocument, NodeDecl } from "../../../flows/ir/types.ts";
@@ -195,20 +195,27 @@ describe("durable flows on Workflows", () => {
     expect(statusUrl).toBe(`/_flows/runs/${runId}`);
     const [instance] = await session.get();
     await instance!.waitForStepResult({ name: "first#1" });
-    expect(await statusOf(runId)).toMatchObject({
-      runId,
-      flowId: "dtest-approve",
-      durable: true,
-      status: "running",
-    });
+    // Waiting, and for what: noted by the run in its run:<id> object (the local engine itself says "running").
+    await vi.waitFor(async () =>
+      expect(await statusOf(runId)).toMatchObject({
+        runId,
+        flowId: "dtest-approve",
+        durable: true,
+        status: "waiting",
+        instanceStatus: "running",
+        waitingFor: [{ step: "decision#1", kind: "event", event: "decision", until: expect.any(String) }],
+      }),
+    );
     const sent = await post(`/_flows/runs/${runId}/events/decision`, { by: "ada" }, AUTH);
     expect(sent.status).toBe(202);
     await instance!.waitForStatus("complete");
-    expect(await statusOf(runId)).toMatchObject({
+    const done = await statusOf(runId);
+    expect(done).toMatchObject({
       status: "ok",
       instanceStatus: "complete",
       output: { status: 200, body: { by: "ada", change: "deploy 42", n: 1 } },
     });
+    expect(done.waitingFor).toBeUndefined();
     expect([await counter(runId, "first"), await counter(runId, "second")]).toEqual([1, 1]);
   });
 
@@ -270,7 +277,9 @@ describe("durable flows on Workflows", () => {
     const cancelled = await call(`/_flows/runs/${runId}/cancel`, { method: "POST", headers: AUTH });
     expect(await cancelled.json()).toEqual({ runId, status: "cancelled" });
     await instance!.waitForStatus("terminated");
-    expect(await statusOf(runId)).toMatchObject({ status: "cancelled", instanceStatus: "terminated" });
+    const view = await statusOf(runId);
+    expect(view).toMatchObject({ status: "cancelled", instanceStatus: "terminated" });
+    expect(view.waitingFor).toBeUndefined();
     const again = await call(`/_flows/runs/${runId}/cancel`, { method: "POST", headers: AUTH });
     expect(again.status).toBe(409);
     const late = await post(`/_flows/runs/${runId}/events/decision`, { by: "late" }, AUTH);

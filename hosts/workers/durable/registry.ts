@@ -1,4 +1,5 @@
 import type { ExecutionPlan, RunOptions, RunResult } from "../../../kernel/index.ts";
+import type { WaitNotes } from "./waits.ts";
 
 /**
  * The durable flows of this Worker module, by flow id: `createWorker` registers them, and the `FlowsWorkflow`
@@ -11,6 +12,8 @@ export interface DurableFlow {
   runOptions(env: object): RunOptions;
   /** Called once per instance run that ended (the run's log line). */
   onDone(result: RunResult, triggerType: string): void;
+  /** Where the run notes its sleeps and waits (the run store's `run:<id>` object), when the store is bound. */
+  waitNotes(env: object, runId: string): WaitNotes | undefined;
 }
 
 const REGISTRY = new Map<string, DurableFlow>();

@@ -5,6 +5,7 @@ import { readRequestBody } from "../body.ts";
 import { hostError } from "../codes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse } from "../responses.ts";
+import type { DurableWait } from "../runs/object.ts";
 import { cancelDurableRun, checkEventType, durableRunView, sendDurableEvent, workflowIn } from "./api.ts";
 
 /**
@@ -41,9 +42,10 @@ export function durableRunResponse(
   runId: string,
   flowId: string,
   requestRunId: string,
+  waits?: () => Promise<DurableWait[]>,
 ): Promise<Response> {
   return withWorkflow(env, requestRunId, async (workflow) => {
-    const view = await durableRunView(workflow, runId, flowId);
+    const view = await durableRunView(workflow, runId, flowId, waits);
     return view ? Response.json(view) : errorResponse(notFound(runId), requestRunId);
   });
 }

@@ -8,6 +8,7 @@ import {
   type StepEngine,
 } from "../../../kernel/index.ts";
 import { durableFlow } from "./registry.ts";
+import { trackWaits } from "./waits.ts";
 
 export type { DurableParams };
 
@@ -29,11 +30,27 @@ export async function runDurable(
       { status: 404, expose: true, details: { flowId: params.flow } },
     );
   if (!celLoaded()) await loadCel();
+  const options = flow.runOptions(env);
+  const notes = flow.waitNotes(env, instanceId);
+  const clock = options.clock ?? { now: () => Date.now() };
+  const logger = options.logger;
+  const tracked = notes
+    ? trackWaits(
+        steps,
+        notes,
+        () => clock.now(),
+        (error) =>
+          logger?.log("warn", "could not note a durable run's wait in the run store", {
+            runId: instanceId,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      )
+    : steps;
   const result = await runFlow(flow.plan, {
-    ...flow.runOptions(env),
+    ...options,
     trigger: params.trigger,
     runId: instanceId,
-    steps,
+    steps: tracked,
     deadlineMs: Number.POSITIVE_INFINITY,
     logsRunFailure: true,
   });

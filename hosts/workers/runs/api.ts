@@ -160,11 +160,15 @@ export function registerRunsApi(
   });
   app.get(`${RUNS_PATH}/:id`, async (c) => {
     const runId: string = c.get("runId");
-    const durable = durableRunFlow(set, c.req.param("id"));
-    if (durable) return durableRunResponse(c.env ?? {}, c.req.param("id"), durable, runId);
+    const id = c.req.param("id");
+    const durable = durableRunFlow(set, id);
+    if (durable) {
+      const store = storeOf(c);
+      const waits = store instanceof FlowError ? undefined : () => store.run(id).waits();
+      return durableRunResponse(c.env ?? {}, id, durable, runId, waits);
+    }
     const store = storeOf(c);
     if (store instanceof FlowError) return errorResponse(store, runId);
-    const id = c.req.param("id");
     const record = await store.get(id);
     if (!record) return errorResponse(notRecorded(id, "in the run store"), runId);
     return c.json(record);
@@ -193,9 +197,14 @@ export function registerRunsApi(
   });
   app.post(`${RUNS_PATH}/:id/cancel`, async (c) => {
     const runId: string = c.get("runId");
-    if (durableRunFlow(set, c.req.param("id")))
-      return durableCancelResponse(c.env ?? {}, c.req.param("id"), runId);
     const store = storeOf(c);
+    const durableId = c.req.param("id");
+    if (durableRunFlow(set, durableId)) {
+      const answer = await durableCancelResponse(c.env ?? {}, durableId, runId);
+      // A terminated run never clears the wait it noted: its object forgets it.
+      if (answer.ok && !(store instanceof FlowError)) await store.run(durableId).forget();
+      return answer;
+    }
     if (store instanceof FlowError) return errorResponse(store, runId);
     const id = c.req.param("id");
     const answer = await store.run(id).cancelRun("cancelled through the run API");

@@ -74,6 +74,16 @@ const entryOf = (row: EntryRow): IndexEntry => ({
 export const MAX_ROWS_PER_READ = 1_000;
 
 /** The run store object: see the comment at the top of this file. */
+/** What a durable run waits for: an event of a type, or the end of a sleep; `until` is an RFC 3339 time. */
+export interface DurableWait {
+  step: string;
+  kind: "event" | "sleep";
+  event?: string;
+  until: string;
+}
+
+const WAITS_KEY = "durable-waits";
+
 export class FlowsRuns extends DurableObject {
   #schema = false;
   /** The continuing run this object owns while it goes on (`onDisconnect: continue`). */
@@ -126,6 +136,26 @@ export class FlowsRuns extends DurableObject {
       for (const e of events)
         sql.exec("INSERT OR IGNORE INTO events (id, type, data) VALUES (?, ?, ?)", e.id, e.type, e.data);
     });
+  }
+
+  /**
+   * A durable run's sleep or wait, noted by its Workflow instance while it lasts (`wait` null: it is over): the
+   * run API answers `waiting` with them (Miniflare's engine never reports `waiting` itself). Keyed by step name.
+   */
+  async noteWait(step: string, wait: DurableWait | null): Promise<void> {
+    const waits = ((await this.ctx.storage.get<Record<string, DurableWait>>(WAITS_KEY)) ?? {}) as Record<
+      string,
+      DurableWait
+    >;
+    if (wait) waits[step] = wait;
+    else delete waits[step];
+    if (Object.keys(waits).length === 0) await this.ctx.storage.delete(WAITS_KEY);
+    else await this.ctx.storage.put(WAITS_KEY, waits);
+  }
+
+  /** The durable run's sleeps and waits in progress (see `noteWait`). */
+  async waits(): Promise<DurableWait[]> {
+    return Object.values((await this.ctx.storage.get<Record<string, DurableWait>>(WAITS_KEY)) ?? {});
   }
 
   /** The run's record, or null (never recorded, or expired at `now`). */

@@ -1,7 +1,7 @@
 import { shardOf } from "../../../capabilities/durable-objects/runtime-client.ts";
 import type { ContinuingSpec } from "./continuing.ts";
 import { indexObjectName, indexShards, runObjectName } from "./declaration.ts";
-import type { EntryQuery, ListPosition } from "./object.ts";
+import type { DurableWait, EntryQuery, ListPosition } from "./object.ts";
 import { type IndexEntry, indexEntry, type RunRecord, type StoredEvent } from "./record.ts";
 
 /**
@@ -19,6 +19,8 @@ export interface RunsStub {
   forget(): Promise<void>;
   startContinuing(spec: ContinuingSpec): Promise<{ ok: true } | { error: { code: string; message: string } }>;
   cancelRun(reason?: string): Promise<{ state: "cancelled" | "not_running" | "not_found"; status?: string }>;
+  noteWait(step: string, wait: DurableWait | null): Promise<void>;
+  waits(): Promise<DurableWait[]>;
   fetch(input: string | Request, init?: RequestInit): Promise<Response>;
   addEntry(entry: IndexEntry, keep: number, now?: number): Promise<string[]>;
   listEntries(query: EntryQuery, now?: number): Promise<IndexEntry[]>;
