@@ -8,6 +8,8 @@ import cronReport from "./cron-report/report.yaml";
 import githubIssueOpened from "./github-app/issue-opened.yaml";
 import githubPullRequest from "./github-app/pull-request.yaml";
 import githubRead from "./github-app/read.yaml";
+import githubReviewReminder from "./github-app/review-reminder.yaml";
+import githubReviewSubmitted from "./github-app/review-submitted.yaml";
 import echo from "./s3_workers_echo/echo.yaml";
 import echoParams from "./s3_workers_echo/echo-params.yaml";
 import echoStream from "./s3_workers_echo/echo-stream.yaml";
@@ -33,5 +35,7 @@ export const EXAMPLE_SOURCES: readonly FlowSource[] = [
   { file: "examples/github-app/issue-opened.yaml", text: githubIssueOpened },
   { file: "examples/github-app/pull-request.yaml", text: githubPullRequest },
   { file: "examples/github-app/read.yaml", text: githubRead },
+  { file: "examples/github-app/review-reminder.yaml", text: githubReviewReminder },
+  { file: "examples/github-app/review-submitted.yaml", text: githubReviewSubmitted },
   { file: "examples/approval/approval.yaml", text: approval },
 ];

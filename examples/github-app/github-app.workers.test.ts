@@ -1,7 +1,8 @@
+import { introspectWorkflowInstance } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import definitions from "@octokit/webhooks-examples";
 import { sign } from "@octokit/webhooks-methods";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 // The example worker (wrangler.toml `main`, `npm start`) serving examples/github-app at POST /api/github/webhooks,
 // with the test secret vitest.config.ts binds as GITHUB_WEBHOOK_SECRET.
@@ -59,7 +60,10 @@ describe("examples/github-app, served by the example worker", () => {
     payload.pull_request.additions = 120;
     payload.pull_request.deletions = 30;
     const response = await deliver("pull_request", payload);
-    expect(await response.json()).toMatchObject({ flows: ["github-pull-request-size"] });
+    // The durable review reminder takes pull_request.opened too (below).
+    expect(await response.json()).toMatchObject({
+      flows: ["github-pull-request-size", "github-review-reminder"],
+    });
     const read = await exports.default.fetch(
       `http://flows.test/github/pulls/${payload.repository.full_name}/${payload.pull_request.number}`,
     );
@@ -84,5 +88,58 @@ describe("examples/github-app, served by the example worker", () => {
       body: "{}",
     });
     expect(forged.status).toBe(401);
+  });
+});
+
+describe("examples/github-app: the durable review reminder", () => {
+  const workflow = (env as unknown as { FLOWS_WORKFLOW: Workflow }).FLOWS_WORKFLOW;
+  const statusOf = async (id: string) => (await workflow.get(id)).status();
+  const opened = () =>
+    structuredClone(example("pull_request", "opened")) as {
+      repository: { full_name: string };
+      pull_request: { number: number };
+    };
+
+  it("waits for a review after pull_request.opened; the review flow's durable.event ends it without a reminder", async () => {
+    const payload = opened();
+    payload.pull_request.number = 9001;
+    const delivery = crypto.randomUUID();
+    expect((await deliver("pull_request", payload, delivery)).status).toBe(200);
+    const runId = `github-review-reminder_${delivery}`;
+    const key = `github/reviews/${payload.repository.full_name}/9001`;
+    await vi.waitFor(async () => expect(await env.FLOW_KV.get(key)).toBe(runId));
+    const review = structuredClone(example("pull_request_review", "submitted")) as {
+      repository: unknown;
+      pull_request: { number: number };
+      review: { user: { login: string } };
+    };
+    review.repository = payload.repository;
+    review.pull_request.number = 9001;
+    const resumed = await deliver("pull_request_review", review);
+    expect(await resumed.json()).toMatchObject({ flows: ["github-review-submitted"] });
+    await vi.waitFor(async () => expect((await statusOf(runId)).status).toBe("complete"), {
+      timeout: 10_000,
+    });
+    expect((await statusOf(runId)).output).toEqual({ reviewedBy: review.review.user.login });
+    expect(await env.FLOW_KV.get(key)).toBeNull();
+  });
+
+  it("comments a reminder when no review came in two days (time skipped, GitHub's answer mocked)", async () => {
+    const payload = opened();
+    payload.pull_request.number = 9002;
+    const delivery = crypto.randomUUID();
+    const runId = `github-review-reminder_${delivery}`;
+    await using instance = await introspectWorkflowInstance(workflow, runId);
+    const comment = "https://github.com/octo/repo/pull/9002#issuecomment-1";
+    await instance.modify(async (m) => {
+      await m.forceEventTimeout({ name: "review#1" });
+      await m.mockStepResult({ name: "remind#1" }, { status: 201, headers: {}, body: { html_url: comment } });
+    });
+    expect((await deliver("pull_request", payload, delivery)).status).toBe(200);
+    await instance.waitForStatus("complete");
+    expect(await instance.getOutput()).toEqual({ reminded: comment });
+    // A redelivery of the same delivery starts no second reminder.
+    expect((await deliver("pull_request", payload, delivery)).status).toBe(200);
+    expect((await statusOf(runId)).status).toBe("complete");
   });
 });

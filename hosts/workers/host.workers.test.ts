@@ -101,6 +101,8 @@ describe("Workers host: HTTP triggers", () => {
       "github-issue-opened",
       "github-pull-request-size",
       "github-read",
+      "github-review-reminder",
+      "github-review-submitted",
       "github-webhook", // the built-in webhook flow serving the GitHub triggers (examples/github-app)
       "greet",
       "queue-to-kv",
