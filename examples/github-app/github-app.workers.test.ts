@@ -129,17 +129,24 @@ describe("examples/github-app: the durable review reminder", () => {
     payload.pull_request.number = 9002;
     const delivery = crypto.randomUUID();
     const runId = `github-review-reminder_${delivery}`;
-    await using instance = await introspectWorkflowInstance(workflow, runId);
-    const comment = "https://github.com/octo/repo/pull/9002#issuecomment-1";
-    await instance.modify(async (m) => {
-      await m.forceEventTimeout({ name: "review#1" });
-      await m.mockStepResult({ name: "remind#1" }, { status: 201, headers: {}, body: { html_url: comment } });
-    });
-    expect((await deliver("pull_request", payload, delivery)).status).toBe(200);
-    await instance.waitForStatus("complete");
-    expect(await instance.getOutput()).toEqual({ reminded: comment });
-    // A redelivery of the same delivery starts no second reminder.
-    expect((await deliver("pull_request", payload, delivery)).status).toBe(200);
-    expect((await statusOf(runId)).status).toBe("complete");
+    const instance = await introspectWorkflowInstance(workflow, runId);
+    try {
+      const comment = "https://github.com/octo/repo/pull/9002#issuecomment-1";
+      await instance.modify(async (m) => {
+        await m.forceEventTimeout({ name: "review#1" });
+        await m.mockStepResult(
+          { name: "remind#1" },
+          { status: 201, headers: {}, body: { html_url: comment } },
+        );
+      });
+      expect((await deliver("pull_request", payload, delivery)).status).toBe(200);
+      await instance.waitForStatus("complete");
+      expect(await instance.getOutput()).toEqual({ reminded: comment });
+      // A redelivery of the same delivery starts no second reminder.
+      expect((await deliver("pull_request", payload, delivery)).status).toBe(200);
+      expect((await statusOf(runId)).status).toBe("complete");
+    } finally {
+      await instance.dispose();
+    }
   });
 });

@@ -14,6 +14,7 @@ import { startDurableRun, type WorkflowBinding } from "../../../capabilities/wor
 import type { FlowDocument, NodeDecl } from "../../../flows/ir/types.ts";
 import { BUILTIN_KINDS, createRegistry, type NodeKind } from "../../../kernel/index.ts";
 import { createWorker } from "../index.ts";
+import type { FlowsRuns } from "../runs/object.ts";
 
 // Durable flows on the real local Workflows engine (Miniflare's, through the Workers test integration): a durable
 // HTTP trigger answers 202 and the run goes on as an instance of FlowsWorkflow (exported by the test Worker's
@@ -68,7 +69,7 @@ const flakyKind: NodeKind = {
   },
 };
 
-const registry = createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS, [countKind, flakyKind]);
+const registry = createRegistry(BUILTIN_KINDS, ALL_CAPABILITY_KINDS, countKind, flakyKind);
 
 function durableFlow(id: string, nodes: NodeDecl[]): FlowDocument {
   return {
@@ -274,12 +275,19 @@ describe("durable flows on Workflows", () => {
     const { runId } = await start("dtest-approve", { change: "never" });
     const [instance] = await session.get();
     await instance!.waitForStepResult({ name: "first#1" });
+    const runObject = () => {
+      const runs = (env as unknown as { FLOWS_RUNS: DurableObjectNamespace<FlowsRuns> }).FLOWS_RUNS;
+      return runs.get(runs.idFromName(`run:${runId}`));
+    };
+    await vi.waitFor(async () => expect(await runObject().waits()).toHaveLength(1));
     const cancelled = await call(`/_flows/runs/${runId}/cancel`, { method: "POST", headers: AUTH });
     expect(await cancelled.json()).toEqual({ runId, status: "cancelled" });
     await instance!.waitForStatus("terminated");
     const view = await statusOf(runId);
     expect(view).toMatchObject({ status: "cancelled", instanceStatus: "terminated" });
     expect(view.waitingFor).toBeUndefined();
+    // The terminated run never cleared its wait note: the cancel had its object forget it.
+    expect(await runObject().waits()).toEqual([]);
     const again = await call(`/_flows/runs/${runId}/cancel`, { method: "POST", headers: AUTH });
     expect(again.status).toBe(409);
     const late = await post(`/_flows/runs/${runId}/events/decision`, { by: "late" }, AUTH);
