@@ -3,9 +3,7 @@ import { createRegistry, FlowError, type KindRegistry, type NodeKind } from "../
 import { checkAborted } from "../binding.ts";
 import { capabilityError } from "../codes.ts";
 import { KIND_DURABLE_EVENT, WORKFLOW_BINDING, WORKFLOWS_KIND_SPECS } from "./declaration.ts";
-import { isWorkflowBinding, type WorkflowInstanceHandle } from "./start.ts";
-
-const ENDED = new Set(["complete", "errored", "terminated"]);
+import { isWorkflowBinding, liveInstance } from "./start.ts";
 
 /**
  * `durable.event`: sends `{ type, payload }` to durable run `runId` through the Worker's Workflow binding
@@ -35,30 +33,27 @@ export const durableEventKind: NodeKind = {
         { details: { binding: WORKFLOW_BINDING, nodeId: ctx.nodeId } },
       );
     checkAborted(ctx);
-    let instance: WorkflowInstanceHandle;
+    let live: Awaited<ReturnType<typeof liveInstance>>;
     try {
-      instance = await workflow.get(runId);
+      live = await liveInstance(workflow, runId);
     } catch (error) {
-      if (error instanceof Error && /not.found|invalid id/i.test(error.message))
-        throw capabilityError("DURABLE_RUN_NOT_FOUND", `no durable run \`${runId}\` to send \`${type}\` to`, {
-          details: { runId, type },
-        });
       throw capabilityError("DURABLE_EVENT_FAILED", `could not reach durable run \`${runId}\``, {
         cause: error,
       });
     }
-    checkAborted(ctx);
-    const { status } = await instance.status();
-    if (ENDED.has(status))
+    if (!live)
+      throw capabilityError("DURABLE_RUN_NOT_FOUND", `no durable run \`${runId}\` to send \`${type}\` to`, {
+        details: { runId, type },
+      });
+    if ("ended" in live)
       throw capabilityError(
         "DURABLE_RUN_NOT_FOUND",
-        `durable run \`${runId}\` has ended (${status}): it waits for no event`,
-        {
-          details: { runId, type, status },
-        },
+        `durable run \`${runId}\` has ended (${live.ended}): it waits for no event`,
+        { details: { runId, type, status: live.ended } },
       );
+    checkAborted(ctx);
     try {
-      await instance.sendEvent({ type, payload: payload ?? null });
+      await live.instance.sendEvent({ type, payload: payload ?? null });
     } catch (error) {
       throw capabilityError(
         "DURABLE_EVENT_FAILED",

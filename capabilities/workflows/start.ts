@@ -80,3 +80,33 @@ export async function startDurableRun(
     throw error;
   }
 }
+
+/** The instance of a durable run, or undefined when the platform knows none by that id (or the id is not one). */
+export async function instanceOf(
+  workflow: WorkflowBinding,
+  runId: string,
+): Promise<WorkflowInstanceHandle | undefined> {
+  try {
+    return await workflow.get(runId);
+  } catch (error) {
+    if (error instanceof Error && /not.found|invalid id/i.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+/** The instance states after which a durable run is over. */
+const ENDED = new Set(["complete", "errored", "terminated"]);
+
+/**
+ * A durable run's instance while it goes on; `{ ended }` with the instance's status once it is over; undefined when
+ * the platform knows no instance by that id. What sending an event or cancelling checks first.
+ */
+export async function liveInstance(
+  workflow: WorkflowBinding,
+  runId: string,
+): Promise<{ instance: WorkflowInstanceHandle } | { ended: string } | undefined> {
+  const instance = await instanceOf(workflow, runId);
+  if (!instance) return undefined;
+  const { status } = await instance.status();
+  return ENDED.has(status) ? { ended: status } : { instance };
+}

@@ -1,9 +1,10 @@
 import { WORKFLOW_BINDING, WORKFLOW_CLASS } from "../../../capabilities/workflows/declaration.ts";
 import {
+  instanceOf,
   isWorkflowBinding,
+  liveInstance,
   startDurableRun,
   type WorkflowBinding,
-  type WorkflowInstanceHandle,
 } from "../../../capabilities/workflows/start.ts";
 import { DURABLE_LIMITS, INSTANCE_ID_PATTERN } from "../../../flows/ir/durable.ts";
 import { FlowError } from "../../../kernel/index.ts";
@@ -79,19 +80,6 @@ export async function startDeliveredRun(
   }
 }
 
-/** The instance of a durable run, or undefined when the platform knows none by that id. */
-async function instanceOf(
-  workflow: WorkflowBinding,
-  runId: string,
-): Promise<WorkflowInstanceHandle | undefined> {
-  try {
-    return await workflow.get(runId);
-  } catch (error) {
-    if (error instanceof Error && /not.found/i.test(error.message)) return undefined;
-    throw error;
-  }
-}
-
 const RUN_STATUS: Readonly<Record<string, string>> = Object.freeze({
   complete: "ok",
   errored: "failed",
@@ -132,12 +120,10 @@ export async function cancelDurableRun(
   workflow: WorkflowBinding,
   runId: string,
 ): Promise<{ state: "cancelled" } | { state: "not_running"; status: string } | { state: "not_found" }> {
-  const instance = await instanceOf(workflow, runId);
-  if (!instance) return { state: "not_found" };
-  const { status } = await instance.status();
-  if (status in RUN_STATUS && status !== "waitingForPause")
-    return { state: "not_running", status: RUN_STATUS[status]! };
-  await instance.terminate();
+  const live = await liveInstance(workflow, runId);
+  if (!live) return { state: "not_found" };
+  if ("ended" in live) return { state: "not_running", status: RUN_STATUS[live.ended]! };
+  await live.instance.terminate();
   return { state: "cancelled" };
 }
 
@@ -157,11 +143,9 @@ export async function sendDurableEvent(
   type: string,
   payload: unknown,
 ): Promise<{ state: "sent" } | { state: "ended"; status: string } | { state: "not_found" }> {
-  const instance = await instanceOf(workflow, runId);
-  if (!instance) return { state: "not_found" };
-  const { status } = await instance.status();
-  if (status === "complete" || status === "errored" || status === "terminated")
-    return { state: "ended", status: RUN_STATUS[status]! };
-  await instance.sendEvent({ type, payload });
+  const live = await liveInstance(workflow, runId);
+  if (!live) return { state: "not_found" };
+  if ("ended" in live) return { state: "ended", status: RUN_STATUS[live.ended]! };
+  await live.instance.sendEvent({ type, payload });
   return { state: "sent" };
 }
