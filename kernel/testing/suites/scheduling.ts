@@ -42,15 +42,13 @@ export function schedulingSuite(): void {
         ],
         [slow],
       );
-      const started = performance.now();
       const result = await runFlow(plan);
-      const elapsed = performance.now() - started;
       expect(result.status).toBe("ok");
+      // Overlap, shown by the calls themselves (a wall-clock bound flaked on a loaded machine: 96 ms for 2 × 40 ms).
       const [a, b] = slow.calls;
       expect(a!.startedAt).toBeLessThan(b!.endedAt!);
       expect(b!.startedAt).toBeLessThan(a!.endedAt!);
       expect(slow.maxRunning).toBe(2);
-      expect(elapsed).toBeLessThan(79);
     });
 
     it("starts a node only after all its inputs are ready, and as soon as they are", async () => {
