@@ -1,4 +1,4 @@
-import { INSTANCE_ID_PATTERN } from "../../flows/ir/durable.ts";
+import { isEventType } from "../../flows/ir/durable.ts";
 import { createRegistry, FlowError, type KindRegistry, type NodeKind } from "../../kernel/index.ts";
 import { checkAborted } from "../binding.ts";
 import { capabilityError } from "../codes.ts";
@@ -19,7 +19,7 @@ export const durableEventKind: NodeKind = {
         status: 422,
         expose: true,
       });
-    if (typeof type !== "string" || type.length > 100 || !INSTANCE_ID_PATTERN.test(type))
+    if (!isEventType(type))
       throw new FlowError(
         "NODE_INPUT_INVALID",
         `node \`${ctx.nodeId}\`: input \`type\` must be at most 100 letters, digits, \`_\` and \`-\`, got ${JSON.stringify(type)}`,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import type { FlowDocument } from "../../flows/index.ts";
-import { INSTANCE_ID_PATTERN, isDurable } from "../../flows/ir/durable.ts";
+import { isDurable, isEventType } from "../../flows/ir/durable.ts";
 import { calledFlows } from "../../flows/ir/subflows.ts";
 import {
   createPlan,
@@ -107,7 +107,7 @@ async function durableEngine(
   for (const spec of events) {
     const at = spec.indexOf("=");
     const type = at === -1 ? spec : spec.slice(0, at);
-    if (!INSTANCE_ID_PATTERN.test(type))
+    if (!isEventType(type))
       throw new CliError(
         "CLI_OPTION_INVALID",
         `--event ${spec}: the type must be letters, digits, \`_\` and \`-\` (then \`=<JSON file>\` for its payload)`,

@@ -18,5 +18,12 @@ export const DURABLE_LIMITS = Object.freeze({
 /** The characters of a Workflow instance id (and of an event type). */
 export const INSTANCE_ID_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9_-]*$/;
 
+/** An event type Workflows takes (`wait`'s `event`, the events route, `durable.event`): at most 100 of those. */
+export const EVENT_TYPE_PATTERN = "^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,99}$";
+const EVENT_TYPE = new RegExp(EVENT_TYPE_PATTERN);
+
+export const isEventType = (type: unknown): type is string =>
+  typeof type === "string" && EVENT_TYPE.test(type);
+
 /** Whether a flow runs as a Workflow instance. */
 export const isDurable = (doc: { durable?: boolean }): boolean => doc.durable === true;

@@ -1,3 +1,4 @@
+import { EVENT_TYPE_PATTERN } from "../../flows/ir/durable.ts";
 import type { JsonSchema, KindCatalog, NodeKindSpec } from "../../flows/kinds/spec.ts";
 import { DURATION_PATTERN } from "../../flows/units/duration.ts";
 
@@ -202,7 +203,7 @@ const wait: NodeKindSpec = {
     additionalProperties: false,
     required: ["event"],
     properties: {
-      event: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$" },
+      event: { type: "string", pattern: EVENT_TYPE_PATTERN },
       timeout: DURATION,
       onTimeout: { enum: ["error", "port"] },
     },

@@ -6,7 +6,7 @@ import {
   startDurableRun,
   type WorkflowBinding,
 } from "../../../capabilities/workflows/start.ts";
-import { DURABLE_LIMITS, INSTANCE_ID_PATTERN } from "../../../flows/ir/durable.ts";
+import { DURABLE_LIMITS, isEventType } from "../../../flows/ir/durable.ts";
 import { FlowError } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
 import type { LogSink } from "../run-log.ts";
@@ -129,7 +129,7 @@ export async function cancelDurableRun(
 
 /** The event type of `POST /_flows/runs/:id/events/:type`, checked: what Workflows accepts. */
 export function checkEventType(type: string): FlowError | undefined {
-  if (type.length <= DURABLE_LIMITS.instanceIdLength && INSTANCE_ID_PATTERN.test(type)) return undefined;
+  if (isEventType(type)) return undefined;
   return hostError(
     "EVENT_INVALID",
     `event type ${JSON.stringify(type)} is not one Workflows takes: at most ${DURABLE_LIMITS.instanceIdLength} letters, digits, \`_\` and \`-\`, not starting with \`-\``,

@@ -3,7 +3,7 @@ import { FlowError } from "../../../kernel/index.ts";
 import type { HttpTriggerEvent } from "../http-trigger.ts";
 import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
 import { RUNS_PATH } from "../runs/api.ts";
-import { REDACTED_HEADER } from "../runs/input.ts";
+import { withoutCredentials } from "../runs/input.ts";
 import { workflowIn } from "./api.ts";
 
 /**
@@ -26,10 +26,4 @@ export async function startDurableResponse(
     { runId: started.runId, status: "running", statusUrl },
     { status: 202, headers: { [RUN_ID_HEADER]: started.runId, location: statusUrl } },
   );
-}
-
-function withoutCredentials(headers: Record<string, string>): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (!REDACTED_HEADER.test(name)) kept[name] = value;
-  return kept;
 }

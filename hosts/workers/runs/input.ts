@@ -17,6 +17,13 @@ export const INPUT_BYTES = 64 * 1024;
 export const REDACTED_HEADER =
   /^(authorization|cookie|proxy-authorization)$|signature|token|secret|api-?key/i;
 
+/** `headers` less the ones `REDACTED_HEADER` matches (what the store and a durable run's parameters keep). */
+export function withoutCredentials<T>(headers: Readonly<Record<string, T>>): Record<string, T> {
+  const kept: Record<string, T> = {};
+  for (const [name, value] of Object.entries(headers)) if (!REDACTED_HEADER.test(name)) kept[name] = value;
+  return kept;
+}
+
 const BYTES = "$bytes";
 const STREAM = "$stream";
 
@@ -62,10 +69,7 @@ export function replayable(input: unknown): boolean {
 export function storedInput(trigger: unknown): unknown {
   let value = trigger;
   if (isPlainObject(trigger) && isPlainObject(trigger.headers)) {
-    const headers: Record<string, unknown> = {};
-    for (const [name, v] of Object.entries(trigger.headers))
-      if (!REDACTED_HEADER.test(name)) headers[name] = v;
-    value = { ...trigger, headers };
+    value = { ...trigger, headers: withoutCredentials(trigger.headers) };
   }
   return JSON.parse(cappedJson(encodeValue(value), INPUT_BYTES)) as unknown | TruncatedMarker;
 }
