@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -14,6 +14,38 @@ afterAll(async () => {
   await server?.stop();
   rmSync(temp, { recursive: true, force: true });
 });
+
+// Two effects on either side of a wait, each a KV counter read then written (a read step, then a write step):
+// the run's output reads both counters back after the last write.
+const TALLY = `flows: 1
+id: tally
+version: 1.0.0
+durable: true
+bindings:
+  FLOW_KV: { type: kv }
+triggers:
+  - { type: http, method: POST, path: /tally }
+nodes:
+  - { id: firstSeen, kind: kv.get, config: { type: json }, inputs: { key: "\${{ 'first/' + run.id }}" } }
+  - id: first
+    kind: kv.put
+    inputs:
+      key: \${{ 'first/' + run.id }}
+      value: "\${{ (nodes.firstSeen.out == null ? 0 : nodes.firstSeen.out) + 1 }}"
+  - { id: go, kind: wait, after: [first], config: { event: go } }
+  - { id: secondSeen, kind: kv.get, after: [go], config: { type: json }, inputs: { key: "\${{ 'second/' + run.id }}" } }
+  - id: second
+    kind: kv.put
+    inputs:
+      key: \${{ 'second/' + run.id }}
+      value: "\${{ (nodes.secondSeen.out == null ? 0 : nodes.secondSeen.out) + 1 }}"
+  - { id: firstNow, kind: kv.get, after: [second], config: { type: json }, inputs: { key: "\${{ 'first/' + run.id }}" } }
+  - { id: secondNow, kind: kv.get, after: [second], config: { type: json }, inputs: { key: "\${{ 'second/' + run.id }}" } }
+  - id: answer
+    kind: respond
+    inputs:
+      body: "\${{ { 'first': nodes.firstNow.out, 'second': nodes.secondNow.out } }}"
+`;
 
 const tokenOf = (dev: DevServer): string => decodeURIComponent(dev.viewerUrl.split("#token=")[1] ?? "");
 
@@ -63,4 +95,52 @@ describe("flows dev: a durable flow", () => {
       { timeout: 20_000, interval: 200 },
     );
   }, 90_000);
+
+  it("resumes a run whose workerd was killed between two steps without repeating the finished one", async () => {
+    const flows = join(temp, "tally");
+    mkdirSync(flows, { recursive: true });
+    writeFileSync(join(flows, "tally.yaml"), TALLY);
+    const serve = async () =>
+      startDev([flows], {
+        out: join(temp, "tally-out"),
+        persistTo: join(temp, "tally-state"),
+        port: await freePort(),
+        log: () => {},
+      });
+    const status = async (dev: DevServer, runId: string) =>
+      (await (
+        await fetch(`${dev.url}/_flows/runs/${runId}`, {
+          headers: { authorization: `Bearer ${tokenOf(dev)}` },
+        })
+      ).json()) as Record<string, unknown>;
+
+    server = await serve();
+    const started = await fetch(`${server.url}/tally`, { method: "POST" });
+    expect(started.status).toBe(202);
+    const { runId } = (await started.json()) as { runId: string };
+    const first = server;
+    await vi.waitFor(async () => expect(await status(first, runId)).toMatchObject({ status: "waiting" }), {
+      timeout: 20_000,
+      interval: 200,
+    });
+    // The first step's effect is done and the run waits for `go`: end workerd there, and serve the same local
+    // state from a new one.
+    await server.stop();
+    server = await serve();
+    const second = server;
+    const sent = await fetch(`${second.url}/_flows/runs/${runId}/events/go`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokenOf(second)}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(sent.status).toBe(202);
+    await vi.waitFor(
+      async () =>
+        expect(await status(second, runId)).toMatchObject({
+          status: "ok",
+          output: { body: { first: 1, second: 1 } },
+        }),
+      { timeout: 20_000, interval: 200 },
+    );
+  }, 120_000);
 });
