@@ -24,7 +24,10 @@ export function registerRuns(
     .description("list a flow's recorded runs, newest first")
     .requiredOption("--url <url>", "the Worker's origin, e.g. http://127.0.0.1:8787")
     .option("--flow <id>", "the flow whose runs to list (required)")
-    .option("--status <status>", "only runs that ended so: ok, failed, cancelled, deadline_exceeded")
+    .option(
+      "--status <status>",
+      "only runs with this status: running (durable runs going on), ok, failed, cancelled, deadline_exceeded",
+    )
     .option("--limit <n>", "runs per page, 1 to 200 (default 50)")
     .option("--cursor <cursor>", "the next page, as the previous one printed it")
     .option("--token <token>", TOKEN_HELP)

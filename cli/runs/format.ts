@@ -1,3 +1,5 @@
+import type { DurableRunView } from "../../hosts/workers/durable/api.ts";
+import type { DurableWait } from "../../hosts/workers/runs/object.ts";
 import type { RunRecord } from "../../hosts/workers/runs/record.ts";
 import type { RunsPage } from "../../hosts/workers/runs/store.ts";
 import type { Colors } from "../color.ts";
@@ -7,8 +9,20 @@ import type { Colors } from "../color.ts";
 /** `2026-12-02 14:03:05.123` (UTC). */
 export const timeText = (ms: number): string => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
 
+/** Green when it ended well, plain while it goes on, red otherwise. */
 const statusText = (status: string, colors: Colors): string =>
-  status === "ok" ? colors.green(status) : colors.red(status);
+  status === "ok"
+    ? colors.green(status)
+    : GOING_ON.has(status) || status.startsWith("waiting")
+      ? status
+      : colors.red(status);
+const GOING_ON = new Set(["running", "waiting", "queued", "paused"]);
+
+/** What a durable run waits for: `event decision until 2026-12-05 10:00:00.000`. */
+const waitsText = (waits: readonly DurableWait[] | undefined): string =>
+  (waits ?? [])
+    .map((w) => `${w.kind === "event" ? `event ${w.event}` : "sleep"} until ${timeText(Date.parse(w.until))}`)
+    .join(", ");
 
 /** Plain cells padded to their column's widest; `paint` then colours a cell (padding stays uncoloured). */
 function table(
@@ -32,8 +46,11 @@ export function formatList(flowId: string, page: RunsPage, colors: Colors): stri
   if (page.runs.length === 0) return `no recorded runs of \`${flowId}\`\n`;
   const rows = page.runs.map((run) => [
     timeText(run.startedAt),
-    run.status,
-    String(run.endedAt - run.startedAt),
+    run.status === "waiting"
+      ? `waiting for ${waitsText((run as { waitingFor?: DurableWait[] }).waitingFor)}`
+      : run.status,
+    // A run going on (durable) has no end yet.
+    run.endedAt > 0 ? String(run.endedAt - run.startedAt) : "",
     `${run.trigger.type}:${run.trigger.id}`,
     run.flowVersion,
     run.runId,
@@ -56,6 +73,24 @@ const preview = (value: unknown, max = 200): string => {
   const text = JSON.stringify(value) ?? "undefined";
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 };
+
+/** A durable run as the run API answers it (`DurableRunView`): where its instance is, what it waits for. */
+export function formatDurable(view: DurableRunView, colors: Colors): string {
+  const trigger = view.trigger ? `  trigger ${view.trigger.type}:${view.trigger.id}` : "";
+  const lines = [
+    `${colors.bold(`run ${view.runId}`)}  durable flow ${view.flowId}${view.flowVersion ? ` ${view.flowVersion}` : ""}${trigger}`,
+  ];
+  const started = view.startedAt === undefined ? "" : `, started ${timeText(view.startedAt)} UTC`;
+  const took = view.durationMs === undefined ? "" : ` in ${view.durationMs} ms`;
+  lines.push(`${statusText(view.status, colors)}${took}${started} (instance ${view.instanceStatus})`);
+  if (view.waitingFor?.length) lines.push(`waiting for ${waitsText(view.waitingFor)}`);
+  if (view.error) {
+    const node = (view.error as { nodeId?: string }).nodeId;
+    lines.push(`${colors.red("error")} ${errorText(view.error)}${node ? ` (node ${node})` : ""}`);
+  }
+  if (view.output !== undefined) lines.push(`output: ${preview(view.output)}`);
+  return `${lines.join("\n")}\n`;
+}
 
 /** One run: what it was, how it ended, each node, the events kept, the output. */
 export function formatRecord(record: RunRecord, colors: Colors): string {

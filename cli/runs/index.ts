@@ -1,10 +1,11 @@
+import type { DurableRunView } from "../../hosts/workers/durable/api.ts";
 import type { IndexEntry, RunRecord } from "../../hosts/workers/runs/record.ts";
 import type { RunsPage } from "../../hosts/workers/runs/store.ts";
 import { colorsFor } from "../color.ts";
 import type { CommandIO } from "../commands/io.ts";
 import { CliError, EXIT } from "../run/errors.ts";
 import { baseUrl, callRuns, getRuns, type RunsApi, tokenFrom } from "./client.ts";
-import { formatList, formatRecord } from "./format.ts";
+import { formatDurable, formatList, formatRecord } from "./format.ts";
 import { type TailFrame, tailRun } from "./tail.ts";
 
 /**
@@ -66,9 +67,11 @@ export async function showRun(
   proc: RunsProcess,
 ): Promise<number> {
   const api = apiOf(options, proc);
-  const record = await getRuns<RunRecord>(api, `/${encodeURIComponent(runId)}`, io.closed);
+  const record = await getRuns<RunRecord | DurableRunView>(api, `/${encodeURIComponent(runId)}`, io.closed);
+  const colors = colorsFor(io.stdout, proc.environment);
   if (options.json) io.out(`${JSON.stringify(record)}\n`);
-  else io.out(formatRecord(record, colorsFor(io.stdout, proc.environment)));
+  else if ("instanceStatus" in record) io.out(formatDurable(record, colors));
+  else io.out(formatRecord(record, colors));
   return 0;
 }
 

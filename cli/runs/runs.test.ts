@@ -131,6 +131,47 @@ describe("flows runs", () => {
     expect(next.stdout).toMatch(/^next page: --cursor \S+$/m);
   }, 60_000);
 
+  it("lists and shows a durable run while it waits, and after its event", async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const started = await fetch(`${base}/approvals`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"change":"cli"}',
+    });
+    expect(started.status).toBe(202);
+    const { runId } = (await started.json()) as { runId: string };
+    const args = ["--url", base, "--token", TOKEN];
+    let listed = "";
+    for (let i = 0; i < 50 && !listed.includes("waiting for"); i++) {
+      listed = (await flows(["runs", "list", "--flow", "approval", ...args])).stdout;
+      if (!listed.includes("waiting for")) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const line = listed.split("\n").find((l) => l.endsWith(runId));
+    expect(line).toMatch(
+      / waiting for event decision until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +http:http /,
+    );
+    const waiting = await flows(["runs", "show", runId, ...args]);
+    expect(waiting.code).toBe(0);
+    expect(waiting.stdout).toMatch(
+      new RegExp(`^run ${runId}  durable flow approval \\S+  trigger http:http\\n`),
+    );
+    expect(waiting.stdout).toMatch(/^waiting, started .* UTC \(instance (running|waiting)\)$/m);
+    expect(waiting.stdout).toMatch(/^waiting for event decision until /m);
+    const sent = await fetch(`${base}/_flows/runs/${runId}/events/decision`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: '{"approved":true,"by":"cli"}',
+    });
+    expect(sent.status).toBe(202);
+    let shown = "";
+    for (let i = 0; i < 50 && !/^ok /m.test(shown); i++) {
+      shown = (await flows(["runs", "show", runId, ...args])).stdout;
+      if (!/^ok /m.test(shown)) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(shown).toMatch(/^ok in \d+ ms, started .* UTC \(instance complete\)$/m);
+    expect(shown).toContain('"status":"approved"');
+  }, 60_000);
+
   it("exits 3 with the Worker's code for a refused or unknown run, 2 without a token, 4 without an answer", async () => {
     const wrong = await flows(["runs", "show", "x", "--url", base, "--token", "not-the-token-at-all"]);
     expect(wrong.code).toBe(3);

@@ -303,6 +303,11 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
         const store = runStoreIn(env, options.runs, clockOf(env));
         return store ? (step, wait) => store.run(runId).noteWait(step, wait) : undefined;
       },
+      history: (env) => {
+        const store = runs.records(env, doc.id) ? runStoreIn(env, options.runs, clockOf(env)) : undefined;
+        const { retentionMs, maxRuns } = runs.policy(doc.id);
+        return store && { store, retentionMs, maxRuns };
+      },
     });
   }
   for (const route of set.http) {

@@ -11,6 +11,7 @@ import { FlowError } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
 import type { LogSink } from "../run-log.ts";
 import type { DurableWait } from "../runs/object.ts";
+import type { RunRecord, RunTriggerRef } from "../runs/record.ts";
 import { decodeFlowError } from "./engine.ts";
 
 /**
@@ -31,6 +32,18 @@ export interface DurableRunView {
   error?: ReturnType<FlowError["toJSON"]>["error"];
   /** While it sleeps or waits: for what, and until when (noted by the run in the run store, when it is bound). */
   waitingFor?: DurableWait[];
+  /** From the run's record in the run store, when it has one (hosts/workers/durable/history.ts). */
+  flowVersion?: string;
+  trigger?: RunTriggerRef;
+  startedAt?: number;
+  endedAt?: number;
+  durationMs?: number;
+}
+
+/** What the run store holds of a durable run: the waits it noted and its record. */
+export interface StoredDurableRun {
+  waits(): Promise<DurableWait[]>;
+  record(): Promise<RunRecord | null>;
 }
 
 const NOT_BOUND = `durable flows need the Workflow binding \`${WORKFLOW_BINDING}\` of class \`${WORKFLOW_CLASS}\` (\`[[workflows]]\` in the wrangler config) and \`export { ${WORKFLOW_CLASS} } from "flows-runtime/hosts/workers/objects"\`; \`flows package workers\` and \`flows dev\` declare both`;
@@ -87,16 +100,23 @@ const RUN_STATUS: Readonly<Record<string, string>> = Object.freeze({
   waitingForPause: "paused",
 });
 
-/** A durable run's status, output and error; undefined when there is no such instance. */
+/**
+ * A durable run's status, output and error, from its instance (the platform's word on where it is), with its start
+ * and trigger from its record when stored; undefined when there is no such instance.
+ */
 export async function durableRunView(
   workflow: WorkflowBinding,
   runId: string,
   flowId: string,
-  waits?: () => Promise<DurableWait[]>,
+  stored?: StoredDurableRun,
 ): Promise<DurableRunView | undefined> {
   const instance = await instanceOf(workflow, runId);
   if (!instance) return undefined;
-  const [state, waiting] = await Promise.all([instance.status(), waits?.() ?? Promise.resolve([])]);
+  const [state, waiting, record] = await Promise.all([
+    instance.status(),
+    stored?.waits() ?? Promise.resolve([]),
+    stored?.record() ?? Promise.resolve(null),
+  ]);
   const view: DurableRunView = {
     runId,
     flowId,
@@ -104,6 +124,15 @@ export async function durableRunView(
     status: RUN_STATUS[state.status] ?? state.status,
     instanceStatus: state.status,
   };
+  if (record) {
+    view.flowVersion = record.flowVersion;
+    view.trigger = record.trigger;
+    view.startedAt = record.startedAt;
+    if (record.status !== "running") {
+      view.endedAt = record.endedAt;
+      view.durationMs = record.durationMs;
+    }
+  }
   // The platform says `waiting` while an instance hibernates; the local engine says `running`: the run's notes decide.
   if ((state.status === "running" || state.status === "waiting") && waiting.length > 0) {
     view.status = "waiting";

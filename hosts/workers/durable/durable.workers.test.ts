@@ -149,9 +149,16 @@ const resume: FlowDocument = {
   ],
 };
 
-const worker = createWorker([approve, remind, expire, retry, delivered, reviewed, resume], {
+/** A durable flow whose runs are not recorded (`runs: { record: none }`). */
+const unrecorded: FlowDocument = {
+  ...durableFlow("dtest-unrecorded", [{ id: "count", kind: "test.count" }]),
+  runs: { record: "none" },
+};
+
+const worker = createWorker([approve, remind, expire, retry, delivered, reviewed, resume, unrecorded], {
   registry,
   log: () => {},
+  viewer: true,
 });
 
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
@@ -176,6 +183,14 @@ async function start(flowId: string, body: unknown): Promise<{ runId: string; st
 
 const statusOf = async (runId: string): Promise<Record<string, unknown>> =>
   (await (await call(`/_flows/runs/${runId}`, { headers: AUTH })).json()) as Record<string, unknown>;
+
+/** The line of `runId` in its flow's run list (`GET /_flows/runs?flow=`), if listed. */
+const listed = async (flowId: string, runId: string, base = "/_flows/runs") => {
+  const page = (await (await call(`${base}?flow=${flowId}`, { headers: AUTH })).json()) as {
+    runs: Array<Record<string, unknown>>;
+  };
+  return page.runs.find((run) => run.runId === runId);
+};
 
 const counter = async (runId: string, nodeId: string): Promise<number | null> => {
   const value = await kv.get(`counts/${runId}/${nodeId}`);
@@ -207,6 +222,14 @@ describe("durable flows on Workflows", () => {
         waitingFor: [{ step: "decision#1", kind: "event", event: "decision", until: expect.any(String) }],
       }),
     );
+    // Listed with the flow's other runs, waiting, from its record (written by the instance when it started).
+    const waiting = await listed("dtest-approve", runId);
+    expect(waiting).toMatchObject({
+      flowId: "dtest-approve",
+      trigger: { type: "http" },
+      status: "waiting",
+      waitingFor: [{ step: "decision#1", event: "decision" }],
+    });
     const sent = await post(`/_flows/runs/${runId}/events/decision`, { by: "ada" }, AUTH);
     expect(sent.status).toBe(202);
     await instance!.waitForStatus("complete");
@@ -215,8 +238,17 @@ describe("durable flows on Workflows", () => {
       status: "ok",
       instanceStatus: "complete",
       output: { status: 200, body: { by: "ada", change: "deploy 42", n: 1 } },
+      startedAt: waiting!.startedAt,
+      trigger: waiting!.trigger,
     });
     expect(done.waitingFor).toBeUndefined();
+    expect(done.endedAt).toBeGreaterThanOrEqual(waiting!.startedAt as number);
+    // The record's start is the instance's, though the last replay began after the event.
+    expect(await listed("dtest-approve", runId)).toMatchObject({
+      status: "ok",
+      startedAt: waiting!.startedAt,
+    });
+    expect(await listed("dtest-approve", runId, "/_flows/runs")).not.toHaveProperty("waitingFor");
     expect([await counter(runId, "first"), await counter(runId, "second")]).toEqual([1, 1]);
   });
 
@@ -286,12 +318,69 @@ describe("durable flows on Workflows", () => {
     const view = await statusOf(runId);
     expect(view).toMatchObject({ status: "cancelled", instanceStatus: "terminated" });
     expect(view.waitingFor).toBeUndefined();
-    // The terminated run never cleared its wait note: the cancel had its object forget it.
+    // The terminated instance writes nothing more: the cancel wrote its record, which ended its wait note.
     expect(await runObject().waits()).toEqual([]);
+    expect(await listed("dtest-approve", runId)).toMatchObject({ status: "cancelled" });
+    expect(await runObject().getRun()).toMatchObject({
+      status: "cancelled",
+      durable: true,
+      error: { code: "RUN_CANCELLED" },
+    });
     const again = await call(`/_flows/runs/${runId}/cancel`, { method: "POST", headers: AUTH });
     expect(again.status).toBe(409);
     const late = await post(`/_flows/runs/${runId}/events/decision`, { by: "late" }, AUTH);
     expect(((await late.json()) as { error: { code: string } }).error.code).toBe("RUN_NOT_RUNNING");
+  });
+
+  it("lists a failed durable run with its error, and none of a flow that records none", async () => {
+    session = await introspectWorkflow(workflow);
+    await session.modifyAll(async (m) => {
+      await m.forceEventTimeout({ name: "decision#1" });
+    });
+    const { runId } = await start("dtest-expire", {});
+    const [instance] = await session.get();
+    await instance!.waitForStatus("errored");
+    expect(await listed("dtest-expire", runId)).toMatchObject({ status: "failed" });
+    const unrecordedRun = await start("dtest-unrecorded", {});
+    const [, second] = await session.get();
+    await second!.waitForStatus("complete");
+    expect(await statusOf(unrecordedRun.runId)).toMatchObject({ status: "ok" });
+    expect(await statusOf(unrecordedRun.runId)).not.toHaveProperty("startedAt");
+    expect(await listed("dtest-unrecorded", unrecordedRun.runId)).toBeUndefined();
+  });
+
+  it("shows a durable run in the run viewer: started there, waiting in the history and in the run's view", async () => {
+    session = await introspectWorkflow(workflow);
+    const started = await post(
+      "/_flows/api/flows/dtest-approve/runs",
+      { trigger: { body: { change: "v" } } },
+      AUTH,
+    );
+    expect(started.status).toBe(202);
+    const { runId, durable } = (await started.json()) as { runId: string; durable: boolean };
+    expect(durable).toBe(true);
+    const [instance] = await session.get();
+    await instance!.waitForStepResult({ name: "first#1" });
+    await vi.waitFor(async () =>
+      expect(await listed("dtest-approve", runId, "/_flows/api/runs")).toMatchObject({
+        status: "waiting",
+        trigger: { type: "viewer" },
+        waitingFor: [{ kind: "event", event: "decision" }],
+      }),
+    );
+    const shown = (await (await call(`/_flows/api/runs/${runId}`, { headers: AUTH })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(shown).toMatchObject({
+      runId,
+      durable: true,
+      status: "waiting",
+      waitingFor: [{ event: "decision" }],
+    });
+    await post(`/_flows/runs/${runId}/events/decision`, { by: "viewer" }, AUTH);
+    await instance!.waitForStatus("complete");
+    expect(await listed("dtest-approve", runId, "/_flows/api/runs")).toMatchObject({ status: "ok" });
   });
 
   it("starts one instance per delivery key: the same key again starts nothing", async () => {

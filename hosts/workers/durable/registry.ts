@@ -1,4 +1,5 @@
 import type { ExecutionPlan, RunOptions, RunResult } from "../../../kernel/index.ts";
+import type { RunStore } from "../runs/store.ts";
 import type { WaitNotes } from "./waits.ts";
 
 /**
@@ -14,6 +15,8 @@ export interface DurableFlow {
   onDone(result: RunResult, triggerType: string): void;
   /** Where the run notes its sleeps and waits (the run store's `run:<id>` object), when the store is bound. */
   waitNotes(env: object, runId: string): WaitNotes | undefined;
+  /** Where the run's record goes (`./history.ts`): the run store, unless it is not bound or the flow records none. */
+  history(env: object): { store: RunStore; retentionMs: number; maxRuns: number } | undefined;
 }
 
 const REGISTRY = new Map<string, DurableFlow>();

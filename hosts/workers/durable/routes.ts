@@ -5,8 +5,16 @@ import { readRequestBody } from "../body.ts";
 import { hostError } from "../codes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse } from "../responses.ts";
-import type { DurableWait } from "../runs/object.ts";
-import { cancelDurableRun, checkEventType, durableRunView, sendDurableEvent, workflowIn } from "./api.ts";
+import type { RunStore } from "../runs/store.ts";
+import {
+  cancelDurableRun,
+  checkEventType,
+  durableRunView,
+  type StoredDurableRun,
+  sendDurableEvent,
+  workflowIn,
+} from "./api.ts";
+import { cancelledRecord } from "./history.ts";
 
 /**
  * The run API's answers for durable runs (mounted by `runs/api.ts`, behind the same bearer token): their status
@@ -42,19 +50,47 @@ export function durableRunResponse(
   runId: string,
   flowId: string,
   requestRunId: string,
-  waits?: () => Promise<DurableWait[]>,
+  stored?: StoredDurableRun,
 ): Promise<Response> {
   return withWorkflow(env, requestRunId, async (workflow) => {
-    const view = await durableRunView(workflow, runId, flowId, waits);
+    const view = await durableRunView(workflow, runId, flowId, stored);
     return view ? Response.json(view) : errorResponse(notFound(runId), requestRunId);
   });
 }
 
-/** `POST /_flows/runs/:id/cancel` of a durable run. */
-export function durableCancelResponse(env: object, runId: string, requestRunId: string): Promise<Response> {
+/** Where a cancel writes the run's end: its store, the flow's retention and the runs it keeps. */
+export interface CancelHistory {
+  store: RunStore;
+  retentionMs: number;
+  maxRuns: number;
+  now(): number;
+}
+
+/**
+ * `POST /_flows/runs/:id/cancel` of a durable run: its instance is terminated (it writes nothing after), so the
+ * cancel writes its record `cancelled` (which clears its waits); a run with no record only has its notes forgotten.
+ */
+export function durableCancelResponse(
+  env: object,
+  runId: string,
+  requestRunId: string,
+  history?: CancelHistory,
+): Promise<Response> {
   return withWorkflow(env, requestRunId, async (workflow) => {
     const answer = await cancelDurableRun(workflow, runId);
-    if (answer.state === "cancelled") return Response.json({ runId, status: "cancelled" });
+    if (answer.state === "cancelled") {
+      if (history) {
+        const record = await history.store.get(runId);
+        if (record?.status === "running")
+          await history.store.save(
+            cancelledRecord(record, history.now(), history.retentionMs),
+            [],
+            history.maxRuns,
+          );
+        else if (!record) await history.store.run(runId).forget();
+      }
+      return Response.json({ runId, status: "cancelled" });
+    }
     if (answer.state === "not_found") return errorResponse(notFound(runId), requestRunId);
     return errorResponse(
       hostError("RUN_NOT_RUNNING", `run \`${runId}\` is not going on: it ended \`${answer.status}\``, {

@@ -7,6 +7,8 @@ import {
   runFlow,
   type StepEngine,
 } from "../../../kernel/index.ts";
+import { storedInput } from "../runs/input.ts";
+import { type DurableIdentity, recordEnded, recordRunning } from "./history.ts";
 import { durableFlow } from "./registry.ts";
 import { trackWaits } from "./waits.ts";
 
@@ -15,10 +17,13 @@ export type { DurableParams };
 /**
  * One replay of a durable run: the whole flow from the start, its steps answered from the engine's records where
  * they finished (pure nodes recomputed). There is no run deadline: a replay may come days after the start.
+ * `startedAt` is the instance's creation time. The run's record (`./history.ts`) is written `running` beside the
+ * replay and final after it; a record that cannot be written is logged and does not stop the run.
  */
 export async function runDurable(
   params: DurableParams,
   instanceId: string,
+  startedAt: number,
   env: object,
   steps: StepEngine,
 ): Promise<RunResult> {
@@ -34,18 +39,29 @@ export async function runDurable(
   const notes = flow.waitNotes(env, instanceId);
   const clock = options.clock ?? { now: () => Date.now() };
   const logger = options.logger;
+  const warn = (what: string) => (error: unknown) =>
+    logger?.log("warn", `could not ${what} in the run store`, {
+      runId: instanceId,
+      error: error instanceof Error ? error.message : String(error),
+    });
   const tracked = notes
-    ? trackWaits(
-        steps,
-        notes,
-        () => clock.now(),
-        (error) =>
-          logger?.log("warn", "could not note a durable run's wait in the run store", {
-            runId: instanceId,
-            error: error instanceof Error ? error.message : String(error),
-          }),
-      )
+    ? trackWaits(steps, notes, () => clock.now(), warn("note a durable run's wait"))
     : steps;
+  const history = flow.history(env);
+  const identity: DurableIdentity | undefined = history && {
+    runId: instanceId,
+    flowId: params.flow,
+    flowVersion: flow.flowVersion,
+    trigger: { type: params.triggerType, id: triggerIdOf(params.trigger) },
+    startedAt,
+    input: storedInput(params.trigger),
+    retentionMs: history.retentionMs,
+    maxRuns: history.maxRuns,
+  };
+  const running =
+    history && identity
+      ? recordRunning(history.store, identity, clock.now()).catch(warn("record a durable run"))
+      : undefined;
   const result = await runFlow(flow.plan, {
     ...options,
     trigger: params.trigger,
@@ -54,6 +70,16 @@ export async function runDurable(
     deadlineMs: Number.POSITIVE_INFINITY,
     logsRunFailure: true,
   });
+  if (history && identity) {
+    await running;
+    await recordEnded(history.store, identity, result).catch(warn("record a durable run's end"));
+  }
   flow.onDone(result, params.triggerType);
   return result;
+}
+
+/** The id of the trigger in the flow, from its event (every trigger event carries it as `id`). */
+function triggerIdOf(trigger: unknown): string {
+  const id = (trigger as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id : "";
 }

@@ -15,7 +15,13 @@ export class FlowsWorkflow extends WorkflowEntrypoint<object, DurableParams> {
       step as unknown as PlatformStep,
       (message) => new NonRetryableError(message),
     );
-    const result = await runDurable(event.payload, event.instanceId, this.env, engine);
+    const result = await runDurable(
+      event.payload,
+      event.instanceId,
+      event.timestamp.getTime(),
+      this.env,
+      engine,
+    );
     if (result.status === "ok") return result.output ?? null;
     // A plain Error: the platform keeps its message as the instance's error (a NonRetryableError thrown here would be
     // replaced by its own "a step threw an NonRetryableError" message).

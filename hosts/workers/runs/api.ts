@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
-import { FlowError, type RunStatus } from "../../../kernel/index.ts";
+import { FlowError } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
+import { pageWithWaits } from "../durable/history.ts";
 import {
   durableCancelResponse,
   durableEventResponse,
@@ -11,6 +12,7 @@ import type { FlowSet } from "../flow-set.ts";
 import { errorResponse } from "../responses.ts";
 import { ADMIN_TOKEN_BINDING, constantTimeEqual, MIN_ADMIN_TOKEN_LENGTH } from "../viewer/auth.ts";
 import { RUNS_BINDING, RUNS_CLASS } from "./declaration.ts";
+import type { RecordStatus } from "./record.ts";
 import { type RunsOptions, type RunsRecorder, runStoreIn } from "./recording.ts";
 import type { RerunHandler } from "./rerun.ts";
 import { followResponse, resumePoint } from "./resume.ts";
@@ -23,7 +25,13 @@ export const RUNS_CHALLENGE = 'Bearer realm="flows runs"';
 /** Runs per page of `GET /_flows/runs`: `limit` by default, and at most. */
 export const LIST_LIMITS = Object.freeze({ default: 50, max: 200 });
 /** The statuses `status=` takes. */
-export const RUN_STATUSES: readonly RunStatus[] = ["ok", "failed", "cancelled", "deadline_exceeded"];
+export const RUN_STATUSES: readonly RecordStatus[] = [
+  "running",
+  "ok",
+  "failed",
+  "cancelled",
+  "deadline_exceeded",
+];
 
 // biome-ignore lint/suspicious/noExplicitAny: mounted on the host's app whatever its env type.
 type AnyContext = Context<any>;
@@ -156,7 +164,8 @@ export function registerRunsApi(
     const query = listQuery(c, set);
     if (query instanceof FlowError) return errorResponse(query, runId);
     const { flowId, ...rest } = query;
-    return c.json(await store.list(flowId, rest, recorder.policy(flowId).maxRuns));
+    const page = await store.list(flowId, rest, recorder.policy(flowId).maxRuns);
+    return c.json(await pageWithWaits(store, page, set.documents.get(flowId)?.durable === true));
   });
   app.get(`${RUNS_PATH}/:id`, async (c) => {
     const runId: string = c.get("runId");
@@ -164,8 +173,11 @@ export function registerRunsApi(
     const durable = durableRunFlow(set, id);
     if (durable) {
       const store = storeOf(c);
-      const waits = store instanceof FlowError ? undefined : () => store.run(id).waits();
-      return durableRunResponse(c.env ?? {}, id, durable, runId, waits);
+      const stored =
+        store instanceof FlowError
+          ? undefined
+          : { waits: () => store.run(id).waits(), record: () => store.get(id) };
+      return durableRunResponse(c.env ?? {}, id, durable, runId, stored);
     }
     const store = storeOf(c);
     if (store instanceof FlowError) return errorResponse(store, runId);
@@ -199,11 +211,14 @@ export function registerRunsApi(
     const runId: string = c.get("runId");
     const store = storeOf(c);
     const durableId = c.req.param("id");
-    if (durableRunFlow(set, durableId)) {
-      const answer = await durableCancelResponse(c.env ?? {}, durableId, runId);
-      // A terminated run never clears the wait it noted: its object forgets it.
-      if (answer.ok && !(store instanceof FlowError)) await store.run(durableId).forget();
-      return answer;
+    const durable = durableRunFlow(set, durableId);
+    if (durable) {
+      const env = (c.env ?? {}) as object;
+      const history =
+        store instanceof FlowError
+          ? undefined
+          : { store, ...recorder.policy(durable), now: () => clockOf?.(env)?.now() ?? Date.now() };
+      return durableCancelResponse(env, durableId, runId, history);
     }
     if (store instanceof FlowError) return errorResponse(store, runId);
     const id = c.req.param("id");

@@ -126,6 +126,8 @@ export class FlowsRuns extends DurableObject {
       for (const e of events)
         sql.exec("INSERT OR IGNORE INTO events (id, type, data) VALUES (?, ?, ?)", e.id, e.type, e.data);
     });
+    // A durable run's final record ends its waits (a run cancelled or failed mid-wait never clears its note).
+    if (record.durable && record.status !== "running") await this.ctx.storage.delete(WAITS_KEY);
     await this.ctx.storage.setAlarm(record.expiresAt);
   }
 
@@ -283,7 +285,8 @@ export class FlowsRuns extends DurableObject {
    */
   #settled(): RunRecord | undefined {
     const record = this.#record();
-    if (record?.status !== "running") return record;
+    // A durable run is not owned by this object: its Workflow instance writes its record.
+    if (record?.status !== "running" || record.durable) return record;
     const now = Date.now();
     const lastId =
       this.ctx.storage.sql.exec<{ id: number | null }>("SELECT MAX(id) AS id FROM events").one().id ?? 0;

@@ -46,14 +46,20 @@ export interface RecordedNode extends NodeTiming {
   error?: ErrorBody | TruncatedMarker;
 }
 
+/**
+ * A run's status in the store: how it ended, or `running` (a continuing run, or a durable run, still going);
+ * `waiting` is never stored: the run API and the viewer show a durable run `running` with noted waits so.
+ */
+export type RecordStatus = RunStatus | "running" | "waiting";
+
 /** A recorded run, as `GET /_flows/runs/:id` answers it. */
 export interface RunRecord {
   runId: string;
   flowId: string;
   flowVersion: string;
   trigger: RunTriggerRef;
-  /** `running` only for a continuing run still going (`onDisconnect: continue`); else how it ended. */
-  status: RunStatus | "running";
+  /** `running` for a continuing run (`onDisconnect: continue`) or a durable run still going; else how it ended. */
+  status: RecordStatus;
   startedAt: number;
   endedAt: number;
   durationMs: number;
@@ -63,6 +69,8 @@ export interface RunRecord {
   rerunOf?: string;
   /** Set while a continuing run is owned by its object (until it ends). */
   continuing?: true;
+  /** A durable run (a Workflow instance, hosts/workers/durable/history.ts): its record is written by the instance. */
+  durable?: true;
   /** Nodes that started (or were skipped), by id. */
   nodes: Record<string, RecordedNode>;
   /** The output of an `ok` run (JSON; streams as `{ stream: true, … }`), or a marker when over the cap. */
@@ -102,7 +110,7 @@ export interface IndexEntry {
   flowId: string;
   flowVersion: string;
   trigger: RunTriggerRef;
-  status: RunStatus;
+  status: RecordStatus;
   startedAt: number;
   endedAt: number;
   expiresAt: number;
@@ -298,7 +306,7 @@ export function indexEntry(record: RunRecord): IndexEntry {
     flowId: record.flowId,
     flowVersion: record.flowVersion,
     trigger: record.trigger,
-    status: record.status as RunStatus,
+    status: record.status,
     startedAt: record.startedAt,
     endedAt: record.endedAt,
     expiresAt: record.expiresAt,

@@ -161,7 +161,8 @@ export function viewerPage(base: string): string {
     for (const run of runs) {
       const tr = document.createElement("tr"); tr.dataset.run = run.runId; tr.style.cursor = "pointer";
       cell(tr, run.startedAt ? new Date(run.startedAt).toLocaleString() : "");
-      cell(tr, run.status || (run.ended ? "ended" : "running"), run.status && run.status !== "ok" ? "error" : "");
+      const status = run.status === "waiting" ? "waiting for " + waitsText(run.waitingFor) : run.status || (run.ended ? "ended" : "running");
+      cell(tr, status, run.status && !["ok", "running", "waiting"].includes(run.status) ? "error" : "");
       cell(tr, run.endedAt ? run.endedAt - run.startedAt : "");
       cell(tr, run.trigger ? run.trigger.type + ":" + run.trigger.id : "");
       cell(tr, run.runId);
@@ -204,8 +205,15 @@ export function viewerPage(base: string): string {
     rows.clear(); kinds.clear(); chunks.clear(); $("timings").tBodies[0].textContent = "";
     for (const g of document.querySelectorAll("#graph g.node")) { g.classList.remove("st-running", "st-done", "st-error", "st-skipped", "st-retry"); delete g.dataset.state; }
   }
-  // A finished run from the run store: each node's state, time, attempts and error; else follow its events.
+  // What a durable run waits for: "event decision until …", "sleep until …".
+  function waitsText(waits) {
+    return (waits || []).map((w) => (w.kind === "event" ? "event " + w.event : "sleep") + " until " + new Date(w.until).toLocaleString()).join(", ");
+  }
+  // A recorded run from the run store: each node's state, time, attempts and error; else follow its events. A durable
+  // run going on (its record is written by its Workflow instance) is read again every 2 s while it is shown.
+  let polling = null;
   async function showRun(runId) {
+    if (polling) { clearTimeout(polling); polling = null; }
     let record;
     try { record = await api("/api/runs/" + encodeURIComponent(runId)); }
     catch (error) { if (!(error instanceof Unauthorized)) follow(runId); return; }
@@ -218,8 +226,13 @@ export function viewerPage(base: string): string {
       if (n.error) set(r, "error", n.error.truncated ? "(cut)" : n.error.code + ": " + n.error.message);
     }
     $("current").textContent = runId;
-    $("status").textContent = record.status + " in " + record.durationMs + " ms" + (record.error ? " — " + record.error.code + ": " + record.error.message : "");
+    const going = record.status === "running" || record.status === "waiting";
+    $("status").textContent = record.status === "waiting" ? "waiting for " + waitsText(record.waitingFor)
+      : going ? "running (durable, started " + new Date(record.startedAt).toLocaleString() + ")"
+      : record.status + " in " + record.durationMs + " ms" + (record.error ? " — " + record.error.code + ": " + record.error.message : "");
     $("status").className = record.status;
+    if (going && record.durable) polling = setTimeout(() => { if (document.body.dataset.runId === runId) showRun(runId).catch(() => {}); }, 2000);
+    else if (record.durable) loadHistory().catch(() => {});
     // A map node's items are in the run's stored events (kept for record: all, SSE and continuing runs).
     if (record.events && record.events.stored > 0) {
       const controller = new AbortController(); source = controller;
@@ -291,11 +304,23 @@ export function viewerPage(base: string): string {
     try { trigger = JSON.parse($("trigger").value || "{}"); }
     catch (error) { $("status").textContent = "the trigger is not valid JSON: " + error.message; return; }
     try {
-      const { runId } = await api("/api/flows/" + encodeURIComponent(flowId) + "/runs", {
+      const { runId, durable } = await api("/api/flows/" + encodeURIComponent(flowId) + "/runs", {
         method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ trigger }),
       });
       $("runId").value = runId;
-      follow(runId);
+      if (!durable) { follow(runId); return; }
+      // Its instance writes its record when it starts: look for it every 500 ms, for up to 10 s.
+      document.body.dataset.runId = runId; $("current").textContent = runId; $("status").textContent = "starting (durable)";
+      const look = async (tries) => {
+        if (document.body.dataset.runId !== runId) return;
+        try { await api("/api/runs/" + encodeURIComponent(runId)); }
+        catch (error) {
+          if (error instanceof Unauthorized) return;
+          if (tries > 0) { setTimeout(() => look(tries - 1), 500); return; }
+        }
+        await showRun(runId); await loadHistory();
+      };
+      look(20).catch(() => {});
     } catch (error) { if (!(error instanceof Unauthorized)) $("status").textContent = String(error.message); }
   };
   $("follow").onclick = () => { const id = $("runId").value.trim(); if (id) follow(id); };

@@ -1,9 +1,12 @@
 import type { Hono } from "hono";
+import { startDurableRun } from "../../../capabilities/workflows/start.ts";
 import { flowGraph, toSvg, triggerLabel } from "../../../flows/graph/index.ts";
 import type { FlowDocument } from "../../../flows/ir/types.ts";
 import { FlowError, type RunOptions, runFlow } from "../../../kernel/index.ts";
 import { readLimited } from "../body.ts";
 import { hostError } from "../codes.ts";
+import { workflowIn } from "../durable/api.ts";
+import { pageWithWaits, withWaits } from "../durable/history.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
 import { allListeners, requestContext } from "../runs/host.ts";
@@ -185,6 +188,13 @@ export function registerViewer(
     if (typeof request !== "object" || request === null || Array.isArray(request))
       return errorResponse(hostError("BODY_INVALID_JSON", "the run request must be a JSON object"), runId);
     const trigger = { ...defaultTrigger(doc), ...(request.trigger ?? {}) };
+    if (doc.durable === true) {
+      // A Workflow instance, as its triggers start one; the page follows its record (a durable run has no events).
+      const workflow = workflowIn(c.env ?? {});
+      if (workflow instanceof FlowError) return errorResponse(workflow, runId);
+      const started = await startDurableRun(workflow, id, runId, trigger, "viewer");
+      return c.json({ runId: started.runId, durable: true }, 202);
+    }
     const options = runOptions(c.env ?? {}, runId);
     const context = requestContext(c, options.clock);
     // Recorded in the run store as any run of the flow is (its events exist anyway: the page follows them).
@@ -209,18 +219,20 @@ export function registerViewer(
       return c.json({ source: "isolate", runs: recent });
     }
     const page = await store.list(flowId, { limit: HISTORY_LIMIT }, runs.recorder.policy(flowId).maxRuns);
-    return c.json({ source: "store", ...page });
+    const durable = set.documents.get(flowId)?.durable === true;
+    return c.json({ source: "store", ...(await pageWithWaits(store, page, durable)) });
   });
 
   app.get(`${VIEWER_PATH}/api/runs/:runId`, async (c) => {
     const runId = c.req.param("runId");
-    const record = await runs?.store(c.env ?? {})?.get(runId);
-    if (!record)
+    const store = runs?.store(c.env ?? {});
+    const record = await store?.get(runId);
+    if (!store || !record)
       return errorResponse(
         hostError("RUN_NOT_FOUND", `no run \`${runId}\` in the run store`),
         c.get("runId"),
       );
-    return c.json(record);
+    return c.json(record.durable ? withWaits(record, await store.run(runId).waits()) : record);
   });
 
   app.get(`${VIEWER_PATH}/api/runs/:runId/events`, async (c) => {

@@ -162,6 +162,38 @@ describe("the run viewer in a browser", () => {
     await page.close();
   }, 60_000);
 
+  it("starts a durable run from the page, shows it waiting (in the history too), then done after its event", async () => {
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    await page.goto(`${base}/_flows/?flow=approval#token=${TOKEN}`);
+    await page.waitForSelector('body[data-flow="approval"]');
+    await page.fill("#trigger", JSON.stringify({ body: { change: "from the viewer" } }));
+    await page.click("#run");
+    await page.waitForSelector('body[data-run-status="waiting"]', { timeout: 15_000 });
+    const runId = (await page.getAttribute("body", "data-run-id"))!;
+    expect(runId).toMatch(/^approval_/);
+    expect(await page.textContent("#status")).toMatch(/^waiting for event decision until /);
+    const row = `#history tr[data-run="${runId}"]`;
+    await page.waitForSelector(row);
+    expect(await page.textContent(`${row} td:nth-child(2)`)).toMatch(/^waiting for event decision until /);
+    const sent = await fetch(`${base}/_flows/runs/${runId}/events/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ approved: true, by: "the browser test" }),
+    });
+    expect(sent.status).toBe(202);
+    // The page reads the run again every 2 s while it goes on.
+    await page.waitForSelector(`body[data-run-id="${runId}"][data-run-status="ok"]`, { timeout: 15_000 });
+    expect(await page.getAttribute('#graph g.node[data-id="settled"]', "data-state")).toBe("done");
+    await page.waitForFunction(
+      (selector) => document.querySelector(selector)?.textContent === "ok",
+      `${row} td:nth-child(2)`,
+    );
+    expect(failures).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it("asks for the token without one, refuses a wrong one, and opens with the right one", async () => {
     const page = await browser.newPage();
     const failures: string[] = [];
