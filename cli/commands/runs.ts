@@ -26,7 +26,7 @@ export function registerRuns(
     .option("--flow <id>", "the flow whose runs to list (required)")
     .option(
       "--status <status>",
-      "only runs with this status: running (durable runs going on), ok, failed, cancelled, deadline_exceeded",
+      "only runs with this status: running (durable runs going on), waiting (durable runs that sleep or wait), ok, failed, cancelled, deadline_exceeded",
     )
     .option("--limit <n>", "runs per page, 1 to 200 (default 50)")
     .option("--cursor <cursor>", "the next page, as the previous one printed it")

@@ -185,8 +185,8 @@ const statusOf = async (runId: string): Promise<Record<string, unknown>> =>
   (await (await call(`/_flows/runs/${runId}`, { headers: AUTH })).json()) as Record<string, unknown>;
 
 /** The line of `runId` in its flow's run list (`GET /_flows/runs?flow=`), if listed. */
-const listed = async (flowId: string, runId: string, base = "/_flows/runs") => {
-  const page = (await (await call(`${base}?flow=${flowId}`, { headers: AUTH })).json()) as {
+const listed = async (flowId: string, runId: string, base = "/_flows/runs", query = "") => {
+  const page = (await (await call(`${base}?flow=${flowId}${query}`, { headers: AUTH })).json()) as {
     runs: Array<Record<string, unknown>>;
   };
   return page.runs.find((run) => run.runId === runId);
@@ -230,6 +230,12 @@ describe("durable flows on Workflows", () => {
       status: "waiting",
       waitingFor: [{ step: "decision#1", event: "decision" }],
     });
+    expect(await listed("dtest-approve", runId, "/_flows/runs", "&status=waiting")).toMatchObject({
+      status: "waiting",
+    });
+    expect(await listed("dtest-approve", runId, "/_flows/runs", "&status=running")).toMatchObject({
+      status: "waiting",
+    });
     const sent = await post(`/_flows/runs/${runId}/events/decision`, { by: "ada" }, AUTH);
     expect(sent.status).toBe(202);
     await instance!.waitForStatus("complete");
@@ -249,6 +255,7 @@ describe("durable flows on Workflows", () => {
       startedAt: waiting!.startedAt,
     });
     expect(await listed("dtest-approve", runId, "/_flows/runs")).not.toHaveProperty("waitingFor");
+    expect(await listed("dtest-approve", runId, "/_flows/runs", "&status=waiting")).toBeUndefined();
     expect([await counter(runId, "first"), await counter(runId, "second")]).toEqual([1, 1]);
   });
 

@@ -2,7 +2,7 @@ import { DURABLE_LIMITS } from "../../../flows/ir/durable.ts";
 import { FlowError, type RunResult, toEnvelope } from "../../../kernel/index.ts";
 import type { DurableWait } from "../runs/object.ts";
 import { type IndexEntry, type RunRecord, type RunTriggerRef, runRecord } from "../runs/record.ts";
-import type { RunStore, RunsPage } from "../runs/store.ts";
+import type { ListQuery, RunStore, RunsPage } from "../runs/store.ts";
 
 /**
  * A durable run's history in the run store, so that it is listed and shown as any other run: its Workflow instance
@@ -93,6 +93,29 @@ export function withWaits<T extends RunRecord | IndexEntry>(
   const shown: T & { waitingFor?: DurableWait[] } = { ...entry, waitingFor: [...waits] };
   shown.status = "waiting";
   return shown;
+}
+
+/**
+ * A page of a flow's runs from the store, each durable run going on shown `waiting` when it waits. `waiting` is not
+ * in the index: `status: "waiting"` lists the page of running runs and keeps those that wait (a page may then hold
+ * fewer than `limit`; its cursor still goes on from where the store stopped).
+ */
+export async function listRuns(
+  store: RunStore,
+  flowId: string,
+  query: ListQuery,
+  maxRuns: number,
+  durable: boolean,
+): Promise<RunsPage> {
+  if (query.status !== "waiting")
+    return pageWithWaits(store, await store.list(flowId, query, maxRuns), durable);
+  if (!durable) return { runs: [], cursor: null };
+  const page = await pageWithWaits(
+    store,
+    await store.list(flowId, { ...query, status: "running" }, maxRuns),
+    true,
+  );
+  return { ...page, runs: page.runs.filter((run) => run.status === "waiting") };
 }
 
 /** A page of a flow's runs with its durable runs' waits read from their objects (one call per run going on). */

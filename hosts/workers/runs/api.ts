@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import { FlowError } from "../../../kernel/index.ts";
 import { hostError } from "../codes.ts";
-import { pageWithWaits } from "../durable/history.ts";
+import { listRuns } from "../durable/history.ts";
 import {
   durableCancelResponse,
   durableEventResponse,
@@ -27,6 +27,7 @@ export const LIST_LIMITS = Object.freeze({ default: 50, max: 200 });
 /** The statuses `status=` takes. */
 export const RUN_STATUSES: readonly RecordStatus[] = [
   "running",
+  "waiting",
   "ok",
   "failed",
   "cancelled",
@@ -164,8 +165,8 @@ export function registerRunsApi(
     const query = listQuery(c, set);
     if (query instanceof FlowError) return errorResponse(query, runId);
     const { flowId, ...rest } = query;
-    const page = await store.list(flowId, rest, recorder.policy(flowId).maxRuns);
-    return c.json(await pageWithWaits(store, page, set.documents.get(flowId)?.durable === true));
+    const durable = set.documents.get(flowId)?.durable === true;
+    return c.json(await listRuns(store, flowId, rest, recorder.policy(flowId).maxRuns, durable));
   });
   app.get(`${RUNS_PATH}/:id`, async (c) => {
     const runId: string = c.get("runId");

@@ -6,7 +6,7 @@ import { FlowError, type RunOptions, runFlow } from "../../../kernel/index.ts";
 import { readLimited } from "../body.ts";
 import { hostError } from "../codes.ts";
 import { workflowIn } from "../durable/api.ts";
-import { pageWithWaits, withWaits } from "../durable/history.ts";
+import { listRuns, withWaits } from "../durable/history.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse, RUN_ID_HEADER } from "../responses.ts";
 import { allListeners, requestContext } from "../runs/host.ts";
@@ -218,9 +218,12 @@ export function registerViewer(
       const recent = recorder.list().filter((r) => !flowId || r.flowId === flowId);
       return c.json({ source: "isolate", runs: recent });
     }
-    const page = await store.list(flowId, { limit: HISTORY_LIMIT }, runs.recorder.policy(flowId).maxRuns);
     const durable = set.documents.get(flowId)?.durable === true;
-    return c.json({ source: "store", ...(await pageWithWaits(store, page, durable)) });
+    const { maxRuns } = runs.recorder.policy(flowId);
+    return c.json({
+      source: "store",
+      ...(await listRuns(store, flowId, { limit: HISTORY_LIMIT }, maxRuns, durable)),
+    });
   });
 
   app.get(`${VIEWER_PATH}/api/runs/:runId`, async (c) => {
