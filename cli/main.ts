@@ -10,6 +10,7 @@ import { registerPlan } from "./commands/plan.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerRuns } from "./commands/runs.ts";
 import { registerSchema } from "./commands/schema.ts";
+import { registerTrigger } from "./commands/trigger.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { UsageError } from "./files.ts";
 import { PACKAGE_VERSION } from "./package-info.ts";
@@ -78,6 +79,7 @@ export async function main(argv: readonly string[], streams: ProcessStreams = pr
   registerPlan(program, io);
   registerNew(program, io);
   registerSchema(program, io);
+  registerTrigger(program, io);
   if (argv.length <= 2) {
     // Bare `flows`: the help, as `wrangler` and `git` print it, and success.
     io.out(program.helpInformation());

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { ADMIN_TOKEN_BINDING, MIN_ADMIN_TOKEN_LENGTH } from "../../hosts/workers/viewer/auth.ts";
 import { UsageError } from "../files.ts";
 import { type DevFront, serveDevFront } from "./dev-front.ts";
-import { DEV_VARS, devVarsFiles } from "./dev-vars.ts";
+import { DEV_VARS, devVarsFiles, devVarsValue } from "./dev-vars.ts";
 import { watchFlows } from "./dev-watch.ts";
 import { devWorker, importMiniflare } from "./dev-worker.ts";
 import { type PackageInvalid, type PackageResult, packageWorkers } from "./index.ts";
@@ -86,12 +86,7 @@ export async function claimOutDir(out: string): Promise<() => Promise<void>> {
 }
 
 /** The last `FLOWS_ADMIN_TOKEN` a `.dev.vars` text sets (dotenv syntax, quoted or not), if any. */
-export function devVarsToken(text: string): string | undefined {
-  const pattern = new RegExp(`^\\s*${ADMIN_TOKEN_BINDING}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s#]*))`, "gm");
-  let token: string | undefined;
-  for (const m of text.matchAll(pattern)) token = m[1] ?? m[2] ?? m[3];
-  return token || undefined;
-}
+export const devVarsToken = (text: string): string | undefined => devVarsValue(text, ADMIN_TOKEN_BINDING);
 
 /** A fresh viewer token for `flows dev`: 24 random bytes, base64url (32 characters). */
 export const generateViewerToken = (): string => randomBytes(24).toString("base64url");

@@ -27,3 +27,11 @@ export async function devVarsFiles(
     .map((dir) => join(dir, DEV_VARS))
     .filter((file) => existsSync(file));
 }
+
+/** The last value a `.dev.vars` text (dotenv syntax, quoted or not) gives `name`, if any. */
+export function devVarsValue(text: string, name: string): string | undefined {
+  const pattern = new RegExp(`^\\s*${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s#]*))`, "gm");
+  let value: string | undefined;
+  for (const m of text.matchAll(pattern)) value = m[1] ?? m[2] ?? m[3];
+  return value || undefined;
+}

@@ -34,6 +34,8 @@ export const CLI_CODES = Object.freeze({
   CLI_OUTPUT_MISMATCH: EXIT.mismatch,
   CLI_RUNS_REFUSED: EXIT.runFailed,
   CLI_RUNS_UNREACHABLE: EXIT.mismatch,
+  CLI_SECRET_MISSING: EXIT.usage,
+  CLI_TRIGGER_UNREACHABLE: EXIT.mismatch,
 });
 
 export type CliCode = keyof typeof CLI_CODES;
