@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sign } from "@octokit/webhooks-methods";
 import { DEFAULT_WEBHOOK_SECRET } from "../../flows/ir/triggers.ts";
 import { DEFAULT_GITHUB_PATH } from "../../flows/validate/index.ts";
 import type { CommandIO } from "../commands/io.ts";
@@ -89,6 +88,10 @@ async function payloadOf(file: string | undefined, action: string | undefined): 
   return text;
 }
 
+/** `X-Hub-Signature-256` of `body` under `secret`, as GitHub computes it: `sha256=<HMAC-SHA256, hex>`. */
+export const signature = (secret: string, body: string): string =>
+  `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+
 /** Sends the delivery and prints the answer: exit 0 when the Worker took it (2xx), 3 for an error answer. */
 export async function triggerGithub(
   eventText: string,
@@ -112,7 +115,7 @@ export async function triggerGithub(
         "user-agent": "GitHub-Hookshot/flows-trigger",
         "x-github-event": event,
         "x-github-delivery": delivery,
-        "x-hub-signature-256": await sign(secret, body),
+        "x-hub-signature-256": signature(secret, body),
       },
       body,
     },

@@ -175,3 +175,13 @@ describe("flows trigger", () => {
     expect(unknown.stderr).toContain("flow `read` has no cron trigger");
   }, 60_000);
 });
+
+describe("signature", () => {
+  it("is GitHub's: the example of its documentation", async () => {
+    const { signature } = await import("./github.ts");
+    // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
+    expect(signature("It's a Secret to Everybody", "Hello, World!")).toBe(
+      "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+    );
+  });
+});
