@@ -10,6 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
+import { parse } from "jsonc-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../files.ts";
 import { type CommandIO, formatMs, registerPackage, runPackage } from "./package.ts";
@@ -76,6 +77,27 @@ describe("flows package workers (command)", () => {
     const bundle = readFileSync(join(out, "worker.js"), "utf8");
     expect(bundle).not.toContain("x-hub-signature-256");
     expect(bundle).not.toContain("github-webhook");
+  });
+
+  it("writes the observability settings of --log-sampling and --trace-sampling, none with --no-observability", async () => {
+    const out = join(temp, "observed");
+    const options = { out, json: true, logSampling: "0.5", traceSampling: ".1" };
+    expect(await runPackage(["examples/s3_workers_echo"], options, capture())).toBe(0);
+    const config = parse(readFileSync(join(out, "wrangler.jsonc"), "utf8")) as Record<string, unknown>;
+    expect(config.observability).toEqual({
+      enabled: true,
+      head_sampling_rate: 0.5,
+      logs: { enabled: true, invocation_logs: true },
+      traces: { enabled: true, head_sampling_rate: 0.1 },
+    });
+    const quiet = join(temp, "unobserved");
+    expect(
+      await runPackage(["examples/s3_workers_echo"], { out: quiet, observability: false }, capture()),
+    ).toBe(0);
+    expect(parse(readFileSync(join(quiet, "wrangler.jsonc"), "utf8"))).not.toHaveProperty("observability");
+    await expect(
+      runPackage(["examples/s3_workers_echo"], { out, logSampling: "2" }, capture()),
+    ).rejects.toThrow("--log-sampling must be a share of invocations from 0 to 1, such as 0.1, not 2");
   });
 
   it("bundles the run viewer only with --viewer", async () => {
@@ -204,7 +226,7 @@ describe("flows package workers (command)", () => {
     const out = join(project, "dist");
     expect(await runPackage(["examples/capabilities"], { out, config, dryRun: true }, io)).toBe(0);
     expect(io.errors()).toContain(
-      `  wrangler config ${config}: added main; no_bundle; compatibility_date; compatibility_flags: enable_request_signal; r2_buckets: FLOW_BUCKET; queues; durable_objects; migrations\n`,
+      `  wrangler config ${config}: added main; no_bundle; compatibility_date; compatibility_flags: enable_request_signal; r2_buckets: FLOW_BUCKET; queues; durable_objects; migrations; observability\n`,
     );
     expect(io.errors()).toContain(`$ wrangler deploy --config ${config} --dry-run`);
     expect(io.errors()).toMatch(/env\.FLOW_KV \(0f2ac74b498b48028cb68387c421e279\)/);

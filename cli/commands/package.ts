@@ -23,6 +23,17 @@ export interface PackageCommandOptions {
   json?: boolean;
   minify?: boolean;
   viewer?: boolean;
+  logSampling?: string;
+  traceSampling?: string;
+  observability?: boolean;
+}
+
+/** A sampling rate option: a number from 0 to 1, else a usage error. */
+function samplingRate(option: string, value: string): number {
+  const rate = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+  if (!(rate >= 0 && rate <= 1))
+    throw new UsageError(`${option} must be a share of invocations from 0 to 1, such as 0.1, not ${value}`);
+  return rate;
 }
 
 const STEP_LABELS: Record<PackageStep, string> = {
@@ -79,6 +90,21 @@ export async function runPackage(
     if (budget === undefined)
       throw new UsageError(`--budget must be a size such as 150kb or 3mb, not ${options.budget}`);
   }
+  if (options.observability === false && (options.logSampling ?? options.traceSampling) !== undefined)
+    throw new UsageError(
+      "--no-observability leaves logs and traces off: drop --log-sampling and --trace-sampling",
+    );
+  const observability =
+    options.observability === false
+      ? false
+      : {
+          ...(options.logSampling !== undefined
+            ? { logSampling: samplingRate("--log-sampling", options.logSampling) }
+            : {}),
+          ...(options.traceSampling !== undefined
+            ? { traceSampling: samplingRate("--trace-sampling", options.traceSampling) }
+            : {}),
+        };
   const tty = reportStream(io).isTTY === true && !options.json;
   const c = colorsFor(reportStream(io));
   const progress = (step: PackageStep) => {
@@ -109,6 +135,7 @@ export async function runPackage(
       ...(options.config ? { config: options.config } : {}),
       minify: options.minify !== false,
       ...(options.viewer ? { viewer: "on" as const } : {}),
+      observability,
       onStep: progress,
     });
   } catch (error) {
@@ -183,6 +210,12 @@ export function registerPackage(program: Command, io: CommandIO): void {
       "--viewer",
       "serve the run viewer at /_flows/ (off by default: it starts runs with the Worker's bindings)",
     )
+    .option(
+      "--log-sampling <rate>",
+      "the share of invocations Workers Logs keeps, 0 to 1 (default 1: every run's log line)",
+    )
+    .option("--trace-sampling <rate>", "turn on Workers traces for this share of invocations, 0 to 1")
+    .option("--no-observability", "write no observability settings (logs and traces off)")
     .option("--deploy", "then run `wrangler deploy --config <the config>`")
     .option("--dry-run", "then run `wrangler deploy --dry-run` (checks the package without uploading)")
     .option(

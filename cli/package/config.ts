@@ -27,6 +27,31 @@ export interface ConfigOptions {
   routes?: readonly string[];
   /** The flow files, as given on the command line (named in the header). */
   files: readonly string[];
+  /** Workers observability (`observability`): on by default with every invocation logged; `false` leaves it out. */
+  observability?: ObservabilityOptions | false;
+}
+
+export interface ObservabilityOptions {
+  /** The share of invocations whose logs Workers Logs keeps, 0 to 1 (default 1). */
+  logSampling?: number;
+  /** The share of invocations traced (Workers traces), 0 to 1; no traces without it. */
+  traceSampling?: number;
+}
+
+/**
+ * The `observability` section: Workers Logs on (the run log line of every run is a queryable event there, see
+ * impl-docs/observability.md), head-sampled at `logSampling`; traces only when asked for.
+ * @example observabilityConfig({ traceSampling: 0.1 }) // { enabled: true, head_sampling_rate: 1, logs: {…}, traces: { enabled: true, head_sampling_rate: 0.1 } }
+ */
+export function observabilityConfig(options: ObservabilityOptions = {}): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    enabled: true,
+    head_sampling_rate: options.logSampling ?? 1,
+    logs: { enabled: true, invocation_logs: true },
+  };
+  if (options.traceSampling !== undefined)
+    config.traces = { enabled: true, head_sampling_rate: options.traceSampling };
+  return config;
 }
 
 /**
@@ -79,6 +104,7 @@ export function wranglerConfig(
   if (merged.kv_namespaces) config.kv_namespaces = merged.kv_namespaces.map(({ id: _id, ...rest }) => rest);
   if (analysis.crons.length > 0) config.triggers = { crons: analysis.crons };
   if (analysis.secrets.length > 0) config.secrets = { required: analysis.secrets };
+  if (options.observability !== false) config.observability = observabilityConfig(options.observability);
   return config;
 }
 

@@ -12,6 +12,7 @@ import {
   configHeader,
   ENTRY_FILE,
   FLOWS_FILE,
+  type ObservabilityOptions,
   renderConfig,
   wranglerConfig,
 } from "./config.ts";
@@ -42,6 +43,8 @@ export interface PackageOptions {
    * with the Worker's bindings); `on` with `--viewer`; `record-all` for `flows dev` (any run can be followed).
    */
   viewer?: ViewerMode;
+  /** Workers Logs and traces (`observability` in the config): on by default, logs of every invocation. */
+  observability?: ObservabilityOptions | false;
   /** Called as each step starts (progress output). */
   onStep?: (step: PackageStep) => void;
 }
@@ -147,6 +150,7 @@ export async function packageWorkers(
     name,
     files: sources.map((s) => s.file),
     ...(options.routes ? { routes: options.routes } : {}),
+    ...(options.observability !== undefined ? { observability: options.observability } : {}),
   };
   const out = resolve(options.out);
   const configPath = resolve(options.config ?? join(out, CONFIG_FILE));

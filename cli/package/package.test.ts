@@ -152,6 +152,7 @@ describe("the generated configuration", () => {
       migrations: [{ tag: "v1", new_sqlite_classes: ["FlowsRuntime", "FlowsRuns", "FlowsState"] }],
       triggers: { crons: ["0 * * * *"] },
       secrets: { required: ["TOKEN"] },
+      observability: { enabled: true, head_sampling_rate: 1, logs: { enabled: true, invocation_logs: true } },
     });
     const text = renderConfig(config, analysis, options);
     expect(parseJsonc(text)).toEqual(config);
@@ -164,6 +165,23 @@ describe("the generated configuration", () => {
     expect(entry).toContain(
       'export { FlowsRuns, FlowsRuntime, FlowsState } from "flows-runtime/hosts/workers/objects";',
     );
+  });
+
+  it("writes Workers Logs (sampled as asked), traces only when asked for, and no observability with false", () => {
+    const analysis = analyzeFlows([flow({ id: "o" })], defaultCatalog(), CAPABILITY_DECLARATIONS);
+    const base = { name: "o", files: ["o.yaml"] };
+    const sampled = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, {
+      ...base,
+      observability: { logSampling: 0.25, traceSampling: 0.01 },
+    });
+    expect(sampled.observability).toEqual({
+      enabled: true,
+      head_sampling_rate: 0.25,
+      logs: { enabled: true, invocation_logs: true },
+      traces: { enabled: true, head_sampling_rate: 0.01 },
+    });
+    const off = wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { ...base, observability: false });
+    expect(off).not.toHaveProperty("observability");
   });
 
   it("binds the Workflow of a durable flow, exports its class, and asks for the admin token when a run waits for events", () => {

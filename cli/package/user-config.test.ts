@@ -85,6 +85,23 @@ describe("merging what the flows need into the user's wrangler config", () => {
     });
   });
 
+  it("keeps the user's observability settings, and adds the packager's to a config without any", () => {
+    const observability = {
+      enabled: true,
+      head_sampling_rate: 1,
+      logs: { enabled: true, invocation_logs: true },
+    };
+    const needed = { ...NEEDED, observability };
+    const theirs = mergeUserConfig(
+      '{ "name": "x", "observability": { "enabled": false } }',
+      needed,
+      "wrangler.json",
+    );
+    expect((parse(theirs.text) as Record<string, unknown>).observability).toEqual({ enabled: false });
+    const none = mergeUserConfig('{ "name": "x" }', needed, "wrangler.json");
+    expect((parse(none.text) as Record<string, unknown>).observability).toEqual(observability);
+  });
+
   it("adds the missing bindings to every environment the user has, keeping theirs", () => {
     const user = JSON.stringify({
       ...NEEDED,
@@ -178,8 +195,9 @@ describe("flows package workers with a config the user owns", () => {
       )
       .replace(
         '"no_bundle": true,',
-        '"no_bundle": true,\n  // my route\n  "routes": [{ "pattern": "flows.example.com/*", "zone_name": "example.com" }],\n  "observability": { "enabled": true },\n  "env": { "staging": { "kv_namespaces": [{ "binding": "FLOW_KV", "id": "staging-kv-id" }] } },',
-      );
+        '"no_bundle": true,\n  // my route\n  "routes": [{ "pattern": "flows.example.com/*", "zone_name": "example.com" }],\n  "env": { "staging": { "kv_namespaces": [{ "binding": "FLOW_KV", "id": "staging-kv-id" }] } },',
+      )
+      .replace('"head_sampling_rate": 1', '"head_sampling_rate": 0.05');
     writeFileSync(config, edited);
 
     const second = (await packageWorkers([flows], { out, config })) as PackageResult;
@@ -189,7 +207,7 @@ describe("flows package workers with a config the user owns", () => {
     const value = parse(again) as Record<string, unknown>;
     expect(value.kv_namespaces).toEqual([{ binding: "FLOW_KV", id: "0f2ac74b498b48028cb68387c421e279" }]);
     expect(value.routes).toEqual([{ pattern: "flows.example.com/*", zone_name: "example.com" }]);
-    expect(value.observability).toEqual({ enabled: true });
+    expect(value.observability).toMatchObject({ enabled: true, head_sampling_rate: 0.05 });
     // The environment keeps its namespace and gets the bindings it lacked.
     const staging = (value.env as Record<string, Record<string, unknown>>).staging;
     expect(staging?.kv_namespaces).toEqual([{ binding: "FLOW_KV", id: "staging-kv-id" }]);

@@ -223,6 +223,9 @@ function plan(current: Json, needed: Json, notes: string[]): Op[] {
     else if (isObject(triggers))
       addEntries(ops, ["triggers", "crons"], triggers.crons, needed.triggers.crons, itself, "triggers.crons");
   }
+  // The user's own observability settings are theirs: added only when the config has none.
+  if (needed.observability !== undefined && current.observability === undefined)
+    ops.push({ path: ["observability"], value: needed.observability, insert: false, label: "observability" });
   if (isObject(current.env)) {
     for (const [name, env] of Object.entries(current.env))
       if (isObject(env)) planBindings(ops, ["env", name], env, needed);
