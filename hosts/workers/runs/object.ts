@@ -336,8 +336,8 @@ export class FlowsRuns extends DurableObject {
   // ---- index:<flowId>:<shard> ----
 
   /**
-   * Adds a run's line (or replaces it: a run recorded again) and keeps at most `keep` lines, newest first; drops
-   * lines expired at `now`. Returns the ids of the runs dropped for `keep`, whose objects the caller forgets.
+   * Adds a run's line (or replaces it: a run recorded again) and keeps at most `keep` lines of ended runs, newest
+   * first (lines of runs going on are kept beside them); drops lines expired at `now`. Returns the ids of the runs dropped for `keep`, whose objects the caller forgets.
    */
   async addEntry(entry: IndexEntry, keep: number, now: number = Date.now()): Promise<string[]> {
     const sql = this.#ready();
@@ -356,9 +356,10 @@ export class FlowsRuns extends DurableObject {
         entry.expiresAt,
       );
       sql.exec("DELETE FROM entries WHERE expires_at <= ?", now);
+      // A run still going on (a durable run, which may wait for days) is never dropped: it counts when it ends.
       const over = sql
         .exec<{ run_id: string }>(
-          "SELECT run_id FROM entries ORDER BY started_at DESC, run_id DESC LIMIT -1 OFFSET ?",
+          "SELECT run_id FROM entries WHERE status != 'running' ORDER BY started_at DESC, run_id DESC LIMIT -1 OFFSET ?",
           Math.max(1, keep),
         )
         .toArray()

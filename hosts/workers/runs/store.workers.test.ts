@@ -152,6 +152,19 @@ describe("FlowsRuns: a flow's index across shards", () => {
     }
     expect(await store.get(records[3]!.runId)).not.toBeNull();
   });
+
+  it("never drops a run going on (a durable run waiting) for maxRuns: only ended runs count", async () => {
+    const flowId = `f-${unique()}`;
+    const store = new RunStore(ns);
+    const now = Date.now();
+    const waiting = recordOf(flowId, now, { status: "running", durable: true });
+    await store.save(waiting, [], 1);
+    const ended = Array.from({ length: 3 }, (_, i) => recordOf(flowId, now + 1 + i));
+    for (const record of ended) await store.save(record, [], 1);
+    const page = await store.list(flowId, { limit: 10 }, 1);
+    expect(page.runs.map((r) => r.runId)).toEqual([ended[2]!.runId, waiting.runId]);
+    expect(await store.get(waiting.runId)).toMatchObject({ status: "running" });
+  });
 });
 
 describe("FlowsRuns: retention", () => {
