@@ -13,8 +13,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            // The webhook secret of the served GitHub example (a Worker secret when deployed, .dev.vars locally).
-            miniflare: { bindings: { GITHUB_WEBHOOK_SECRET: "flows-test-webhook-secret" } },
+            miniflare: {
+              // The webhook secret of the served GitHub example (a Worker secret when deployed, .dev.vars locally).
+              bindings: { GITHUB_WEBHOOK_SECRET: "flows-test-webhook-secret" },
+              // A local Analytics Engine dataset for the run metrics tests (hosts/workers/metrics).
+              analyticsEngineDatasets: { FLOWS_METRICS: { dataset: "flows_test_runs" } },
+            },
           }),
         ],
         test: {

@@ -100,6 +100,29 @@ describe("flows package workers (command)", () => {
     ).rejects.toThrow("--log-sampling must be a share of invocations from 0 to 1, such as 0.1, not 2");
   });
 
+  it("binds a flow's Analytics Engine dataset for its metrics, and wrangler deploy --dry-run accepts it", async () => {
+    const dir = join(temp, "metrics-flows");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "counted.yaml"),
+      `flows: 1
+id: counted
+version: 1.0.0
+bindings:
+  FLOWS_METRICS: { type: analyticsEngine, dataset: flows_runs }
+metrics: { sample: 0.5 }
+triggers:
+  - { type: http, method: GET, path: /counted }
+nodes:
+  - { id: answer, kind: respond, inputs: { body: ok } }
+`,
+    );
+    const out = join(temp, "metrics-out");
+    expect(await runPackage([dir], { out, dryRun: true }, capture())).toBe(0);
+    const config = parse(readFileSync(join(out, "wrangler.jsonc"), "utf8")) as Record<string, unknown>;
+    expect(config.analytics_engine_datasets).toEqual([{ binding: "FLOWS_METRICS", dataset: "flows_runs" }]);
+  }, 60_000);
+
   it("bundles the run viewer only with --viewer", async () => {
     const off = join(temp, "viewer-off");
     const on = join(temp, "viewer-on");

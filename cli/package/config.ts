@@ -5,6 +5,7 @@ import {
 } from "../../capabilities/declaration.ts";
 import { runtimeWrangler } from "../../capabilities/durable-objects/declaration.ts";
 import { workflowsWrangler } from "../../capabilities/workflows/declaration.ts";
+import { metricsWrangler } from "../../hosts/workers/metrics/declaration.ts";
 import { runsWrangler } from "../../hosts/workers/runs/declaration.ts";
 import type { FlowsAnalysis } from "./analyze.ts";
 
@@ -68,6 +69,7 @@ export function wranglerConfig(
   const fragments: WranglerFragment[] = declarations.map((d) =>
     d.wrangler(analysis.bindings, analysis.triggers),
   );
+  fragments.push(metricsWrangler(analysis.bindings));
   if (analysis.durable) fragments.unshift(workflowsWrangler(options.name));
   if (analysis.runs) fragments.unshift(runsWrangler());
   if (analysis.runtime) fragments.unshift(runtimeWrangler());
@@ -94,6 +96,7 @@ export function wranglerConfig(
     "durable_objects",
     "migrations",
     "workflows",
+    "analytics_engine_datasets",
   ];
   const keys = [...order, ...Object.keys(sections).filter((k) => !order.includes(k))];
   for (const key of keys) {

@@ -142,6 +142,14 @@ function planBindings(ops: Op[], prefix: JSONPath, current: Json, needed: Json):
       );
   }
   addEntries(ops, at("workflows"), current.workflows, needed.workflows, field("binding"), label("workflows"));
+  addEntries(
+    ops,
+    at("analytics_engine_datasets"),
+    current.analytics_engine_datasets,
+    needed.analytics_engine_datasets,
+    field("binding"),
+    label("analytics_engine_datasets"),
+  );
   if (isObject(needed.secrets)) {
     const secrets = current.secrets;
     if (secrets === undefined)

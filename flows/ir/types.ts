@@ -42,6 +42,8 @@ export interface FlowDocument {
   output?: string;
   /** Which of the flow's runs the run store keeps, and for how long (see impl-docs/runs.md). */
   runs?: RunsPolicy;
+  /** One data point per run into a Workers Analytics Engine dataset (impl-docs/observability.md). */
+  metrics?: MetricsPolicy;
   /**
    * The flow runs as a Cloudflare Workflow instance: every effectful or not strictly deterministic node is a durable
    * step, `sleep` and `wait` may last days, and a run survives crashes and deploys (see impl-docs/durable.md).
@@ -62,11 +64,22 @@ export interface RunsPolicy {
   maxRuns?: number;
 }
 
+/** A flow's `metrics:`: where its runs' data points go and which runs are written. */
+export interface MetricsPolicy {
+  /** The analyticsEngine binding (default: the flow's only one). */
+  binding?: string;
+  /** The share of runs written, 0 to 1 (default 1). */
+  sample?: number;
+  /** `always` (default): every run that did not end ok is written; `sampled`: sampled as ok runs are. */
+  failures?: "always" | "sampled";
+}
+
 export type BindingDecl =
   | { type: "kv"; description?: string }
   | { type: "r2"; bucket: string; description?: string }
   | { type: "queue"; queue: string; description?: string }
   | { type: "durableObject"; className: string; description?: string }
+  | { type: "analyticsEngine"; dataset: string; description?: string }
   | { type: "var"; value: Json; description?: string }
   | { type: "secret"; description?: string };
 

@@ -8,6 +8,7 @@ import type {
   FlowParam,
   GithubTrigger,
   HttpTrigger,
+  MetricsPolicy,
   NodeDecl,
   QueueTrigger,
   RetryPolicyDecl,
@@ -59,6 +60,7 @@ describe("flow.v1.json", () => {
           "defaults",
           "output",
           "runs",
+          "metrics",
           "durable",
         ]),
       ],
@@ -83,6 +85,7 @@ describe("flow.v1.json", () => {
       ],
       [defs.defaults!, keys<FlowDefaults>()(["timeout", "deadline", "retry"])],
       [defs.runs!, keys<RunsPolicy>()(["record", "retention", "maxRuns"])],
+      [defs.metrics!, keys<MetricsPolicy>()(["binding", "sample", "failures"])],
       [defs.param!, keys<FlowParam>()(["description", "default", "enum", "binding"])],
       [
         defs.httpTrigger!,

@@ -48,6 +48,7 @@ describe("valid fixtures", () => {
     expect(result.flows.map((f) => [f.document.id, f.determinism, f.effects])).toEqual([
       ["approval", "nondeterministic", ["pure", "read", "external"]],
       ["hello", "strict", ["pure"]],
+      ["metered", "strict", ["pure"]],
       ["nightly-report", "nondeterministic", ["pure", "external"]],
       ["notify-customer", "strict", ["pure"]],
       ["orders", "nondeterministic", ["pure", "external"]],
@@ -59,7 +60,15 @@ describe("valid fixtures", () => {
     const triggers = new Set(docs.flatMap((d) => d.triggers.map((t) => t.type)));
     expect([...triggers].sort()).toEqual(["cron", "github", "http", "queue"]);
     const bindings = new Set(docs.flatMap((d) => Object.values(d.bindings ?? {}).map((b) => b.type)));
-    expect([...bindings].sort()).toEqual(["durableObject", "kv", "queue", "r2", "secret", "var"]);
+    expect([...bindings].sort()).toEqual([
+      "analyticsEngine",
+      "durableObject",
+      "kv",
+      "queue",
+      "r2",
+      "secret",
+      "var",
+    ]);
     const nodes = docs.flatMap((d) => d.nodes);
     const kinds = new Set(nodes.map((n) => n.kind));
     for (const kind of [

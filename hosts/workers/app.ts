@@ -23,6 +23,7 @@ import { startDurableResponse } from "./durable/http.ts";
 import { registerDurableFlow } from "./durable/registry.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
+import { RunMetrics } from "./metrics/write.ts";
 import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { registerRunsApi } from "./runs/api.ts";
@@ -250,6 +251,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
   }
   // The run store: its read API (behind FLOWS_ADMIN_TOKEN), and each route's runs recorded per their flow's policy.
   const runs = new RunsRecorder(set.documents.values(), options.runs ?? {}, options.log ?? consoleSink);
+  const metrics = new RunMetrics(set.documents.values(), options.log ?? consoleSink);
   const clockOf = (env: object) => options.runOptions?.(env).clock;
   registerRunsApi(app, set, runs, options.runs, clockOf, {
     rerun: rerunHandler(set, runs, options, (env) => baseRunOptions(set, env, options)),
@@ -297,8 +299,10 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
       plan: set.plans.get(doc.id)!,
       flowVersion: doc.version,
       runOptions: (env) => baseRunOptions(set, env, options),
-      onDone: (result, triggerType) =>
-        logRun(options.log ?? consoleSink, doc.id, `${triggerType}:durable`, result),
+      onDone: (result, trigger, env) => {
+        logRun(options.log ?? consoleSink, doc.id, `${trigger.type}:durable`, result);
+        metrics.write(env, doc.id, trigger, result);
+      },
       waitNotes: (env, runId) => {
         const store = runStoreIn(env, options.runs, clockOf(env));
         return store ? (step, wait) => store.run(runId).noteWait(step, wait) : undefined;
@@ -370,7 +374,7 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
           ...(handOff ? { handOffWhenListened: true } : {}),
         },
         options,
-        recording?.done,
+        metrics.around(env, route.flowId, trigger, recording)?.done,
       );
     });
   }

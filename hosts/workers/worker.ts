@@ -3,6 +3,7 @@ import type { KindRegistry, RunOptions, RunResult } from "../../kernel/index.ts"
 import { celLoaded, loadCel, runFlow } from "../../kernel/index.ts";
 import { type Bindings, baseRunOptions, createFlowsApp, type HostOptions } from "./app.ts";
 import { createFlowSet, type FlowSet, type GithubTriggers } from "./flow-set.ts";
+import { RunMetrics } from "./metrics/write.ts";
 import { handleQueueBatch } from "./queue.ts";
 import { consoleSink } from "./run-log.ts";
 import { type RecordingContext, RunsRecorder } from "./runs/recording.ts";
@@ -73,6 +74,7 @@ export function createWorker(
   const runOptions = (env: Bindings): RunOptions => baseRunOptions(set, env, options);
   // Queue and cron runs are recorded in the run store as HTTP runs are (createFlowsApp records those).
   const runs = new RunsRecorder(set.documents.values(), options.runs ?? {}, options.log ?? consoleSink);
+  const metrics = new RunMetrics(set.documents.values(), options.log ?? consoleSink);
   const recordingIn = (env: Bindings, ctx: ExecutionContext): RecordingContext => {
     const clock = userOptions.runOptions?.(env).clock;
     return { env, waitUntil: (promise) => ctx.waitUntil(promise), ...(clock ? { clock } : {}) };
@@ -89,19 +91,24 @@ export function createWorker(
           const journal = queueJournal(env, userOptions, batch.queue, route.flowId, message.id);
           return journal ? { journal, ...runOptions(env) } : runOptions(env);
         },
-        recording: (route) =>
-          runs.records(env, route.flowId)
-            ? runs.start(recordingIn(env, ctx), route.flowId, { type: "queue", id: route.triggerId }, false)
-            : undefined,
+        recording: (route) => {
+          const trigger = { type: "queue", id: route.triggerId };
+          const recording = runs.records(env, route.flowId)
+            ? runs.start(recordingIn(env, ctx), route.flowId, trigger, false)
+            : undefined;
+          return metrics.around(env, route.flowId, trigger, recording);
+        },
       });
     },
     scheduled: async (controller, env, ctx) => {
       if (!celLoaded()) await loadCel();
-      return handleScheduled(set, controller, ctx, runOptions(env), options.log, (route) =>
-        runs.records(env, route.flowId)
-          ? runs.start(recordingIn(env, ctx), route.flowId, { type: "cron", id: route.triggerId }, false)
-          : undefined,
-      );
+      return handleScheduled(set, controller, ctx, runOptions(env), options.log, (route) => {
+        const trigger = { type: "cron", id: route.triggerId };
+        const recording = runs.records(env, route.flowId)
+          ? runs.start(recordingIn(env, ctx), route.flowId, trigger, false)
+          : undefined;
+        return metrics.around(env, route.flowId, trigger, recording);
+      });
     },
     invoke: (flowId, body, headers = {}, signal, env = {}) => {
       const plan = set.plans.get(flowId);

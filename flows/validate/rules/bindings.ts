@@ -11,6 +11,7 @@ const EXAMPLES: Record<BindingType, string> = {
   r2: "FLOW_BUCKET: { type: r2, bucket: my-bucket }",
   queue: "FLOW_QUEUE: { type: queue, queue: my-queue }",
   durableObject: "FLOW_DO: { type: durableObject, className: FlowsState }",
+  analyticsEngine: "FLOWS_METRICS: { type: analyticsEngine, dataset: flows_runs }",
   var: "MY_VAR: { type: var, value: ... }",
   secret: "MY_SECRET: { type: secret }",
 };
@@ -86,12 +87,59 @@ function checkObjectClasses(check: FlowCheck): void {
   }
 }
 
+/** `metrics:` names an analyticsEngine binding the flow declares, or the flow declares exactly one. */
+function checkMetrics(check: FlowCheck): void {
+  const metrics = check.doc.metrics;
+  if (!metrics) return;
+  const bindings = check.doc.bindings ?? {};
+  const name = metrics.binding;
+  if (name !== undefined) {
+    const decl = Object.hasOwn(bindings, name) ? bindings[name] : undefined;
+    const at = "/metrics/binding";
+    if (!decl)
+      check.report(
+        "FLOW_BINDING_MISSING",
+        at,
+        `metrics: binding ${quote(name)} is not declared by the flow`,
+        {
+          hint: `declare it under bindings, e.g. \`${EXAMPLES.analyticsEngine.replace(/^\w+/, name)}\``,
+        },
+      );
+    else if (decl.type !== "analyticsEngine")
+      check.report(
+        "FLOW_BINDING_WRONG_TYPE",
+        at,
+        `metrics: binding ${quote(name)} is a \`${decl.type}\` binding; metrics are written to an \`analyticsEngine\` one`,
+        { hint: `declare it as \`${EXAMPLES.analyticsEngine.replace(/^\w+/, name)}\`` },
+      );
+    return;
+  }
+  const candidates = bindingsOfType(check, "analyticsEngine");
+  if (candidates.length === 0)
+    check.report(
+      "FLOW_BINDING_MISSING",
+      "/metrics",
+      "metrics: the flow declares no `analyticsEngine` binding",
+      {
+        hint: `declare one under bindings, e.g. \`${EXAMPLES.analyticsEngine}\``,
+      },
+    );
+  else if (candidates.length > 1)
+    check.report(
+      "FLOW_BINDING_AMBIGUOUS",
+      "/metrics",
+      `metrics: the flow declares ${candidates.length} \`analyticsEngine\` bindings (${list(candidates)})`,
+      { hint: "name the one to write to in `metrics.binding`" },
+    );
+}
+
 /**
- * Binding rules: Durable Object classes, and every node (and map template) whose kind needs bindings finds them: the one named in
+ * Binding rules: Durable Object classes, the metrics dataset, and every node (and map template) whose kind needs bindings finds them: the one named in
  * `config.binding` (declared, of a needed type), else the only binding of each needed type.
  */
 export function checkBindings(check: FlowCheck): void {
   checkObjectClasses(check);
+  checkMetrics(check);
   check.doc.nodes.forEach((node, i) => {
     const spec = check.specs[i];
     if (!spec) return;

@@ -11,8 +11,8 @@ export interface DurableFlow {
   readonly flowVersion: string;
   /** The run options of the Worker's host (bindings, plans, ledger…) for this `env`. */
   runOptions(env: object): RunOptions;
-  /** Called once per instance run that ended (the run's log line). */
-  onDone(result: RunResult, triggerType: string): void;
+  /** Called once per instance run that ended (the run's log line, its metrics). */
+  onDone(result: RunResult, trigger: { type: string; id: string }, env: object): void;
   /** Where the run notes its sleeps and waits (the run store's `run:<id>` object), when the store is bound. */
   waitNotes(env: object, runId: string): WaitNotes | undefined;
   /** Where the run's record goes (`./history.ts`): the run store, unless it is not bound or the flow records none. */

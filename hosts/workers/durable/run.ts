@@ -47,12 +47,13 @@ export async function runDurable(
   const tracked = notes
     ? trackWaits(steps, notes, () => clock.now(), warn("note a durable run's wait"))
     : steps;
+  const trigger = { type: params.triggerType, id: triggerIdOf(params.trigger) };
   const history = flow.history(env);
   const identity: DurableIdentity | undefined = history && {
     runId: instanceId,
     flowId: params.flow,
     flowVersion: flow.flowVersion,
-    trigger: { type: params.triggerType, id: triggerIdOf(params.trigger) },
+    trigger,
     startedAt,
     input: storedInput(params.trigger),
     retentionMs: history.retentionMs,
@@ -74,7 +75,7 @@ export async function runDurable(
     await running;
     await recordEnded(history.store, identity, result).catch(warn("record a durable run's end"));
   }
-  flow.onDone(result, params.triggerType);
+  flow.onDone(result, trigger, env);
   return result;
 }
 
