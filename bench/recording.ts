@@ -2,7 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFromProcess } from "./load-process.ts";
-import { fixed, formatSpread, spread } from "./stats.ts";
+import { interleave, printVerdicts } from "./sides.ts";
+import { fixed } from "./stats.ts";
 import { bundleWorkers, durableObjectDir, serveWithWorkerd, type WorkerdServer } from "./workerd.ts";
 
 /**
@@ -37,56 +38,6 @@ const POLICY_SIDES = [
 ] as const;
 type Side = (typeof POLICY_SIDES)[number];
 
-/** One side measured once: CPU µs per request, and requests/s when the load had a rate. */
-interface Sample {
-  cpuUs: number;
-  perSecond?: number;
-}
-
-/** Every side once per round (after one warm-up of each), the order rotated; each side's samples and ratios. */
-async function interleave(
-  rounds: number,
-  measure: (side: Side, index: number, warmUp: boolean) => Promise<Sample>,
-): Promise<{ samples: Sample[][]; ratios: number[][] }> {
-  for (const [i, side] of POLICY_SIDES.entries()) await measure(side, i, true);
-  const samples = POLICY_SIDES.map(() => [] as Sample[]);
-  const ratios = POLICY_SIDES.map(() => [] as number[]);
-  for (let round = 0; round < rounds; round++) {
-    const cpu: number[] = [];
-    for (const i of POLICY_SIDES.map((_, k) => (k + round) % POLICY_SIDES.length)) {
-      const sample = await measure(POLICY_SIDES[i]!, i, false);
-      samples[i]!.push(sample);
-      cpu[i] = sample.cpuUs;
-    }
-    for (const i of POLICY_SIDES.keys()) ratios[i]!.push(cpu[i]! / cpu[0]!);
-  }
-  return { samples, ratios };
-}
-
-function printVerdicts(title: string, cpuLabel: string, samples: Sample[][], ratios: number[][]): void {
-  const noise = Math.max(...ratios[1]!.map((r) => Math.abs(r - 1)));
-  const withRate = samples[0]![0]!.perSecond !== undefined;
-  console.log(`## ${title}\n`);
-  console.log(
-    `| side |${withRate ? " requests/s |" : ""} ${cpuLabel} | CPU ÷ baseline, per round | verdict |`,
-  );
-  console.log(`| --- |${withRate ? " --- |" : ""} --- | --- | --- |`);
-  for (const [i, side] of POLICY_SIDES.entries()) {
-    const ratio = spread(ratios[i]!);
-    const verdict =
-      i === 0
-        ? "baseline"
-        : i === 1
-          ? `noise: ±${fixed(noise, 3)}`
-          : Math.abs(ratio.median - 1) <= noise
-            ? "within noise"
-            : "OUTSIDE noise";
-    const rate = withRate ? ` ${formatSpread(spread(samples[i]!.map((s) => s.perSecond!)), 0)} |` : "";
-    const cpu = formatSpread(spread(samples[i]!.map((s) => s.cpuUs)), withRate ? 0 : 1);
-    console.log(`| ${side.name} |${rate} ${cpu} | ${i === 0 ? "1" : formatSpread(ratio, 3)} | ${verdict} |`);
-  }
-}
-
 async function onWorkerd(out: string, rounds: number): Promise<void> {
   const seconds = Math.max(1, Number(process.env.BENCH_SECONDS ?? 3));
   const bundle = (await bundleWorkers(["flows-recording"], join(out, "workerd")))["flows-recording"]!;
@@ -105,7 +56,7 @@ async function onWorkerd(out: string, rounds: number): Promise<void> {
     }
     const serverOf = (side: Side, index: number) => servers[side.bound ? 2 : index]!;
     const loadBefore = loadavg()[0]!;
-    const { samples, ratios } = await interleave(rounds, async (side, index, warmUp) => {
+    const { samples, ratios } = await interleave(POLICY_SIDES, rounds, async (side, index, warmUp) => {
       const server = serverOf(side, index);
       const result = await loadFromProcess({
         url: `${server.url}${side.path}`,
@@ -122,6 +73,7 @@ async function onWorkerd(out: string, rounds: number): Promise<void> {
     printVerdicts(
       `The run store and a JSON route: workerd serve, ${rounds} rounds × ${seconds} s, load average ${fixed(loadBefore, 1)} → ${fixed(loadavg()[0]!, 1)}`,
       "workerd CPU µs/request",
+      POLICY_SIDES,
       samples,
       ratios,
     );
@@ -147,7 +99,7 @@ async function inProcess(out: string, rounds: number): Promise<void> {
     waitUntil: (promise: Promise<unknown>) => void promise.catch(() => {}),
     passThroughOnException() {},
   };
-  const { samples, ratios } = await interleave(rounds, async (side) => {
+  const { samples, ratios } = await interleave(POLICY_SIDES, rounds, async (side) => {
     const env = side.bound ? { FLOWS_RUNS: instantRunsNamespace } : {};
     const started = process.cpuUsage();
     for (let i = 0; i < requests; i++) {
@@ -166,6 +118,7 @@ async function inProcess(out: string, rounds: number): Promise<void> {
   printVerdicts(
     `The same in one Node process: the bundle's fetch called directly, ${rounds} rounds × ${requests} requests`,
     "CPU µs/request",
+    POLICY_SIDES,
     samples,
     ratios,
   );

@@ -1,5 +1,6 @@
 import { benchGithub } from "./github.ts";
 import { benchKernel } from "./kernel.ts";
+import { benchMetrics } from "./metrics.ts";
 import { benchNodeRed } from "./node-red.ts";
 import { benchPackage } from "./package.ts";
 import { benchProbot } from "./probot.ts";
@@ -20,6 +21,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   package: benchPackage,
   "worker-cost": benchWorkerCost,
   recording: benchRecording,
+  metrics: benchMetrics,
   github: benchGithub,
   probot: benchProbot,
   "node-red": benchNodeRed,
