@@ -32,7 +32,7 @@ describe("flows validate", () => {
     expect(report).toMatch(
       /✓ orders \(.*orders\.yaml\): valid; determinism nondeterministic, effects pure, external/,
     );
-    expect(report).toMatch(/5 files: 5 valid, 0 invalid; 0 errors, 0 warnings\n$/);
+    expect(report).toMatch(/6 files: 6 valid, 0 invalid; 0 errors, 0 warnings\n$/);
   });
 
   it("exits 1 for an invalid flow and shows a code frame with a caret at the column, on stderr only", () => {
