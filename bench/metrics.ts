@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { interleave, printVerdicts } from "./sides.ts";
+import { type DirectWorker, directCpuPerRequest, interleave, printVerdicts } from "./sides.ts";
 import { bundleWorkers } from "./workerd.ts";
 
 /**
@@ -25,30 +25,12 @@ export async function benchMetrics(): Promise<void> {
   const requests = Math.max(100, Number(process.env.BENCH_REQUESTS ?? 5000));
   const out = mkdtempSync(join(tmpdir(), "bench-metrics-"));
   const bundle = (await bundleWorkers(["flows-metrics"], out, undefined, { node: true }))["flows-metrics"]!;
-  const worker = (await import(bundle)).default as {
-    fetch(request: Request, env: object, ctx: object): Promise<Response>;
-  };
+  const worker = (await import(bundle)).default as DirectWorker;
   let points = 0;
   const env = { METRICS: { writeDataPoint: () => void points++ } };
-  const ctx = {
-    waitUntil: (promise: Promise<unknown>) => void promise.catch(() => {}),
-    passThroughOnException() {},
-  };
-  const { samples, ratios } = await interleave(SIDES, rounds, async (side) => {
-    const started = process.cpuUsage();
-    for (let i = 0; i < requests; i++) {
-      const request = new Request(`http://bench/${side.path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: '{"n":1}',
-      });
-      const response = await worker.fetch(request, env, ctx);
-      if (response.status !== 200) throw new Error(`${side.path}: status ${response.status}`);
-      await response.arrayBuffer();
-    }
-    const used = process.cpuUsage(started);
-    return { cpuUs: (used.user + used.system) / requests };
-  });
+  const { samples, ratios } = await interleave(SIDES, rounds, (side) =>
+    directCpuPerRequest(worker, side.path, env, requests),
+  );
   printVerdicts(
     `Run metrics and a JSON route, one Node process: ${rounds} rounds × ${requests} requests (${points} data points written)`,
     "CPU µs/request",

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadFromProcess } from "./load-process.ts";
-import { interleave, printVerdicts } from "./sides.ts";
+import { type DirectWorker, directCpuPerRequest, interleave, printVerdicts } from "./sides.ts";
 import { fixed } from "./stats.ts";
 import { bundleWorkers, durableObjectDir, serveWithWorkerd, type WorkerdServer } from "./workerd.ts";
 
@@ -92,29 +92,10 @@ async function inProcess(out: string, rounds: number): Promise<void> {
   const bundle = (await bundleWorkers(["flows-recording"], join(out, "node"), undefined, { node: true }))[
     "flows-recording"
   ]!;
-  const worker = (await import(bundle)).default as {
-    fetch(request: Request, env: object, ctx: object): Promise<Response>;
-  };
-  const ctx = {
-    waitUntil: (promise: Promise<unknown>) => void promise.catch(() => {}),
-    passThroughOnException() {},
-  };
-  const { samples, ratios } = await interleave(POLICY_SIDES, rounds, async (side) => {
-    const env = side.bound ? { FLOWS_RUNS: instantRunsNamespace } : {};
-    const started = process.cpuUsage();
-    for (let i = 0; i < requests; i++) {
-      const request = new Request(`http://bench/${side.path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: '{"n":1}',
-      });
-      const response = await worker.fetch(request, env, ctx);
-      if (response.status !== 200) throw new Error(`${side.path}: status ${response.status}`);
-      await response.arrayBuffer();
-    }
-    const used = process.cpuUsage(started);
-    return { cpuUs: (used.user + used.system) / requests };
-  });
+  const worker = (await import(bundle)).default as DirectWorker;
+  const { samples, ratios } = await interleave(POLICY_SIDES, rounds, (side) =>
+    directCpuPerRequest(worker, side.path, side.bound ? { FLOWS_RUNS: instantRunsNamespace } : {}, requests),
+  );
   printVerdicts(
     `The same in one Node process: the bundle's fetch called directly, ${rounds} rounds × ${requests} requests`,
     "CPU µs/request",

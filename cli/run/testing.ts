@@ -36,6 +36,31 @@ export function flowsCli(
 }
 
 /**
+ * `node cli/bin.js ...args` without blocking this process (for tests that serve a Worker in it, which a
+ * `spawnSync` would stall): `unset` names environment variables the child must not inherit.
+ */
+export function flowsCliAsync(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; unset?: readonly string[] } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = plainEnv(options.env);
+  for (const name of options.unset ?? []) if (!options.env?.[name]) delete env[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
  * Starts `flows ...args`, sends SIGINT once stdout contains `waitFor`, and resolves with the exit code and output.
  */
 export function interruptFlows(

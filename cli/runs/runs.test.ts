@@ -1,10 +1,8 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
 import { ROOT } from "../../test/flows.ts";
-import { freePort } from "../run/testing.ts";
+import { flowsCliAsync, freePort } from "../run/testing.ts";
 
 // `flows runs list|show` as a user runs them (the bin, in a child process), against the example Worker served by
 // workerd with its run store (FLOWS_RUNS of the root wrangler.toml) and the FLOWS_ADMIN_TOKEN secret.
@@ -30,26 +28,9 @@ afterAll(async () => {
   await worker?.dispose();
 });
 
-/** `node cli/bin.js ...args`, without colours and without a token in the environment unless given. */
-async function flows(args: string[], env: Record<string, string> = {}) {
-  const environment: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...env };
-  delete environment.FORCE_COLOR;
-  if (!env.FLOWS_ADMIN_TOKEN) delete environment.FLOWS_ADMIN_TOKEN;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, "cli", "bin.js"), ...args],
-      {
-        cwd: ROOT,
-        env: environment,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `flows ...args`, without colours and without a token in the environment unless given. */
+const flows = (args: string[], env: Record<string, string> = {}) =>
+  flowsCliAsync(args, { env, unset: ["FLOWS_ADMIN_TOKEN"] });
 
 /** A failed run of the example `files-download` (a file that is not there): recorded by default. */
 async function failedRun(): Promise<string> {

@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ROOT } from "../../test/flows.ts";
 import { type DevServer, startDev } from "../package/dev-server.ts";
-import { freePort } from "../run/testing.ts";
+import { flowsCliAsync, freePort } from "../run/testing.ts";
 
 // `flows trigger github|cron` as a user runs them (the bin, in a child process, in the project folder whose
 // .dev.vars holds the webhook secret), against a real `flows dev` serving a GitHub flow and a cron flow.
@@ -73,24 +70,7 @@ afterAll(async () => {
 });
 
 /** `flows ...args` from the project folder, without a secret in the environment. */
-async function flows(args: string[]) {
-  const environment: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  delete environment.GITHUB_WEBHOOK_SECRET;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, "cli", "bin.js"), ...args],
-      {
-        cwd: project,
-        env: environment,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const flows = (args: string[]) => flowsCliAsync(args, { cwd: project, unset: ["GITHUB_WEBHOOK_SECRET"] });
 
 const kv = async (key: string): Promise<string> => (await fetch(`${server.url}/kv/${key}`)).text();
 
