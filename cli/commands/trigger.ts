@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CronTriggerOptions } from "../trigger/cron.ts";
 import type { GithubTriggerOptions, TriggerProcess } from "../trigger/github.ts";
+import type { QueueTriggerOptions } from "../trigger/queue.ts";
 import type { CommandIO } from "./io.ts";
 import { reportCliError } from "./run.ts";
 
@@ -9,7 +10,7 @@ const EXIT_CODES =
 const URL_HELP = "the Worker's origin (default http://127.0.0.1:8787, where `flows dev` serves)";
 
 /**
- * Adds `flows trigger github|cron` to the program: a trigger's delivery sent to a served Worker as the platform (or
+ * Adds `flows trigger github|queue|cron` to the program: a trigger's delivery sent to a served Worker as the platform (or
  * GitHub) would send it, to replay real deliveries locally (`proc`: environment, working directory, `fetch`).
  */
 export function registerTrigger(
@@ -19,7 +20,9 @@ export function registerTrigger(
 ): void {
   const trigger = program
     .command("trigger")
-    .description("send a served Worker a trigger's delivery: a signed GitHub webhook, a cron tick");
+    .description(
+      "send a served Worker a trigger's delivery: a signed GitHub webhook, a queue message, a cron tick",
+    );
   trigger
     .command("github")
     .description(
@@ -47,6 +50,28 @@ export function registerTrigger(
       try {
         const { triggerGithub } = await import("../trigger/github.ts");
         io.setExitCode(await triggerGithub(event, options, io, proc));
+      } catch (error) {
+        io.setExitCode(reportCliError(error, options.json === true, io));
+      }
+    });
+  trigger
+    .command("queue")
+    .description("put a message on a local queue of `flows dev`; the Worker's consumer runs it")
+    .argument("<queue>", "the queue's name, as a flow's queue trigger gives it")
+    .requiredOption("--message <file>", "the message's body (JSON unless --content-type says otherwise)")
+    .option("--content-type <type>", "json (parsed, the default), text or bytes: how the message is sent")
+    .option("--delay <seconds>", "deliver it after this many seconds (at most 43200)")
+    .option("--url <url>", URL_HELP)
+    .option(
+      "--token <token>",
+      "the Worker's FLOWS_ADMIN_TOKEN (default: the environment's, else the one flows dev wrote in .flows/dev/<port>/.dev.vars)",
+    )
+    .option("--json", "print { queue, status, statusText, runId, body } as JSON")
+    .addHelpText("after", EXIT_CODES)
+    .action(async (queue: string, options: QueueTriggerOptions) => {
+      try {
+        const { triggerQueue } = await import("../trigger/queue.ts");
+        io.setExitCode(await triggerQueue(queue, options, io, proc));
       } catch (error) {
         io.setExitCode(reportCliError(error, options.json === true, io));
       }

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { ADMIN_TOKEN_BINDING, MIN_ADMIN_TOKEN_LENGTH } from "../../hosts/workers/viewer/auth.ts";
 import { UsageError } from "../files.ts";
 import { type DevFront, serveDevFront } from "./dev-front.ts";
+import { bundleQueueSender, queueSenderOptions } from "./dev-queues.ts";
 import { DEV_VARS, devVarsFiles, devVarsValue } from "./dev-vars.ts";
 import { watchFlows } from "./dev-watch.ts";
 import { devWorker, importMiniflare } from "./dev-worker.ts";
@@ -158,6 +159,8 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
     const first = await buildForDev(paths, out, options.log, token, projectDir);
     options.onBuild?.(first);
     if (!first.ok) throw Object.assign(new Error("the flows are invalid"), { result: first });
+    let viewerToken = first.viewerToken;
+    const queueSender = await bundleQueueSender(out);
 
     const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await importMiniflare();
     class DevLog extends Log {
@@ -183,7 +186,7 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
         // `/cdn-cgi/local/scheduled?cron=...` fires the Worker's scheduled handler (see `scheduledUrl`).
         unsafeTriggerHandlers: true,
         resourcePersistencePath: join(persistTo, "v3"),
-        workers: [worker.options],
+        workers: [worker.options, queueSenderOptions(queueSender, worker.options, viewerToken)],
       } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]);
     };
     // Miniflare's exit hook answers SIGINT, SIGTERM and SIGHUP with `process.exit(128 + n)` before `flows dev`
@@ -208,6 +211,7 @@ export async function startDev(paths: readonly string[], options: DevOptions): P
         );
         builds++;
         if (!(result instanceof Error) && result.ok) {
+          viewerToken = result.viewerToken;
           try {
             await mf.setOptions(await miniflareOptions());
             upstreamPort = Number((await mf.ready).port);

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DevServer, startDev } from "../package/dev-server.ts";
 import { flowsCliAsync, freePort } from "../run/testing.ts";
 
-// `flows trigger github|cron` as a user runs them (the bin, in a child process, in the project folder whose
-// .dev.vars holds the webhook secret), against a real `flows dev` serving a GitHub flow and a cron flow.
+// `flows trigger github|queue|cron` as a user runs them (the bin, in a child process, in the project folder whose
+// .dev.vars holds the webhook secret), against a real `flows dev` serving a GitHub flow, a queue consumer and a cron flow.
 
 const SECRET = "trigger-test-webhook-secret";
 const temp = mkdtempSync(join(tmpdir(), "flows-trigger-"));
@@ -38,6 +38,17 @@ triggers:
   - { type: cron, schedule: "*/5 * * * *" }
 nodes:
   - { id: last, kind: kv.put, inputs: { key: ticked, value: "\${{ trigger.cron }}" } }
+`,
+  "inbox.yaml": `flows: 1
+id: inbox
+version: 1.0.0
+bindings:
+  FLOW_KV: { type: kv }
+  INBOX: { type: queue, queue: trigger-inbox }
+triggers:
+  - { type: queue, queue: trigger-inbox }
+nodes:
+  - { id: last, kind: kv.put, inputs: { key: inbox-last, value: "\${{ trigger.message.body }}" } }
 `,
   "read.yaml": `flows: 1
 id: read
@@ -142,6 +153,66 @@ describe("flows trigger", () => {
     const nobody = await flows([...base.slice(0, 5), "--url", `http://127.0.0.1:${await freePort()}`]);
     expect(nobody.code).toBe(4);
     expect(nobody.stderr).toMatch(/CLI_TRIGGER_UNREACHABLE/);
+  }, 60_000);
+
+  it("puts a message on a local queue that the Worker consumes; text as text; an unknown queue exits 3", async () => {
+    const token = decodeURIComponent(server.viewerUrl.split("#token=")[1]!);
+    writeFileSync(join(temp, "message.json"), JSON.stringify({ text: "from the queue" }));
+    const sent = await flows([
+      "trigger",
+      "queue",
+      "trigger-inbox",
+      "--message",
+      join(temp, "message.json"),
+      "--url",
+      server.url,
+      "--token",
+      token,
+    ]);
+    expect(sent.stderr).toBe("");
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^queue trigger-inbox\n202 Accepted/);
+    await vi.waitFor(
+      async () => expect(JSON.parse(await kv("inbox-last"))).toEqual({ text: "from the queue" }),
+      {
+        timeout: 10_000,
+      },
+    );
+
+    // Without --token: the one `flows dev` wrote for that port (its default --out, .flows/dev/<port>).
+    const port = new URL(server.url).port;
+    mkdirSync(join(project, ".flows", "dev", port), { recursive: true });
+    writeFileSync(join(project, ".flows", "dev", port, ".dev.vars"), `FLOWS_ADMIN_TOKEN=${token}\n`);
+    writeFileSync(join(temp, "words.txt"), "plain words");
+    const text = ["--message", join(temp, "words.txt"), "--content-type", "text", "--url", server.url];
+    const plain = await flows(["trigger", "queue", "trigger-inbox", ...text, "--json"]);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout)).toMatchObject({
+      queue: "trigger-inbox",
+      status: 202,
+      body: { contentType: "text" },
+    });
+    await vi.waitFor(async () => expect(await kv("inbox-last")).toBe("plain words"), { timeout: 10_000 });
+
+    const unknown = await flows(["trigger", "queue", "nowhere", ...text]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(
+      /QUEUE_NOT_FOUND: no flow consumes queue `nowhere`: the consumed queues are trigger-inbox/,
+    );
+    const wrong = await flows(["trigger", "queue", "trigger-inbox", ...text, "--token", "x".repeat(32)]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/RUNS_FORBIDDEN/);
+    const notJson = await flows([
+      "trigger",
+      "queue",
+      "trigger-inbox",
+      "--message",
+      join(temp, "words.txt"),
+      "--url",
+      server.url,
+    ]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/is not JSON.*--content-type text/);
   }, 60_000);
 
   it("fires a flow's cron schedule, found in its file", async () => {

@@ -29,6 +29,7 @@ export const HOST_CODES = Object.freeze({
   RUN_INTERRUPTED: 503,
   DURABLE_NOT_CONFIGURED: 503,
   EVENT_INVALID: 400,
+  QUEUE_NOT_FOUND: 404,
 } as const);
 
 export type HostCode = keyof typeof HOST_CODES;

@@ -10,7 +10,7 @@ import {
 } from "../durable/routes.ts";
 import type { FlowSet } from "../flow-set.ts";
 import { errorResponse } from "../responses.ts";
-import { ADMIN_TOKEN_BINDING, constantTimeEqual, MIN_ADMIN_TOKEN_LENGTH } from "../viewer/auth.ts";
+import { runsRefusal } from "./auth.ts";
 import { RUNS_BINDING, RUNS_CLASS } from "./declaration.ts";
 import type { RecordStatus } from "./record.ts";
 import { type RunsOptions, type RunsRecorder, runStoreIn } from "./recording.ts";
@@ -20,8 +20,6 @@ import { decodeCursor, type RunStore } from "./store.ts";
 
 /** The base path of the run API. */
 export const RUNS_PATH = "/_flows/runs";
-/** `WWW-Authenticate` of a 401 from the run API. */
-export const RUNS_CHALLENGE = 'Bearer realm="flows runs"';
 /** Runs per page of `GET /_flows/runs`: `limit` by default, and at most. */
 export const LIST_LIMITS = Object.freeze({ default: 50, max: 200 });
 /** The statuses `status=` takes. */
@@ -40,42 +38,9 @@ type AnyContext = Context<any>;
 /** How to add the binding, in the words of the 503. */
 const NOT_BOUND = `the run store is not bound: add a Durable Object binding \`${RUNS_BINDING}\` of class \`${RUNS_CLASS}\` (durable_objects.bindings, and a migration with new_sqlite_classes = ["${RUNS_CLASS}"]) and export ${RUNS_CLASS} from the Worker (\`export { ${RUNS_CLASS} } from "flows-runtime/hosts/workers/objects"\`); \`flows package workers\` and \`flows dev\` declare all three`;
 
-/**
- * Who may read runs: undefined when the request may pass, else the answer. Without the `FLOWS_ADMIN_TOKEN`
- * secret the API does not exist (404, as any unknown path); a token too short keeps it closed (503).
- */
-async function refusal(c: AnyContext): Promise<Response | undefined> {
-  const runId: string = c.get("runId");
-  const token = (c.env as Record<string, unknown> | undefined)?.[ADMIN_TOKEN_BINDING];
-  if (typeof token !== "string" || token === "") {
-    const path = new URL(c.req.url).pathname;
-    return errorResponse(hostError("ROUTE_NOT_FOUND", `no flow is served at ${c.req.method} ${path}`), runId);
-  }
-  if (token.length < MIN_ADMIN_TOKEN_LENGTH)
-    return errorResponse(
-      hostError(
-        "RUNS_NOT_CONFIGURED",
-        `the ${ADMIN_TOKEN_BINDING} secret is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: set a longer one with \`wrangler secret put ${ADMIN_TOKEN_BINDING}\` (locally in .dev.vars)`,
-      ),
-      runId,
-    );
-  const match = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "");
-  if (!match?.[1])
-    return errorResponse(
-      hostError(
-        "RUNS_UNAUTHORIZED",
-        `the run API needs the header \`Authorization: Bearer <${ADMIN_TOKEN_BINDING}>\``,
-      ),
-      runId,
-      { "www-authenticate": RUNS_CHALLENGE },
-    );
-  if (!(await constantTimeEqual(match[1], token)))
-    return errorResponse(
-      hostError("RUNS_FORBIDDEN", `the bearer token is not the Worker's ${ADMIN_TOKEN_BINDING}`),
-      runId,
-    );
-  return undefined;
-}
+/** Who may read runs: see `runsRefusal`. */
+const refusal = (c: AnyContext): Promise<Response | undefined> =>
+  runsRefusal(c.req.raw, c.env, c.get("runId"));
 
 /** The query of `GET /_flows/runs`, checked; or the error to answer. */
 function listQuery(
