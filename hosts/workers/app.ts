@@ -338,8 +338,10 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
         runs: options.runs ?? {},
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
         runOptions: (env) => baseRunOptions(set, env, options),
-        onDone: (result) =>
-          logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result),
+        onDone: (result, env) => {
+          logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
+          metrics.write(env, route.flowId, { type: "http", id: route.triggerId }, result);
+        },
       });
       on(route.method, route.path, (c, runId, params) => {
         const env = c.env ?? {};

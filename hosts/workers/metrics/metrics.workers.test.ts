@@ -7,7 +7,8 @@ import { createWorker } from "../index.ts";
 import { METRICS_COLUMNS } from "./declaration.ts";
 
 // Run metrics on a local Analytics Engine dataset (FLOWS_METRICS of the test worker, vitest.config.ts): one data
-// point per run, with the documented columns, for ok, failed and cancelled runs.
+// point per run, with the documented columns, for ok, failed and cancelled runs, and for a run that outlives its
+// connection (written by its FlowsRuns object).
 
 const dataset = (env as unknown as { FLOWS_METRICS: AnalyticsEngineDataset }).FLOWS_METRICS;
 const METRICS = { FLOWS_METRICS: { type: "analyticsEngine" as const, dataset: "flows_test_runs" } };
@@ -53,6 +54,19 @@ const worker = createWorker(
     }),
     flow("m-sampled", [{ id: "answer", kind: "respond", inputs: { body: "ok" } }], {
       metrics: { sample: 0 },
+    }),
+    flow("m-live", [{ id: "answer", kind: "transform", config: { value: "live" } }], {
+      triggers: [
+        {
+          type: "http",
+          id: "live",
+          method: "POST",
+          path: "/m-live",
+          response: "sse",
+          onDisconnect: "continue",
+        },
+      ],
+      output: "answer",
     }),
     { ...flow("m-none", [{ id: "answer", kind: "respond", inputs: { body: "ok" } }]), metrics: undefined },
   ],
@@ -116,6 +130,17 @@ describe("run metrics in Analytics Engine", () => {
       blobs: ["cron", "cron", "ok", "", "2.1.0", "", "tick"],
     });
     expect(spy).toHaveBeenCalledTimes(4);
+  });
+
+  it("writes the data point of a run that outlives its connection, from the run's own object", async () => {
+    const response = await post("/m-live", {});
+    expect(response.status).toBe(200);
+    await vi.waitFor(() => expect(points).toHaveLength(1));
+    expect(points[0]).toMatchObject({
+      indexes: ["m-live"],
+      blobs: ["http", "live", "ok", "", "2.1.0", "", "answer"],
+      doubles: [expect.any(Number), 1, 0, expect.any(Number), 1],
+    });
   });
 
   it("writes nothing for a flow without metrics:, nor for one sampled at 0 that ends ok", async () => {

@@ -33,8 +33,8 @@ export interface ContinuingFlow {
   heartbeatMs?: number;
   /** The host's options for every run (env, plans, ledger, clock…), for the object's `env`. */
   runOptions(env: object): RunOptions;
-  /** The run's log line, once it ended. */
-  onDone?(result: RunResult): void;
+  /** The run's log line and metrics, once it ended (`env`: the object's, which has the Worker's bindings). */
+  onDone?(result: RunResult, env: object): void;
 }
 
 /**
@@ -175,7 +175,7 @@ export class LiveRun {
       storage.saveRecord(record);
       for (const follower of this.#followers) follower.close();
       this.#followers.clear();
-      flow.onDone?.(result);
+      flow.onDone?.(result, env);
       await storage.finish(record, flow.policy.maxRuns);
       return result;
     });
