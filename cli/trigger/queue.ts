@@ -114,7 +114,7 @@ export async function triggerQueue(
   printAnswer(io, options.json === true, { queue }, answer);
   if (ok && options.json !== true)
     io.out(
-      "the Worker's consumer runs it as the queue delivers it: follow it with `flows runs list --flow <id>`\n",
+      "the Worker's consumer runs it as the queue delivers it: its run line shows in `flows dev`'s output (`flows runs list --flow <id>` lists it if it fails)\n",
     );
   return ok ? EXIT.ok : EXIT.runFailed;
 }
