@@ -109,11 +109,12 @@ export interface ObjectClass {
 export const JOURNAL_CALLS_PER_QUEUED = 6;
 
 /** The runtime's objects on a webhook's path (and the budget, planned, keyed per installation). */
-export function objectClasses(shards = DEFAULT_SHARDS): ObjectClass[] {
+export function objectClasses(shards = DEFAULT_SHARDS, legacy = false): ObjectClass[] {
+  const name = (key: string) => (legacy ? `fnv1a(${key}) % 32` : `shardOf(${key}, ${shards})`);
   return [
     {
       name: "ledger",
-      key: `ledger:<shardOf(key, ${shards})> (FlowsRuntime)`,
+      key: `ledger:<${name("key")}> (FlowsRuntime)`,
       calls: { syncPure: 1, syncEffect: 2, queue: 3, redelivery: 1 },
       spread: "hash",
       objects: shards,
@@ -122,7 +123,7 @@ export function objectClasses(shards = DEFAULT_SHARDS): ObjectClass[] {
     },
     {
       name: "journal",
-      key: `journal:<shardOf(runKey, ${shards})> (FlowsRuntime)`,
+      key: `journal:<${name("runKey")}> (FlowsRuntime)`,
       calls: { syncPure: 0, syncEffect: 0, queue: JOURNAL_CALLS_PER_QUEUED, redelivery: 0 },
       spread: "hash",
       objects: shards,

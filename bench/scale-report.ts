@@ -31,6 +31,8 @@ export interface ScaleRun {
   /** Per object name: its counts, and a tally object's rows. */
   stats: Record<string, { stats: ObjectStats; tallies?: [string, number][] }>;
   shards: number;
+  /** The names of 0.2 (`FLOWS_RUNTIME_SHARDS=legacy`). */
+  legacy: boolean;
   installations: number;
   zipf: number;
   /** workerd's CPU over the load, ms. */
@@ -110,7 +112,7 @@ function objectTable(run: ScaleRun): boolean {
   big.fresh = { syncPure: 0, syncEffect: 10_000 * (1 - queuedShare), queue: 10_000 * queuedShare };
   let ok = true;
   const rows: string[] = [];
-  for (const c of objectClasses(run.shards)) {
+  for (const c of objectClasses(run.shards, run.legacy)) {
     if (c.perRestCall) {
       rows.push(
         `| ${c.name} | \`${c.key}\` | not built yet: keyed per installation as the tally is, it would take one call per REST call | | | | at 1 REST call per webhook: the tally's column | |`,
@@ -173,7 +175,7 @@ function peaks(run: ScaleRun): void {
     sentPerSecond.set(second, entry);
   }
   const out: string[] = [];
-  for (const c of objectClasses(run.shards).filter((c) => !c.perRestCall)) {
+  for (const c of objectClasses(run.shards, run.legacy).filter((c) => !c.perRestCall)) {
     const perSecond = new Map<number, number>();
     for (const name of namesOf(run, c))
       for (const [s, n] of run.stats[name]!.stats.seconds) perSecond.set(s, (perSecond.get(s) ?? 0) + n);

@@ -121,6 +121,7 @@ export async function benchScale(): Promise<{ ok: boolean }> {
       broker,
       stats,
       shards,
+      legacy: sharding.legacy === true,
       installations: INSTALLATIONS,
       zipf: ZIPF,
       cpuMs: cpu,
