@@ -103,8 +103,9 @@ export interface ObjectClass {
 
 /**
  * Journal calls per queued delivery: the consumer's run is journaled by its message id, and each of its steps
- * costs one `journalGet` (replay?) and, once done, one `journalPut`: `dispatch`, each routed flow's effectful
- * node (`dispatch#1/<flow>#1/<node>#1`; the simulation's flow has one) and `complete`.
+ * costs one `journalGet` (is it recorded already?) and, once done, one `journalPut`: `dispatch`, each routed flow's
+ * effectful node (`dispatch#1/<flow>#1/<node>#1`; the simulation's flow has one) and `complete`. The simulation
+ * measures it.
  */
 export const JOURNAL_CALLS_PER_QUEUED = 6;
 
