@@ -5,6 +5,7 @@ import { benchNodeRed } from "./node-red.ts";
 import { benchPackage } from "./package.ts";
 import { benchProbot } from "./probot.ts";
 import { benchRecording } from "./recording.ts";
+import { benchScale } from "./scale.ts";
 import { benchSse } from "./sse.ts";
 import { benchStreaming } from "./streaming.ts";
 import { benchValidate } from "./validate.ts";
@@ -26,6 +27,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   probot: benchProbot,
   "node-red": benchNodeRed,
   streaming: benchStreaming,
+  scale: benchScale,
 };
 
 const asked = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { shardOf } from "../../capabilities/durable-objects/runtime-client.ts";
+import { shardOf } from "../../capabilities/durable-objects/shards.ts";
 import { parseSse } from "../../cli/runs/tail.ts";
 import { serveContinuingFixture } from "../../hosts/workers/fixtures/continuing/serve.ts";
 import { INDEX_SHARDS } from "../../hosts/workers/runs/declaration.ts";

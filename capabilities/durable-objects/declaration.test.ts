@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeValue, encodeValue } from "./codec.ts";
 import { DO_DECLARATION, DO_KIND_SPECS, runtimeWrangler } from "./declaration.ts";
-import { shardOf } from "./runtime-client.ts";
+import { shardOf } from "./shards.ts";
 
 describe("durable-objects declaration", () => {
   it("declares the do.* kinds, frozen, with their effects and the durableObject binding they need", () => {

@@ -26,7 +26,6 @@ export {
 export { DO_KINDS, type StateStub } from "./kinds.ts";
 export { type Migrations, migrate } from "./migrations.ts";
 export {
-  DEFAULT_SHARDS,
   type DurableLedger,
   durableJournal,
   durableLedger,
@@ -34,7 +33,18 @@ export {
   type JournalOptions,
   type RuntimeNamespace,
   type RuntimeStub,
-  shardOf,
+  type ShardingOptions,
 } from "./runtime-client.ts";
+export {
+  DEFAULT_SHARDS,
+  journalObjectName,
+  LEGACY_SHARDING,
+  ledgerObjectName,
+  MAX_SHARDS,
+  type RuntimeSharding,
+  runtimeSharding,
+  SHARDS_VAR,
+  shardOf,
+} from "./shards.ts";
 // The Durable Object classes import `cloudflare:workers`, which only a Worker has: they are exported from
 // `./objects.ts` (and `hosts/workers/objects.ts`), so that this module also loads in Node (CLI, Node host).

@@ -1,10 +1,19 @@
 import type { ClaimResult, IdempotencyLedger, RunJournal, StepRecord } from "../../kernel/index.ts";
+import {
+  DEFAULT_SHARDS,
+  journalObjectName,
+  ledgerObjectName,
+  type RuntimeSharding,
+  shardOf,
+} from "./shards.ts";
 
 /**
  * Kernel adapters over the `FlowsRuntime` object: a run journal and an idempotency ledger. Keys are spread
- * over `shards` objects by a hash, so each object stays small and one hot key does not hold up the others.
+ * over shards by a hash (`shards.ts`), so each object stays small and one hot key does not hold up the others.
  * Plain RPC calls: no import of `cloudflare:workers`, so this file loads anywhere.
  */
+
+export { DEFAULT_SHARDS, shardOf };
 
 /** The RPC surface of FlowsRuntime that the adapters use (a DurableObjectNamespace<FlowsRuntime> fits). */
 export interface RuntimeStub {
@@ -23,26 +32,22 @@ export interface RuntimeNamespace {
   get(id: DurableObjectId): unknown;
 }
 
-/** Shards by default, for journals and for the ledger. */
-export const DEFAULT_SHARDS = 32;
-
-/** FNV-1a, 32 bits: a stable, cheap hash to pick a shard. */
-export function shardOf(key: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % shards;
-}
-
 const stubFor = (namespace: RuntimeNamespace, name: string): RuntimeStub =>
   namespace.get(namespace.idFromName(name)) as RuntimeStub;
 
-export interface JournalOptions {
+export interface ShardingOptions {
+  /** How names are formed (`runtimeSharding(env)`); `DEFAULT_SHARDS` by `shardOf` when absent. */
+  sharding?: RuntimeSharding;
+  /** A shard count, when `sharding` is absent (tests). */
+  shards?: number;
+}
+
+const shardingOf = (options: ShardingOptions): RuntimeSharding =>
+  options.sharding ?? { count: options.shards ?? DEFAULT_SHARDS };
+
+export interface JournalOptions extends ShardingOptions {
   /** How long a run's steps are kept after its last write; 7 days by default. */
   ttlMs?: number;
-  shards?: number;
 }
 
 /**
@@ -55,7 +60,7 @@ export function durableJournal(
   runKey: string,
   options: JournalOptions = {},
 ): RunJournal {
-  const stub = stubFor(namespace, `journal:${shardOf(runKey, options.shards ?? DEFAULT_SHARDS)}`);
+  const stub = stubFor(namespace, journalObjectName(runKey, shardingOf(options)));
   return {
     get: async (stepKey) => (await stub.journalGet(runKey, stepKey)) ?? undefined,
     put: (stepKey, record) => stub.journalPut(runKey, stepKey, record, options.ttlMs),
@@ -74,11 +79,11 @@ export interface DurableLedger extends IdempotencyLedger {
 /**
  * The idempotency ledger in FlowsRuntime: each key lives in the object of its shard
  * (`ledger:<n>`), where claims are atomic.
- * @example runFlow(plan, { ledger: durableLedger(env.FLOWS_RUNTIME) })
+ * @example runFlow(plan, { ledger: durableLedger(env.FLOWS_RUNTIME, { sharding: runtimeSharding(env) }) })
  */
-export function durableLedger(namespace: RuntimeNamespace, options: { shards?: number } = {}): DurableLedger {
-  const shards = options.shards ?? DEFAULT_SHARDS;
-  const stub = (key: string): RuntimeStub => stubFor(namespace, `ledger:${shardOf(key, shards)}`);
+export function durableLedger(namespace: RuntimeNamespace, options: ShardingOptions = {}): DurableLedger {
+  const sharding = shardingOf(options);
+  const stub = (key: string): RuntimeStub => stubFor(namespace, ledgerObjectName(key, sharding));
   return {
     claim: (key, ttlMs, leaseMs) => stub(key).claim(key, ttlMs, leaseMs),
     complete: (key, result) => stub(key).complete(key, result),

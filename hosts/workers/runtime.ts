@@ -5,13 +5,14 @@ import {
   durableLedger,
   isNamespace,
 } from "../../capabilities/durable-objects/runtime-client.ts";
+import { runtimeSharding } from "../../capabilities/durable-objects/shards.ts";
 import type { RunJournal, RunOptions } from "../../kernel/index.ts";
 import type { Bindings } from "./app.ts";
 
 /**
  * The runtime's own Durable Object (`FlowsRuntime`) in the Workers host: when `env` has its binding, every
- * run gets the durable idempotency ledger, and queue runs a journal keyed by the message id. Without the
- * binding, runs go on without them.
+ * run gets the durable idempotency ledger, and queue runs a journal keyed by the message id, both sharded as
+ * `FLOWS_RUNTIME_SHARDS` says (`runtimeSharding`). Without the binding, runs go on without them.
  */
 
 export interface RuntimeBindingOption {
@@ -29,7 +30,9 @@ const namespaceIn = (env: Bindings, option: RuntimeBindingOption) => {
 /** `{ ledger }` when the binding is there, else nothing. */
 export function runtimeRunOptions(env: Bindings, option: RuntimeBindingOption): Partial<RunOptions> {
   const ns = namespaceIn(env, option);
-  return ns ? { ledger: durableLedger(ns) } : {};
+  return ns
+    ? { ledger: durableLedger(ns, { sharding: runtimeSharding(env as Record<string, unknown>) }) }
+    : {};
 }
 
 /**
@@ -44,5 +47,9 @@ export function queueJournal(
   messageId: string,
 ): RunJournal | undefined {
   const ns = namespaceIn(env, option);
-  return ns ? durableJournal(ns, `queue:${queue}:${flowId}:${messageId}`) : undefined;
+  return ns
+    ? durableJournal(ns, `queue:${queue}:${flowId}:${messageId}`, {
+        sharding: runtimeSharding(env as Record<string, unknown>),
+      })
+    : undefined;
 }

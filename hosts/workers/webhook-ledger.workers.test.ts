@@ -2,7 +2,12 @@ import { createExecutionContext, runInDurableObject, waitOnExecutionContext } fr
 import { env } from "cloudflare:workers";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SHARDS, type RuntimeStub, shardOf } from "../../capabilities/durable-objects/index.ts";
+import {
+  DEFAULT_SHARDS,
+  ledgerObjectName,
+  type RuntimeStub,
+  shardOf,
+} from "../../capabilities/durable-objects/index.ts";
 import { deliveryKey } from "../../capabilities/github/webhook/index.ts";
 import { ALL_CAPABILITY_KINDS } from "../../capabilities/index.ts";
 import type { FlowDocument } from "../../flows/ir/types.ts";
@@ -28,10 +33,15 @@ interface Call {
  */
 function recordingNamespace() {
   const calls: Call[] = [];
+  /** The object names asked for, in order. */
+  const names: string[] = [];
   const intercept: Partial<Record<Method, (forward: () => Promise<unknown>) => Promise<unknown>>> = {};
   const ns = env.FLOWS_RUNTIME;
   const namespace = {
-    idFromName: (name: string) => ns.idFromName(name),
+    idFromName: (name: string) => {
+      names.push(name);
+      return ns.idFromName(name);
+    },
     get: (id: DurableObjectId) => {
       const stub = ns.get(id) as unknown as RuntimeStub;
       return Object.fromEntries(
@@ -50,7 +60,7 @@ function recordingNamespace() {
       );
     },
   };
-  return { calls, intercept, namespace, methods: () => calls.map((c) => c.method) };
+  return { calls, names, intercept, namespace, methods: () => calls.map((c) => c.method) };
 }
 
 // `pure-label` has no effect (a transform): run before the delivery is recorded. `notify` has one.
@@ -102,7 +112,14 @@ const worker = createWorker(flows, {
 /** No waitUntil (a host that has none): every ledger write is awaited before the answer. */
 const plainWorker = createWorker(flows, { registry, log: () => {}, runOptions: () => ({ logger }) });
 
-async function deliver(target: typeof worker, namespace: object, event: string, id: string, body: object) {
+async function deliver(
+  target: typeof worker,
+  namespace: object,
+  event: string,
+  id: string,
+  body: object,
+  vars: Record<string, string> = {},
+) {
   const text = JSON.stringify(body);
   const headers = {
     "content-type": "application/json",
@@ -113,7 +130,7 @@ async function deliver(target: typeof worker, namespace: object, event: string, 
   const ctx = createExecutionContext();
   const response = await target.fetch(
     new Request("http://flows.test/api/github/webhooks", { method: "POST", headers, body: text }),
-    { ...env, GITHUB_WEBHOOK_SECRET: SECRET, FLOWS_RUNTIME: namespace },
+    { ...env, ...vars, GITHUB_WEBHOOK_SECRET: SECRET, FLOWS_RUNTIME: namespace },
     ctx,
   );
   await waitOnExecutionContext(ctx);
@@ -234,5 +251,41 @@ describe("Durable Object calls per webhook (sync)", () => {
     const after = await deliver(worker, recording.namespace, "push", id, push);
     expect(after).toMatchObject({ status: 200, duplicate: "true" });
     expect(effects.filter((e) => e === id)).toHaveLength(2);
+  });
+
+  it("claims and completes a delivery in the object FLOWS_RUNTIME_SHARDS names, 256 shards by default", async () => {
+    const key = (id: string) => deliveryKey(id);
+    const byDefault = recordingNamespace();
+    const id = crypto.randomUUID();
+    await deliver(worker, byDefault.namespace, "push", id, push);
+    await settleHanded();
+    expect(byDefault.methods()).toEqual(["claim", "complete"]);
+    expect(byDefault.names).toEqual([
+      `ledger:${shardOf(key(id), DEFAULT_SHARDS)}`,
+      `ledger:${shardOf(key(id), DEFAULT_SHARDS)}`,
+    ]);
+    // A deployment made with 0.2 or earlier keeps its names (FNV-1a % 32), so that its remembered deliveries are found.
+    const legacy = recordingNamespace();
+    const old = crypto.randomUUID();
+    const vars = { FLOWS_RUNTIME_SHARDS: "legacy" };
+    await deliver(worker, legacy.namespace, "push", old, push, vars);
+    await settleHanded();
+    const legacyName = ledgerObjectName(key(old), { count: 32, legacy: true });
+    expect(legacy.names).toEqual([legacyName, legacyName]);
+    expect(await deliver(worker, legacy.namespace, "push", old, push, vars)).toMatchObject({
+      duplicate: "true",
+    });
+    expect(effects.filter((e) => e === old)).toHaveLength(1);
+  });
+
+  it("refuses a shard count it cannot use with one INTERNAL answer, before any effect", async () => {
+    const recording = recordingNamespace();
+    const id = crypto.randomUUID();
+    const answer = await deliver(worker, recording.namespace, "push", id, push, {
+      FLOWS_RUNTIME_SHARDS: "lots",
+    });
+    expect(answer.status).toBe(500);
+    expect(recording.calls).toEqual([]);
+    expect(effects.filter((e) => e === id)).toHaveLength(0);
   });
 });

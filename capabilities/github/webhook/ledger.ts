@@ -2,6 +2,7 @@ import { FlowError, type NodeContext, type NodeKind } from "../../../kernel/inde
 import { type BindingShape, binding, checkAborted } from "../../binding.ts";
 import { capabilityError } from "../../codes.ts";
 import { durableLedger, isNamespace, type RuntimeNamespace } from "../../durable-objects/runtime-client.ts";
+import { runtimeSharding } from "../../durable-objects/shards.ts";
 import { stringInput } from "../../inputs.ts";
 import {
   DEFAULT_CLAIM_LEASE_MS,
@@ -30,7 +31,9 @@ const ledgerFailed = (key: string, cause: unknown): FlowError =>
     details: { key },
   });
 
-const ledgerOf = (ctx: NodeContext) => durableLedger(binding(ctx, RUNTIME_SHAPE));
+/** The ledger of the kernel's idempotency keys too: the same objects, sharded as the host shards them. */
+const ledgerOf = (ctx: NodeContext) =>
+  durableLedger(binding(ctx, RUNTIME_SHAPE), { sharding: runtimeSharding(ctx.env) });
 
 const ttlOf = (ctx: NodeContext): number =>
   typeof ctx.config.ttlMs === "number" ? ctx.config.ttlMs : DEFAULT_DELIVERY_TTL_MS;

@@ -1,4 +1,4 @@
-import { shardOf } from "../../../capabilities/durable-objects/runtime-client.ts";
+import { shardOf } from "../../../capabilities/durable-objects/shards.ts";
 import type { ContinuingSpec } from "./continuing.ts";
 import { indexObjectName, indexShards, runObjectName } from "./declaration.ts";
 import type { DurableWait, EntryQuery, ListPosition } from "./object.ts";

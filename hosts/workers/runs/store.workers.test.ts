@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { shardOf } from "../../../capabilities/durable-objects/runtime-client.ts";
+import { shardOf } from "../../../capabilities/durable-objects/shards.ts";
 import { indexObjectName, indexShards, runObjectName } from "./declaration.ts";
 import type { FlowsRuns } from "./object.ts";
 import type { RunRecord, StoredEvent } from "./record.ts";
