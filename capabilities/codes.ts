@@ -88,6 +88,12 @@ export const GITHUB_CODES = Object.freeze({
     retriable: true,
     doc: "GitHub's rate limit outlasted the node's retries; carries the wait (`retryAfterMs`) for the kernel.",
   },
+  GITHUB_BUDGET_EXHAUSTED: {
+    status: 429,
+    expose: true,
+    retriable: true,
+    doc: "The installation's shared rate budget cannot start the call within the node's `maxWait`; carries the wait (`retryAfterMs`).",
+  },
 } as const);
 
 /** The `workflows` capability's codes (its `defineCapability` declares them). */

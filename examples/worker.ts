@@ -30,6 +30,12 @@ worker.app.post("/_flows/validate", async (c) => {
 });
 
 export default worker;
-// Durable Object classes bound in wrangler.toml: the runtime's own object, the state object of `do.*`, the run store;
-// and the Workflow class of the durable flows.
-export { FlowsRuns, FlowsRuntime, FlowsState, FlowsWorkflow } from "../hosts/workers/objects.ts";
+// Durable Object classes bound in wrangler.toml: the runtime's own object, the state object of `do.*`, the run store,
+// the shared GitHub rate budget; and the Workflow class of the durable flows.
+export {
+  FlowsGitHubBudget,
+  FlowsRuns,
+  FlowsRuntime,
+  FlowsState,
+  FlowsWorkflow,
+} from "../hosts/workers/objects.ts";

@@ -43,6 +43,18 @@ export const GITHUB_DEFAULTS = Object.freeze({
   maxRetryWait: "20s",
   maxPages: 10,
   etagTtl: "1h",
+  /** The shared rate budget (a `FlowsGitHubBudget` Durable Object per installation); see impl-docs/github.md. */
+  budgetBinding: "GITHUB_BUDGET",
+  /** Longest wait for a permit of the budget; a later start fails with GITHUB_BUDGET_EXHAUSTED. */
+  maxWait: "20s",
+  /** Calls of each window left to others (at most a tenth of the limit). */
+  budgetReserve: 50,
+  /** GitHub's secondary-limit guidance for content-creating calls: 1 s apart, at most 80 a minute, 500 an hour. */
+  contentSpacing: "1s",
+  contentPerMinute: 80,
+  contentPerHour: 500,
+  /** GitHub's cap on concurrent requests (REST and GraphQL together). */
+  maxConcurrent: 100,
 });
 
 const BINDING_NAME: JsonSchema = { type: "string", pattern: "^[A-Z][A-Z0-9_]*$" };
@@ -92,6 +104,27 @@ const SHARED_CONFIG: Record<string, JsonSchema> = {
       "Longest wait inside the node before a retry (default 20s); a longer `retry-after` fails the attempt with GITHUB_RATE_LIMITED carrying the delay, for the kernel's retry policy.",
   },
   userAgent: { type: "string", minLength: 1 },
+  budget: {
+    anyOf: [BINDING_NAME, { const: false }],
+    description:
+      "Durable Object binding of the installation's shared rate budget (default GITHUB_BUDGET, class FlowsGitHubBudget; `flows package workers` declares it). Each call takes a permit first and reports GitHub's x-ratelimit-* headers after, so every isolate stays within the limit; without the binding in env, calls go unbudgeted. `false`: this node never uses it.",
+  },
+  maxWait: {
+    ...DURATION,
+    description:
+      "Longest wait for a permit of the budget (default 20s); a longer wait fails with GITHUB_BUDGET_EXHAUSTED carrying it, for the kernel's retry policy. Keep it below the node's timeout.",
+  },
+  budgetReserve: {
+    type: "integer",
+    minimum: 0,
+    description:
+      "Calls of each rate-limit window the budget leaves to others (default 50; at most a tenth of the limit).",
+  },
+  contentSpacing: {
+    ...DURATION,
+    description:
+      "Least time between two content-creating calls (POST, PATCH, PUT, DELETE) of one installation (default 1s, GitHub's guidance; also at most 80 a minute and 500 an hour).",
+  },
 };
 
 const schema = (extra: Record<string, JsonSchema> = {}): JsonSchema => ({

@@ -7,6 +7,7 @@ import {
 } from "../../kernel/index.ts";
 import { describe, inputError } from "../inputs.ts";
 import { credentials } from "./auth/tokens.ts";
+import { flushBudget } from "./budget/client.ts";
 import {
   GITHUB_KIND_SPECS,
   KIND_GITHUB_ADD_LABELS,
@@ -315,18 +316,32 @@ export const githubMergePrKind: NodeKind = {
   },
 };
 
+/** A kind that, when it ends, sends the shared budget what its last call taught (see `budget/client.ts`). */
+const budgeted = (kind: NodeKind): NodeKind => ({
+  ...kind,
+  run: async (ctx) => {
+    try {
+      return await kind.run(ctx);
+    } finally {
+      await flushBudget(ctx);
+    }
+  },
+});
+
 /** The GitHub kinds, keyed by kind name. */
 export const GITHUB_KINDS: KindRegistry = createRegistry(
-  githubRequestKind,
-  githubGetKind,
-  githubCommentKind,
-  githubAddLabelsKind,
-  githubRemoveLabelsKind,
-  githubCloseIssueKind,
-  githubReopenIssueKind,
-  githubCreateCheckRunKind,
-  githubUpdateCheckRunKind,
-  githubSetStatusKind,
-  githubListPrFilesKind,
-  githubMergePrKind,
+  ...[
+    githubRequestKind,
+    githubGetKind,
+    githubCommentKind,
+    githubAddLabelsKind,
+    githubRemoveLabelsKind,
+    githubCloseIssueKind,
+    githubReopenIssueKind,
+    githubCreateCheckRunKind,
+    githubUpdateCheckRunKind,
+    githubSetStatusKind,
+    githubListPrFilesKind,
+    githubMergePrKind,
+  ].map(budgeted),
 );

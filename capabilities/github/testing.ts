@@ -1,7 +1,10 @@
+import { RateBudget } from "./budget/budget.ts";
+import type { BudgetNamespace, BudgetStub } from "./budget/client.ts";
+
 /**
  * Test support for the GitHub capability (web standards only, so Node and workerd tests share it): a local
- * stand-in for the GitHub REST API that records every call, an in-memory KV namespace, and a PKCS#1 test key
- * made at test time (no key is committed).
+ * stand-in for the GitHub REST API that records every call (and can enforce a rate limit), an in-memory KV
+ * namespace, an in-memory budget namespace, and a PKCS#1 test key made at test time (no key is committed).
  */
 
 export interface RecordedCall {
@@ -27,6 +30,18 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 export { json as jsonResponse };
 
+/** A rate limit the stand-in enforces, as GitHub does (`FakeGitHub.limitRate`). */
+export interface StandInLimit {
+  /** Calls per window and credentials (`authorization`), installation-token requests aside. */
+  limit: number;
+  /** The window, from its first call; its reset is reported (and applied) in whole seconds, as GitHub does. */
+  windowMs: number;
+  /** Content-creating calls (POST, PATCH, PUT, DELETE) closer together than this are refused (secondary limit). */
+  contentSpacingMs?: number;
+}
+
+const CONTENT = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+
 /**
  * The stand-in: `fetch` is its entry point (inject it as the run's or node's `fetch`). Routes are
  * `METHOD /path/{param}`; an unknown route answers 404 like GitHub. `installationToken` answers
@@ -41,6 +56,13 @@ export class FakeGitHub {
   issued = 0;
   /** Verifies the App JWT of token requests; a rejection answers 401. */
   verifyJwt: ((jwt: string) => Promise<boolean>) | undefined = undefined;
+  /** Calls the rate limit refused (403 with `x-ratelimit-remaining: 0`, or a secondary limit's `retry-after`). */
+  readonly refused: RecordedCall[] = [];
+  /** When each content-creating call that was let through arrived (`now()`), in order. */
+  readonly contentTimes: number[] = [];
+  #limit: StandInLimit | undefined = undefined;
+  readonly #windows = new Map<string, { used: number; resetAt: number }>();
+  #lastContentAt: number | undefined = undefined;
 
   constructor(base = "https://api.github.test") {
     this.base = base;
@@ -68,6 +90,16 @@ export class FakeGitHub {
     return this;
   }
 
+  /**
+   * Enforces a rate limit from now on: every answer carries `x-ratelimit-limit/remaining/reset/used/resource`
+   * (`core`); a call past the limit is refused with 403 and `x-ratelimit-remaining: 0`, a content-creating call too
+   * soon after the last with 403 and `retry-after: 1`. Refused calls are in `refused`.
+   */
+  limitRate(limit: StandInLimit): this {
+    this.#limit = limit;
+    return this;
+  }
+
   /** The calls as `METHOD path`, in order. */
   lines(options: { tokens?: boolean } = {}): string[] {
     return this.calls
@@ -92,6 +124,65 @@ export class FakeGitHub {
       body: text === "" ? undefined : JSON.parse(text),
     };
     this.calls.push(call);
+    const limited = this.#rateLimit(call);
+    if (limited instanceof Response) return limited;
+    const response = await this.#route(request, url, call);
+    if (!limited) return response;
+    const merged = new Headers(response.headers);
+    for (const [name, value] of Object.entries(limited)) merged.set(name, value);
+    return new Response(response.body, { status: response.status, headers: merged });
+  };
+
+  /** Undefined without a limit or for a token request; the refusal; else the headers of an accepted call. */
+  #rateLimit(call: RecordedCall): Response | Record<string, string> | undefined {
+    const limit = this.#limit;
+    if (!limit || call.path.endsWith("/access_tokens")) return undefined;
+    const now = this.now();
+    const key = call.headers.authorization ?? "";
+    let window = this.#windows.get(key);
+    if (!window || now >= window.resetAt) {
+      window = { used: 0, resetAt: Math.ceil((now + limit.windowMs) / 1_000) * 1_000 };
+      this.#windows.set(key, window);
+    }
+    const headers = (used: number): Record<string, string> => ({
+      "x-ratelimit-limit": String(limit.limit),
+      "x-ratelimit-remaining": String(Math.max(0, limit.limit - used)),
+      "x-ratelimit-reset": String(window.resetAt / 1_000),
+      "x-ratelimit-used": String(used),
+      "x-ratelimit-resource": "core",
+    });
+    if (window.used >= limit.limit) {
+      this.refused.push(call);
+      return json(
+        403,
+        { message: "API rate limit exceeded for installation." },
+        { ...headers(window.used), "x-ratelimit-remaining": "0" },
+      );
+    }
+    const content = CONTENT.has(call.method);
+    const spacing = limit.contentSpacingMs;
+    if (
+      content &&
+      spacing !== undefined &&
+      this.#lastContentAt !== undefined &&
+      now - this.#lastContentAt < spacing
+    ) {
+      this.refused.push(call);
+      return json(
+        403,
+        { message: "You have exceeded a secondary rate limit." },
+        { ...headers(window.used), "retry-after": "1" },
+      );
+    }
+    window.used++;
+    if (content) {
+      this.#lastContentAt = now;
+      this.contentTimes.push(now);
+    }
+    return headers(window.used);
+  }
+
+  async #route(request: Request, url: URL, call: RecordedCall): Promise<Response> {
     for (const route of this.routes) {
       if (route.method !== request.method) continue;
       const match = route.pattern.exec(url.pathname);
@@ -103,7 +194,48 @@ export class FakeGitHub {
       return route.handler(call, params, request);
     }
     return json(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
-  };
+  }
+}
+
+/**
+ * An in-memory stand-in for the `GITHUB_BUDGET` namespace: one `RateBudget` per object name, on the given clock
+ * (the test's), with every take and report counted. Arguments are copied, as RPC would.
+ */
+export class MemoryBudgets implements BudgetNamespace {
+  readonly budgets = new Map<string, RateBudget>();
+  takes = 0;
+  reports = 0;
+  readonly now: () => number;
+
+  constructor(now: () => number = () => Date.now()) {
+    this.now = now;
+  }
+
+  idFromName(name: string): DurableObjectId {
+    return { name, toString: () => name, equals: (o: DurableObjectId) => o.name === name } as DurableObjectId;
+  }
+
+  get(id: DurableObjectId): BudgetStub {
+    const name = id.name ?? id.toString();
+    const budget = (): RateBudget => {
+      let b = this.budgets.get(name);
+      if (!b) {
+        b = new RateBudget();
+        this.budgets.set(name, b);
+      }
+      return b;
+    };
+    return {
+      take: async (take) => {
+        this.takes++;
+        return budget().take(this.now(), structuredClone(take));
+      },
+      report: async (policy, reports) => {
+        this.reports++;
+        budget().report(this.now(), policy, structuredClone(reports));
+      },
+    };
+  }
 }
 
 /** A response that never comes: settles only when the request's signal aborts (rejecting with its reason). */

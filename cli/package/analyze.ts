@@ -1,5 +1,11 @@
 import type { CapabilityDeclaration } from "../../capabilities/declaration.ts";
 import { RUNTIME_CLASS, STATE_CLASS } from "../../capabilities/durable-objects/declaration.ts";
+import {
+  BUDGET_CLASS,
+  BUDGET_SUBREQUESTS,
+  budgetBindingOf,
+  budgetBindings,
+} from "../../capabilities/github/budget/declaration.ts";
 import { KIND_DURABLE_EVENT } from "../../capabilities/workflows/declaration.ts";
 import { isDurable } from "../../flows/ir/durable.ts";
 import type { BindingDecl, FlowDocument, Json, NodeDecl, TriggerDecl } from "../../flows/ir/types.ts";
@@ -31,7 +37,12 @@ export interface FlowsAnalysis {
    * exports FlowsWorkflow and binds FLOWS_WORKFLOW.
    */
   durable: boolean;
-  /** The Durable Object classes the Worker must export (FlowsRuns, FlowsRuntime, FlowsState), sorted. */
+  /**
+   * The bindings of the shared GitHub rate budget (`FlowsGitHubBudget`) that the flows' GitHub REST nodes use
+   * (`GITHUB_BUDGET` unless a node names another or says `budget: false`), sorted.
+   */
+  githubBudgets: string[];
+  /** The Durable Object classes the Worker must export (FlowsGitHubBudget, FlowsRuns, FlowsRuntime, FlowsState), sorted. */
   objectClasses: string[];
   /** `var` bindings with their values. */
   vars: Record<string, Json>;
@@ -88,7 +99,8 @@ export function staticLength(items: Json | undefined): number | undefined {
  * Counts the subrequests one run of a flow can make, at most: every node whose kind is not `pure` (reads,
  * writes and external calls: capability calls and `http.fetch`) counts once per attempt (its resolved retry
  * policy); a node with an idempotency key adds two calls to the FlowsRuntime ledger (claim, then complete)
- * when the runtime is bound. A `map` multiplies its template's count by the number of items when that is
+ * when the runtime is bound; a GitHub REST node adds its calls to the shared budget (a take, and the report of its
+ * last call: BUDGET_SUBREQUESTS) unless it says `budget: false`. A `map` multiplies its template's count by the number of items when that is
  * known (a literal list or `range(N)`); otherwise it counts one item and marks the flow `unbounded`. A
  * `subflow` counts the called flow's run (a cycle is unbounded).
  */
@@ -127,7 +139,8 @@ export function countSubrequests(
       }
       if (spec.effect === "pure") return 0;
       const ledger = runtime && node.idempotencyKey !== undefined ? 2 : 0;
-      return attempts * (1 + ledger);
+      const budget = budgetBindingOf(node) !== undefined ? BUDGET_SUBREQUESTS : 0;
+      return attempts * (1 + ledger + budget);
     };
     for (const node of doc.nodes) count += countNode(node);
     const result = { count, unbounded };
@@ -202,6 +215,8 @@ export function analyzeFlows(
   const runs = recorded.size > 0;
   const objectClasses = new Set<string>(runtime ? [RUNTIME_CLASS] : []);
   if (runs) objectClasses.add(RUNS_CLASS);
+  const githubBudgets = budgetBindings(documents);
+  if (githubBudgets.length > 0) objectClasses.add(BUDGET_CLASS);
   for (const [name, decl] of Object.entries(bindings)) {
     if (decl.type !== "durableObject") continue;
     if (decl.className !== STATE_CLASS && decl.className !== RUNTIME_CLASS) {
@@ -235,6 +250,7 @@ export function analyzeFlows(
     runtime,
     runs,
     durable: documents.some(isDurable) || kinds.has(KIND_DURABLE_EVENT),
+    githubBudgets,
     objectClasses: [...objectClasses].sort(),
     vars,
     secrets,

@@ -4,6 +4,7 @@ import {
   type WranglerFragment,
 } from "../../capabilities/declaration.ts";
 import { runtimeWrangler } from "../../capabilities/durable-objects/declaration.ts";
+import { budgetWrangler } from "../../capabilities/github/budget/declaration.ts";
 import { workflowsWrangler } from "../../capabilities/workflows/declaration.ts";
 import { metricsWrangler } from "../../hosts/workers/metrics/declaration.ts";
 import { runsWrangler } from "../../hosts/workers/runs/declaration.ts";
@@ -59,7 +60,8 @@ export function observabilityConfig(options: ObservabilityOptions = {}): Record<
  * The wrangler configuration (the shape of wrangler.json) of a packaged Worker: the pre-built bundle as `main`
  * (`no_bundle`: wrangler uploads exactly what the packager measured), the bindings of every capability the flows
  * declare, the FlowsRuntime object when the host will use it, the run store (FlowsRuns) when runs are recorded, the
- * FlowsWorkflow Workflow when a flow is durable, cron triggers, vars and the names of secrets.
+ * shared GitHub rate budget (FlowsGitHubBudget) when a flow calls GitHub's REST API, the FlowsWorkflow Workflow
+ * when a flow is durable, cron triggers, vars and the names of secrets.
  */
 export function wranglerConfig(
   analysis: FlowsAnalysis,
@@ -71,6 +73,7 @@ export function wranglerConfig(
   );
   fragments.push(metricsWrangler(analysis.bindings));
   if (analysis.durable) fragments.unshift(workflowsWrangler(options.name));
+  if (analysis.githubBudgets.length > 0) fragments.unshift(budgetWrangler(analysis.githubBudgets));
   if (analysis.runs) fragments.unshift(runsWrangler());
   if (analysis.runtime) fragments.unshift(runtimeWrangler());
   const merged = mergeWrangler(fragments);

@@ -295,6 +295,49 @@ describe("the generated configuration", () => {
     ]);
   });
 
+  it("declares the shared GitHub budget for GitHub REST nodes (map templates too), unless each says budget: false", () => {
+    const comment = {
+      id: "c",
+      kind: "github.comment",
+      inputs: { owner: "o", repo: "r", issue_number: 1, body: "hi" },
+    };
+    const uses = flow({ id: "a", runs: { record: "none" }, nodes: [comment] });
+    const analysis = analyzeFlows([uses], catalog, CAPABILITY_DECLARATIONS);
+    expect(analysis.githubBudgets).toEqual(["GITHUB_BUDGET"]);
+    expect(analysis.objectClasses).toEqual(["FlowsGitHubBudget"]);
+    expect(wranglerConfig(analysis, CAPABILITY_DECLARATIONS, { name: "a", files: [] })).toMatchObject({
+      durable_objects: { bindings: [{ name: "GITHUB_BUDGET", class_name: "FlowsGitHubBudget" }] },
+      migrations: [{ tag: "v1", new_sqlite_classes: ["FlowsGitHubBudget"] }],
+    });
+    expect(entryModule(analysis)).toContain(
+      'export { FlowsGitHubBudget } from "flows-runtime/hosts/workers/objects";',
+    );
+    // The call, plus a take and a report of the budget.
+    expect(analysis.subrequests).toEqual([{ flowId: "a", count: 3, unbounded: false }]);
+    const mapped = flow({
+      id: "m",
+      runs: { record: "none" },
+      nodes: [
+        {
+          id: "each",
+          kind: "map",
+          inputs: { items: [1, 2] },
+          config: { node: { kind: "github.comment", config: { budget: "OTHER_BUDGET" } } },
+        },
+      ],
+    });
+    expect(analyzeFlows([mapped], catalog, CAPABILITY_DECLARATIONS).githubBudgets).toEqual(["OTHER_BUDGET"]);
+    const off = flow({
+      id: "b",
+      runs: { record: "none" },
+      nodes: [{ ...comment, config: { budget: false } }],
+    });
+    const none = analyzeFlows([off], catalog, CAPABILITY_DECLARATIONS);
+    expect(none.githubBudgets).toEqual([]);
+    expect(none.objectClasses).toEqual([]);
+    expect(none.subrequests).toEqual([{ flowId: "b", count: 1, unbounded: false }]);
+  });
+
   it("declares the run store for a flow with an onDisconnect: continue route, even with record: none", () => {
     const continuing = flow({
       id: "a",

@@ -53,6 +53,9 @@ describe("wrangler deploy --dry-run on the package of each example folder, and o
       // A durable flow's Worker binds its Workflow, whose class the entry exports (wrangler checks both).
       if (path === "examples/approval")
         expect(report.deploy.output).toMatch(/env\.FLOWS_WORKFLOW \(FlowsWorkflow\)\s+Workflow/);
+      // A Worker that calls GitHub's REST API binds the shared rate budget, whose class the entry exports.
+      if (path === "examples/github-app")
+        expect(report.deploy.output).toMatch(/env\.GITHUB_BUDGET \(FlowsGitHubBudget\)\s+Durable Object/);
     }, 60_000);
   }
 });

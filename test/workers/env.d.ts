@@ -9,6 +9,9 @@ declare namespace Cloudflare {
     >;
     FLOW_STATE: DurableObjectNamespace<import("../../capabilities/durable-objects/objects.ts").FlowsState>;
     FLOWS_RUNS: DurableObjectNamespace<import("../../hosts/workers/runs/object.ts").FlowsRuns>;
+    GITHUB_BUDGET: DurableObjectNamespace<
+      import("../../capabilities/github/budget/object.ts").FlowsGitHubBudget
+    >;
   }
   interface Exports {
     default: { fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> };

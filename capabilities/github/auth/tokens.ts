@@ -152,6 +152,8 @@ async function fetchToken(
         url: `${settings.baseUrl}/app/installations/${installationId}/access_tokens`,
         // Creating a token has no effect beyond the token: safe to send again after a 5xx.
         idempotent: true,
+        // Counted against the App (JWT), not the installation, and made once an hour per installation.
+        budget: false,
       },
     );
   } catch (error) {

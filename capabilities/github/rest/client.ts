@@ -1,6 +1,7 @@
 import { type FlowError, type NodeContext, RetryAfterError } from "../../../kernel/index.ts";
 import { capabilityError } from "../../codes.ts";
 import { inputError } from "../../inputs.ts";
+import { acquire, release } from "../budget/client.ts";
 import { GITHUB_DEFAULTS } from "../declaration.ts";
 import type { GitHubSettings } from "./settings.ts";
 import { sha256Hex } from "./settings.ts";
@@ -32,6 +33,8 @@ export interface GitHubRequest {
   headers?: Record<string, string>;
   /** Overrides the method's own idempotency (a POST that only creates a token may be sent again). */
   idempotent?: boolean;
+  /** `false`: no permit from the shared budget (the installation-token request, counted against the App). */
+  budget?: false;
 }
 
 export interface GitHubResponse {
@@ -133,6 +136,8 @@ const where = (req: GitHubRequest): string => `${req.method} ${req.route}`;
  *   `maxRetryWait`). A POST fails with a retriable GITHUB_REQUEST_FAILED: the node's retry policy decides, and
  *   the kernel retries an `external` node only with an idempotency key or `retry.idempotent: true`;
  * - a 401 in app mode, once, with a fresh installation token.
+ * With the shared budget (`settings.budget`), every attempt first takes a permit (waiting, or failing with
+ * GITHUB_BUDGET_EXHAUSTED past `maxWait`) and hands the answer's rate-limit headers back to it.
  * Resolves to a 2xx or 304 response; every other status throws.
  */
 export async function send(
@@ -159,6 +164,10 @@ export async function send(
     if (hasBody) headers.set("content-type", "application/json; charset=utf-8");
     const idempotent = req.idempotent ?? IDEMPOTENT.has(req.method);
     const canRetry = attempt < settings.maxRetries;
+    const permit =
+      settings.budget && req.budget !== false
+        ? await acquire(ctx, settings.budget, settings.baseUrl, creds.identity, req)
+        : undefined;
     let response: Response;
     try {
       response = await ctx.fetch(req.url, {
@@ -168,6 +177,7 @@ export async function send(
         signal: ctx.signal,
       });
     } catch (error) {
+      release(permit);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (idempotent && canRetry) {
         await ctx.sleep(Math.min(BACKOFF_MS * 2 ** attempt, settings.maxRetryWaitMs));
@@ -179,6 +189,7 @@ export async function send(
         details: { method: req.method, route: req.route },
       });
     }
+    release(permit, response);
     if (response.ok || (response.status === 304 && conditional)) return response;
 
     const wait = rateLimitDelay(response, ctx.clock.now());

@@ -1,6 +1,17 @@
 import { type NodeContext, parseDuration } from "../../../kernel/index.ts";
 import { hasMethods } from "../../binding.ts";
+import type { BudgetPolicy } from "../budget/budget.ts";
+import type { BudgetNamespace } from "../budget/client.ts";
 import { GITHUB_DEFAULTS } from "../declaration.ts";
+
+/** The shared rate budget of a node's calls, when `env` has its binding (see `budget/client.ts`). */
+export interface BudgetSettings {
+  readonly binding: string;
+  readonly namespace: BudgetNamespace;
+  /** Longest wait for a permit (`config.maxWait`). */
+  readonly maxWaitMs: number;
+  readonly policy: BudgetPolicy;
+}
 
 /** A node's GitHub settings: its static config resolved against the defaults and `env`. */
 export interface GitHubSettings {
@@ -18,6 +29,8 @@ export interface GitHubSettings {
   readonly appIdBinding: string;
   readonly privateKeyBinding: string;
   readonly tokenBinding: string;
+  /** The shared rate budget, when `env` has a Durable Object namespace under its binding name (`config.budget`). */
+  readonly budget: BudgetSettings | undefined;
 }
 
 const durationOr = (value: unknown, fallback: string): number =>
@@ -28,6 +41,40 @@ const nameOr = (value: unknown, fallback: string): string =>
 
 /** True when `value` looks like a KV namespace (has get, put, delete). */
 export const isKv = (value: unknown): value is KVNamespace => hasMethods(value, "get", "put", "delete");
+
+/** True when `value` looks like a Durable Object namespace (has idFromName, get). */
+const isNamespace = (value: unknown): value is BudgetNamespace => hasMethods(value, "idFromName", "get");
+
+/** The budget settings: undefined with `config.budget: false` or when `env` has no namespace of that name. */
+function budgetSettings(ctx: NodeContext): BudgetSettings | undefined {
+  const c = ctx.config;
+  if (c.budget === false) return undefined;
+  const binding = nameOr(c.budget, GITHUB_DEFAULTS.budgetBinding);
+  const namespace = Object.hasOwn(ctx.env, binding) ? ctx.env[binding] : undefined;
+  if (!isNamespace(namespace)) return undefined;
+  return {
+    binding,
+    namespace,
+    maxWaitMs: durationOr(c.maxWait, GITHUB_DEFAULTS.maxWait),
+    policy: {
+      reserve: typeof c.budgetReserve === "number" ? c.budgetReserve : GITHUB_DEFAULTS.budgetReserve,
+      contentSpacingMs: durationOr(c.contentSpacing, GITHUB_DEFAULTS.contentSpacing),
+      contentPerMinute: GITHUB_DEFAULTS.contentPerMinute,
+      contentPerHour: GITHUB_DEFAULTS.contentPerHour,
+      maxConcurrent: GITHUB_DEFAULTS.maxConcurrent,
+      skewMs: BUDGET_SKEW_MS,
+      leaseMs: BUDGET_LEASE_MS,
+      retryMs: BUDGET_RETRY_MS,
+    },
+  };
+}
+
+/** Clock skew allowed for between the budget and GitHub: a new window is used 1 s after its reset. */
+const BUDGET_SKEW_MS = 1_000;
+/** A permit whose call never reported (the isolate was lost) is released a minute after its start. */
+const BUDGET_LEASE_MS = 60_000;
+/** How soon a caller asks again while the budget learns (its first call is out, a window just rolled). */
+const BUDGET_RETRY_MS = 250;
 
 /**
  * Resolves a node's settings. The base URL is `config.baseUrl`, else a `GITHUB_API_URL` var in `env`, else
@@ -60,6 +107,7 @@ export function githubSettings(
     appIdBinding: nameOr(c.appId, GITHUB_DEFAULTS.appIdBinding),
     privateKeyBinding: nameOr(c.privateKey, GITHUB_DEFAULTS.privateKeyBinding),
     tokenBinding: nameOr(c.token, GITHUB_DEFAULTS.tokenBinding),
+    budget: budgetSettings(ctx),
   };
 }
 
