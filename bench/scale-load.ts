@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import definitions from "@octokit/webhooks-examples" with { type: "json" };
 import { sign } from "@octokit/webhooks-methods";
+import { seededRandom } from "../test/random.ts";
 
 /**
  * The load of the scale simulation (`bench/scale.ts`), run as a child process pinned to its own CPU: signed
@@ -52,18 +53,6 @@ export interface ScaleLoadResult {
   firstError?: string;
 }
 
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The path of an installation by rank: odd ranks `ack: sync`, even ranks `ack: queue`. */
 export const pathOfRank = (rank: number): "sync" | "queue" => (rank % 2 === 1 ? "sync" : "queue");
 
@@ -77,7 +66,7 @@ export function zipfShares(n: number, s: number): number[] {
 async function run(spec: ScaleLoadSpec): Promise<ScaleLoadResult> {
   const origin = new URL(spec.origin);
   if (origin.hostname !== "127.0.0.1") throw new Error(`load only goes to 127.0.0.1, not ${origin.hostname}`);
-  const random = prng(spec.seed);
+  const random = seededRandom(spec.seed);
   const shares = zipfShares(spec.installations, spec.zipf);
   const cumulative: number[] = [];
   shares.reduce((sum, share, k) => (cumulative[k] = sum + share), 0);

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../test/random.ts";
 import { classLoad, expectedBusiest, normalQuantile, objectClasses, target, zipf } from "./scale-model.ts";
-
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("the scale model", () => {
   it("has the normal quantiles of the tables", () => {
@@ -22,7 +11,7 @@ describe("the scale model", () => {
   });
 
   it("predicts the busiest of 256 shards (within 3%) and its spread (within 20%) as a Monte Carlo finds them", () => {
-    const random = prng(7);
+    const random = seededRandom(7);
     // Keys that bring 2 calls to their shard (a sync delivery) and 6 (a queued delivery's journal).
     const groups = [
       { keys: 3_000, calls: 2 },

@@ -6,6 +6,7 @@ import { build } from "esbuild";
 import { CAPABILITY_CODES } from "../../capabilities/codes.ts";
 import { HOST_CODES } from "../../hosts/workers/codes.ts";
 import { CODE_DEFAULTS } from "../../kernel/errors.ts";
+import { seededRandom } from "../../test/random.ts";
 import { type ServedWorker, serveOnWorkerd } from "../workerd.ts";
 import type { SoakSection } from "./run.ts";
 
@@ -125,18 +126,6 @@ const WORKERD_UNKNOWN_METHOD = /^ERROR: Unrecognized request method/;
 const REPORT_PATH = /^\/_flows\/validate(\?|$)/;
 
 // --- A seeded generator ------------------------------------------------------------------------------
-
-/** mulberry32: small, fast, seeded. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pickOne = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
@@ -522,7 +511,7 @@ const count = <K>(map: Map<K, number>, key: K): void => void map.set(key, (map.g
  * Sends `total` malformed requests (a tenth over raw TCP) to `url`, `concurrency` at a time, then checks health.
  */
 export async function fuzzHttp(url: URL, total: number, seed = 9, concurrency = 8): Promise<HttpFuzzStats> {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const stats: HttpFuzzStats = {
     requests: 0,
     byStatus: new Map(),

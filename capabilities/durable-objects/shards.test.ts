@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { INDEX_SHARDS } from "../../hosts/workers/runs/declaration.ts";
+import { seededRandom } from "../../test/random.ts";
 import {
   DEFAULT_SHARDS,
   journalObjectName,
@@ -17,19 +18,7 @@ import {
 
 const KEYS = 100_000;
 
-/** mulberry32: a seeded generator, so that the keys (and the statistic) are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(19);
+const random = seededRandom(19);
 const hex = (digits: number): string =>
   Array.from({ length: digits }, () => Math.floor(random() * 16).toString(16)).join("");
 /** A version-4 UUID's shape, as GitHub's `X-GitHub-Delivery` and the runtime's run ids have it. */

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { defaultCatalog } from "../../cli/catalog.ts";
 import type { Json } from "../../test/flow-mutations.ts";
 import { ROOT } from "../../test/flows.ts";
-import { CHANGE_KINDS, random, realChange, reformatDocument, serialize } from "../../test/plan-mutations.ts";
+import { CHANGE_KINDS, realChange, reformatDocument, serialize } from "../../test/plan-mutations.ts";
+import { seededRandom } from "../../test/random.ts";
 import { loadFlowSource } from "../load/index.ts";
 import { planSources } from "./index.ts";
 
@@ -54,7 +55,7 @@ describe("flows plan properties over the examples", () => {
       fc.assert(
         fc.property(fc.nat(EXAMPLES.length - 1), fc.integer(), (which, seed) => {
           const example = EXAMPLES[which]!;
-          const r = random(seed);
+          const r = seededRandom(seed);
           const after = serialize(
             r,
             reformatDocument(r, example.document),
@@ -79,7 +80,7 @@ describe("flows plan properties over the examples", () => {
       fc.assert(
         fc.property(fc.nat(EXAMPLES.length - 1), fc.integer(), fc.nat(10_000), (which, seed, n) => {
           const example = EXAMPLES[which]!;
-          const r = random(seed);
+          const r = seededRandom(seed);
           const change = realChange(r, example.document, n);
           seen.add(change.what);
           const after = serialize(

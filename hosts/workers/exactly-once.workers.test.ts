@@ -16,6 +16,7 @@ import {
   type RunEvent,
   type RunOptions,
 } from "../../kernel/index.ts";
+import { seededRandom } from "../../test/random.ts";
 import { createWorker, type FlowsWorker } from "./index.ts";
 
 // Exactly-once effects from at-least-once delivery: the Workers host with the FLOWS_RUNTIME object (ledger
@@ -23,18 +24,6 @@ import { createWorker, type FlowsWorker } from "./index.ts";
 
 const silent = { log: () => {} };
 const STATE = { FLOW_STATE: { type: "durableObject", className: "FlowsState" } } as const;
-
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -128,7 +117,7 @@ describe("exactly-once effects through the Workers host and FLOWS_RUNTIME", () =
         runOptions: () => ({ logger: silent }),
       },
     );
-    const random = prng(42);
+    const random = seededRandom(42);
     const deliveries: Delivery[] = [];
     for (let i = 0; i < 1000; i++) {
       const body = { id: `job-${i}` };
@@ -168,7 +157,7 @@ describe("exactly-once effects through the Workers host and FLOWS_RUNTIME", () =
         runOptions: () => ({ logger: silent }),
       },
     );
-    const random = prng(3);
+    const random = seededRandom(3);
     const deliveries: Delivery[] = [];
     for (let i = 0; i < 200; i++) {
       deliveries.push({ id: `a-${i}`, body: { id: `job-${i}` }, attempts: 1 });
@@ -182,7 +171,7 @@ describe("exactly-once effects through the Workers host and FLOWS_RUNTIME", () =
   it("loses no message and applies no effect twice when 10% of effect calls fail (1,000 messages, redelivered until done)", async () => {
     const run = crypto.randomUUID();
     const queue = `fault-${run}`;
-    const random = prng(7);
+    const random = seededRandom(7);
     let calls = 0;
     let failures = 0;
     /** Fails 10% of calls with a retriable error: half before the effect, half after it (a lost answer). */

@@ -2,6 +2,7 @@ import { ALL_CAPABILITY_KINDS } from "../../../capabilities/index.ts";
 import type { FlowDocument } from "../../../flows/ir/types.ts";
 import { createWorker } from "../../../hosts/workers/index.ts";
 import { BUILTIN_KINDS, createRegistry, type NodeKind, type RunEvent } from "../../../kernel/index.ts";
+import { seededRandom } from "../../../test/random.ts";
 
 /**
  * Soak worker for `bench/soak/faults.ts`. It plays the Queues platform for the flows Workers host: `POST
@@ -99,18 +100,6 @@ const flow: FlowDocument = {
   ],
 };
 
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Binding = "kv" | "r2" | "queue" | "do";
 interface FaultCounts {
   calls: Record<Binding, number>;
@@ -126,7 +115,7 @@ const zero = (): Record<Binding, number> => ({ kv: 0, r2: 0, queue: 0, do: 0 });
  * spike of 20–100 ms before an answer that then succeeds.
  */
 function injector(rate: number, seed: number) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const counts: FaultCounts = { calls: zero(), errorsBefore: zero(), errorsAfter: zero(), spikes: zero() };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const call = async <T>(binding: Binding, op: string, invoke: () => Promise<T>): Promise<T> => {
@@ -426,7 +415,7 @@ const resumeFlow = (queue: string): FlowDocument => {
 };
 
 async function resume(env: Env, count: number, seed: number) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const queue = `soak-resume-${seed}`;
   let killed = 0;
   let finishedBeforeKill = 0;
