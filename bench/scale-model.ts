@@ -109,7 +109,7 @@ export interface ObjectClass {
  */
 export const JOURNAL_CALLS_PER_QUEUED = 6;
 
-/** The runtime's objects on a webhook's path (and the budget, planned, keyed per installation). */
+/** The runtime's objects on a webhook's path (and the GitHub budget, keyed per installation). */
 export function objectClasses(shards = DEFAULT_SHARDS, legacy = false): ObjectClass[] {
   const name = (key: string) => (legacy ? `fnv1a(${key}) % 32` : `shardOf(${key}, ${shards})`);
   return [
@@ -139,8 +139,8 @@ export function objectClasses(shards = DEFAULT_SHARDS, legacy = false): ObjectCl
       callers: "the simulation's routed flow: one do.increment per delivery",
     },
     {
-      name: "budget (per installation, planned)",
-      key: "app:<appId>:<installationId> (budget object)",
+      name: "budget (per installation)",
+      key: "app:<appId>:<installationId> (FlowsGitHubBudget)",
       calls: { syncPure: 0, syncEffect: 0, queue: 0, redelivery: 0 },
       perRestCall: 1,
       spread: "installation",

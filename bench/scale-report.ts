@@ -115,7 +115,7 @@ function objectTable(run: ScaleRun): boolean {
   for (const c of objectClasses(run.shards, run.legacy)) {
     if (c.perRestCall) {
       rows.push(
-        `| ${c.name} | \`${c.key}\` | not built yet: keyed per installation as the tally is, it would take one call per REST call | | | | at 1 REST call per webhook: the tally's column | |`,
+        `| ${c.name} | \`${c.key}\` | not in the simulation (its flow makes no REST call): keyed per installation as the tally is, it takes one call per REST call | | | | at 1 REST call per webhook: the tally's column | |`,
       );
       continue;
     }
