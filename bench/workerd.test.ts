@@ -22,6 +22,17 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe("bundles for Node", () => {
+  it("load in Node with every cloudflare: module the runtime imports stood in", async () => {
+    const names = ["flows-github", "hono-github", "flows-metrics", "flows-recording"];
+    const node = await bundleWorkers(names, join(dir, "node"), undefined, { node: true });
+    for (const name of names) {
+      const module = (await import(node[name]!)) as { default?: { fetch?: unknown } };
+      expect(typeof module.default?.fetch, name).toBe("function");
+    }
+  });
+});
+
 const gone = (pid: number): boolean => {
   try {
     return / Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));

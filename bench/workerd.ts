@@ -17,21 +17,29 @@ export const ROOT = join(import.meta.dirname, "..");
 const COMPATIBILITY = { compatibilityDate: "2026-11-01", compatibilityFlags: ["enable_request_signal"] };
 
 /**
- * For a bundle loaded by Node (`{ node: true }`): `cloudflare:workers` is a stand-in with an empty DurableObject and
- * a `waitUntil` that lets the work run on (nothing ends the process under it).
+ * For a bundle loaded by Node (`{ node: true }`): each `cloudflare:*` module the runtime imports is a stand-in
+ * (empty DurableObject and WorkflowEntrypoint classes, a `waitUntil` that lets the work run on: nothing ends the
+ * process under it). A module without one fails the bundle by name.
  */
+const STAND_INS: Record<string, string> = {
+  "cloudflare:workers": [
+    "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }",
+    "export class WorkflowEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }",
+    "export function waitUntil(promise) { promise.catch(() => {}); }",
+    "export const env = {};",
+  ].join("\n"),
+  "cloudflare:workflows": "export class NonRetryableError extends Error { name = 'NonRetryableError'; }",
+};
+
 const CLOUDFLARE_WORKERS_STAND_IN = {
   name: "cloudflare-workers-stand-in",
   setup(b: PluginBuild) {
-    b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({
-      path: "cloudflare:workers",
-      namespace: "stand-in",
-    }));
-    b.onLoad({ filter: /.*/, namespace: "stand-in" }, () => ({
-      contents:
-        "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }\nexport function waitUntil(promise) { promise.catch(() => {}); }",
-      loader: "js",
-    }));
+    b.onResolve({ filter: /^cloudflare:/ }, (args) => {
+      if (!(args.path in STAND_INS))
+        return { errors: [{ text: `no Node stand-in for ${args.path} (bench/workerd.ts STAND_INS)` }] };
+      return { path: args.path, namespace: "stand-in" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({ contents: STAND_INS[args.path], loader: "js" }));
   },
 };
 
