@@ -39,7 +39,10 @@ const CLOUDFLARE_WORKERS_STAND_IN = {
         return { errors: [{ text: `no Node stand-in for ${args.path} (bench/workerd.ts STAND_INS)` }] };
       return { path: args.path, namespace: "stand-in" };
     });
-    b.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({ contents: STAND_INS[args.path], loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({
+      contents: STAND_INS[args.path],
+      loader: "js",
+    }));
   },
 };
 
@@ -90,6 +93,8 @@ export interface WorkerdServeOptions {
   cpus?: string;
   /** workerd must be listening within this, ms (default 30,000). */
   startMs?: number;
+  /** Serve the V8 inspector on this port of 127.0.0.1 (`--inspector-addr`), for a CPU profile (`bench/profile.ts`). */
+  inspectorPort?: number;
 }
 
 const capnpString = (text: string): string => JSON.stringify(text);
@@ -198,6 +203,8 @@ export async function serveWithWorkerd(options: WorkerdServeOptions): Promise<Wo
   writeFileSync(config, workerdConfig(options));
   const pinned = options.cpus !== undefined && tasksetWorks();
   const command = [WORKERD, "serve", config, "--control-fd=3"];
+  if (options.inspectorPort !== undefined)
+    command.push(`--inspector-addr=127.0.0.1:${options.inspectorPort}`);
   const spawnedAt = performance.now();
   const child = spawn(
     pinned ? "taskset" : command[0]!,
