@@ -39,7 +39,10 @@ const CLOUDFLARE_WORKERS_STAND_IN = {
         return { errors: [{ text: `no Node stand-in for ${args.path} (bench/workerd.ts STAND_INS)` }] };
       return { path: args.path, namespace: "stand-in" };
     });
-    b.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({ contents: STAND_INS[args.path], loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({
+      contents: STAND_INS[args.path],
+      loader: "js",
+    }));
   },
 };
 
