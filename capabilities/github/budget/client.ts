@@ -166,7 +166,7 @@ export async function acquire(
     const now = ctx.clock.now();
     const held = refusals.held(session.budget, resource, now);
     if (held) {
-      // Answered here: the object said so, and nothing it learned since reached this isolate. The reports wait.
+      // Answered here, as the object answered it: the refusal lasts until then. The pending reports wait.
       if (held.until > deadline) throw exhausted(session, req, resource, held.until - now, held.why);
       await ctx.sleep(held.until - now);
       continue;
@@ -215,7 +215,8 @@ const header = (response: Response, name: string): number | undefined => {
 /**
  * Ends a permit: keeps what the response taught (GitHub's `x-ratelimit-*` headers, a secondary limit's
  * `retry-after`) for the node's next take or its flush. No response (a network error, an abort) only releases
- * the permit. A 401 teaches nothing: it carries the unauthenticated limit, not the installation's.
+ * the permit. A 401 teaches nothing: it carries the unauthenticated limit, not the installation's. An answer that
+ * shows a later window with calls left (or no rate limit) ends what the isolate remembered of a spent window.
  */
 export function release(permit: Permit | undefined, response?: Response): void {
   if (!permit) return;
