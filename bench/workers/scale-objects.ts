@@ -1,11 +1,19 @@
 import { FlowsRuntime, FlowsState } from "../../capabilities/durable-objects/objects.ts";
+import type {
+  BudgetAnswer,
+  BudgetPolicy,
+  BudgetReport,
+  BudgetTake,
+} from "../../capabilities/github/budget/budget.ts";
+import { FlowsGitHubBudget } from "../../capabilities/github/budget/object.ts";
 import type { ClaimResult, StepRecord } from "../../kernel/index.ts";
 
 /**
  * The Durable Object classes of the scale simulation (`bench/scale.ts`): the runtime's own `FlowsRuntime` (ledger
- * and journals) and `FlowsState` (the routed flow's per-installation tally), each counting the calls it receives
- * itself, per method and per second of its clock, in its own SQLite (a table the runtime does not have), so that
- * the counts survive an eviction. `benchStats()` reads them back; the counting is not counted.
+ * and journals), `FlowsState` (the routed flow's per-installation tally) and `FlowsGitHubBudget` (the shared GitHub
+ * budget, one per installation), each counting the calls it receives itself, per method and per second of its
+ * clock, in its own SQLite (a table the runtime does not have), so that the counts survive an eviction.
+ * `benchStats()` reads them back; the counting is not counted.
  */
 
 /** What one object received: calls per method, and per second (Unix seconds of the object's clock). */
@@ -123,5 +131,31 @@ export class CountingState extends FlowsState {
       .exec<{ key: string; value: string }>("SELECT key, value FROM state")
       .toArray()
       .map((row) => [row.key, Number(JSON.parse(row.value))]);
+  }
+}
+
+/**
+ * FlowsGitHubBudget that counts what it answers: `permit` (a take granted), `refusal` (a take refused) and
+ * `report` (a node's last call's headers, sent on their own).
+ */
+export class CountingBudget extends FlowsGitHubBudget {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(COUNTS);
+  }
+
+  override take(take: BudgetTake): BudgetAnswer {
+    const answer = super.take(take);
+    count(this.ctx.storage, answer.ok ? "permit" : "refusal");
+    return answer;
+  }
+
+  override report(policy: BudgetPolicy, reports: readonly BudgetReport[]): void {
+    count(this.ctx.storage, "report");
+    super.report(policy, reports);
+  }
+
+  benchStats(): ObjectStats {
+    return stats(this.ctx.storage);
   }
 }

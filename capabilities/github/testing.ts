@@ -36,6 +36,8 @@ export interface StandInLimit {
   limit: number;
   /** The window, from its first call; its reset is reported (and applied) in whole seconds, as GitHub does. */
   windowMs: number;
+  /** Windows on the multiples of `windowMs` of the clock instead of from their first call (a model can count them). */
+  aligned?: boolean;
   /** Content-creating calls (POST, PATCH, PUT, DELETE) closer together than this are refused (secondary limit). */
   contentSpacingMs?: number;
 }
@@ -141,7 +143,10 @@ export class FakeGitHub {
     const key = call.headers.authorization ?? "";
     let window = this.#windows.get(key);
     if (!window || now >= window.resetAt) {
-      window = { used: 0, resetAt: Math.ceil((now + limit.windowMs) / 1_000) * 1_000 };
+      const resetAt = limit.aligned
+        ? (Math.floor(now / limit.windowMs) + 1) * limit.windowMs
+        : Math.ceil((now + limit.windowMs) / 1_000) * 1_000;
+      window = { used: 0, resetAt };
       this.#windows.set(key, window);
     }
     const headers = (used: number): Record<string, string> => ({

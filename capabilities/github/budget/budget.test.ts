@@ -58,14 +58,29 @@ describe("RateBudget", () => {
     const next = RESET * 1_000 + 1_000 - T0;
     for (let i = 0; i < 10; i++) expect(granted(budget.take(T0, take())).waitMs).toBe(next);
     // The next window is full too: come back when it begins.
-    expect(budget.take(T0, take())).toEqual({ ok: false, waitMs: next, retry: true, why: "limit" });
+    expect(budget.take(T0, take())).toEqual({
+      ok: false,
+      waitMs: next,
+      retry: true,
+      why: "limit",
+      lasts: true,
+      reset: RESET,
+    });
     expect(budget.outstanding).toBe(13);
   });
 
   it("refuses, without reserving, a start later than the caller can wait", () => {
     const budget = learned(10, 0);
     const answer = budget.take(T0, take({ maxWaitMs: 20_000 }));
-    expect(answer).toEqual({ ok: false, waitMs: 61_000, retry: false, why: "limit" });
+    // It lasts until the reset for every caller (an isolate may remember it), and names the spent window.
+    expect(answer).toEqual({
+      ok: false,
+      waitMs: 61_000,
+      retry: false,
+      why: "limit",
+      lasts: true,
+      reset: RESET,
+    });
     expect(budget.outstanding).toBe(0);
   });
 
@@ -158,7 +173,28 @@ describe("RateBudget", () => {
       waitMs: 5_000,
       retry: false,
       why: "paused",
+      lasts: true,
     });
+  });
+
+  it("marks as lasting only the refusals that hold for every caller: not content spacing, learning or concurrency", () => {
+    const budget = learned(100, 100);
+    granted(budget.take(T0, take({ content: true })));
+    // The next content call waits for the spacing; a read of the same identity would not.
+    expect(budget.take(T0, take({ content: true, maxWaitMs: 0 }))).toEqual({
+      ok: false,
+      waitMs: 1_000,
+      retry: false,
+      why: "content",
+    });
+    const fresh = new RateBudget();
+    granted(fresh.take(T0, take()));
+    expect(fresh.take(T0, take({ maxWaitMs: 0 }))).not.toHaveProperty("lasts");
+    const full = learned(1_000, 1_000, { ...policy, maxConcurrent: 1 });
+    granted(full.take(T0, take({ policy: { ...policy, maxConcurrent: 1 } })));
+    const busy = full.take(T0, take({ policy: { ...policy, maxConcurrent: 1 } }));
+    expect(busy).toMatchObject({ ok: false, why: "concurrency" });
+    expect(busy).not.toHaveProperty("lasts");
   });
 
   it("releases a permit whose call never reported once its lease ends", () => {

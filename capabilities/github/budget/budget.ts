@@ -68,7 +68,23 @@ export type BudgetWhy = "limit" | "content" | "paused" | "concurrency" | "learni
  */
 export type BudgetAnswer =
   | { readonly ok: true; readonly permit: string; readonly waitMs: number }
-  | { readonly ok: false; readonly waitMs: number; readonly retry: boolean; readonly why: BudgetWhy };
+  | BudgetRefusal;
+
+export interface BudgetRefusal {
+  readonly ok: false;
+  readonly waitMs: number;
+  readonly retry: boolean;
+  readonly why: BudgetWhy;
+  /**
+   * True when no call of this resource (of this identity, for `paused`) can start within `waitMs`, whoever asks:
+   * the window is spent until its reset, or GitHub asked for a pause. An isolate may then answer its later calls
+   * itself until that time (`refusals.ts`). Absent when the wait is only "ask again" (learning, concurrency) or
+   * belongs to the caller (content spacing).
+   */
+  readonly lasts?: true;
+  /** With `why: "limit"` and `lasts`: the spent window's `x-ratelimit-reset` (s). */
+  readonly reset?: number;
+}
 
 interface Window {
   /** False: the resource answers without rate-limit headers; nothing to count. */
@@ -95,6 +111,9 @@ export interface BudgetSnapshot {
   readonly contentStarts: number[];
   readonly pausedUntil: number;
 }
+
+/** The fields of a refusal that lasts until a window's reset (ms). */
+const lasting = (resetAt: number) => ({ lasts: true as const, reset: resetAt / 1_000 });
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -172,7 +191,7 @@ export class RateBudget {
         // This window is spent: a start in the next one, which begins at the reset (plus the skew).
         const next = this.#count(take.resource, (p) => p.startAt >= resetAt);
         if (window.limit - reserve - next <= 0)
-          return this.#retry(now, resetAt + policy.skewMs, take, "limit");
+          return { ...this.#retry(now, resetAt + policy.skewMs, take, "limit"), ...lasting(resetAt) };
         if (start < resetAt + policy.skewMs) {
           start = resetAt + policy.skewMs;
           why = "limit";
@@ -180,7 +199,14 @@ export class RateBudget {
       }
     }
     const waitMs = start - now;
-    if (waitMs > take.maxWaitMs) return { ok: false, waitMs, retry: false, why };
+    if (waitMs > take.maxWaitMs) {
+      const refusal: BudgetRefusal = { ok: false, waitMs, retry: false, why };
+      // A spent window (the start was moved to the next one) or a pause holds for every caller until `start`;
+      // content spacing only for content-creating calls.
+      if (why === "limit" && window?.resetAt !== undefined) return { ...refusal, ...lasting(window.resetAt) };
+      if (why === "paused") return { ...refusal, lasts: true };
+      return refusal;
+    }
     const permit = `p${++this.#seq}`;
     this.#permits.set(permit, { resource: take.resource, startAt: start, expiresAt: start + policy.leaseMs });
     if (take.content) {

@@ -6,6 +6,7 @@ import { nodeContext } from "../../testing.ts";
 import { GITHUB_KINDS } from "../kinds.ts";
 import { sha256Hex } from "../rest/settings.ts";
 import { FakeGitHub, jsonResponse } from "../testing.ts";
+import type { BudgetNamespace, BudgetStub } from "./client.ts";
 
 /**
  * The shared budget in workerd: the real `FlowsGitHubBudget` object (the root wrangler.toml's `GITHUB_BUDGET`),
@@ -25,10 +26,10 @@ function standIn(): FakeGitHub {
 }
 
 /** One caller: its own context per node run (its own sessions), the shared env, every sleep recorded. */
-function caller(gh: FakeGitHub, token: string, budget: boolean) {
+function caller(gh: FakeGitHub, token: string, budget: boolean | BudgetNamespace) {
   const sleeps: number[] = [];
   const bindings: Record<string, unknown> = { GITHUB_TOKEN: token };
-  if (budget) bindings.GITHUB_BUDGET = env.GITHUB_BUDGET;
+  if (budget) bindings.GITHUB_BUDGET = budget === true ? env.GITHUB_BUDGET : budget;
   const context = (inputs: Record<string, unknown>, config: Record<string, Json>): NodeContext => ({
     ...nodeContext({ env: bindings, inputs, config: { baseUrl: gh.base, etag: false, ...config } }),
     fetch: gh.fetch as typeof fetch,
@@ -43,6 +44,25 @@ function caller(gh: FakeGitHub, token: string, budget: boolean) {
 }
 
 const fresh = () => `ghp_budget_${crypto.randomUUID()}`;
+
+/** The real namespace, with the takes its stubs send counted. */
+function counted(): { namespace: BudgetNamespace; takes: () => number } {
+  let takes = 0;
+  const namespace: BudgetNamespace = {
+    idFromName: (name) => env.GITHUB_BUDGET.idFromName(name),
+    get: (id): BudgetStub => {
+      const stub = env.GITHUB_BUDGET.get(id);
+      return {
+        take: (t) => {
+          takes++;
+          return stub.take(t);
+        },
+        report: (policy, reports) => stub.report(policy, reports),
+      };
+    },
+  };
+  return { namespace, takes: () => takes };
+}
 const stateOf = async (token: string) =>
   env.GITHUB_BUDGET.get(env.GITHUB_BUDGET.idFromName(`token:${await sha256Hex(token)}`)).state();
 
@@ -99,7 +119,8 @@ describe("the shared GitHub budget (FlowsGitHubBudget in workerd, a stand-in Git
   it("a caller that cannot wait for the next window gets GITHUB_BUDGET_EXHAUSTED, and GitHub sees no call of it", async () => {
     const gh = standIn().limitRate({ limit: 5, windowMs: 3_600_000 });
     const token = fresh();
-    const c = caller(gh, token, true);
+    const budget = counted();
+    const c = caller(gh, token, budget.namespace);
     const config = { route: "GET /repos/{owner}/{repo}", maxWait: "2s" };
     for (let i = 0; i < 5; i++) await c.run("github.get", { params: get }, config);
     const error = await c.run("github.get", { params: get }, config).then(
@@ -116,5 +137,14 @@ describe("the shared GitHub budget (FlowsGitHubBudget in workerd, a stand-in Git
     expect(error.retryAfterMs).toBeGreaterThan(3_590_000);
     expect(gh.calls).toHaveLength(5);
     expect(gh.refused).toEqual([]);
+    // The isolate remembers the object's refusal: ten more calls fail the same way without asking it.
+    expect(budget.takes()).toBe(6);
+    for (let i = 0; i < 10; i++) {
+      const again = await c.run("github.get", { params: get }, config).catch((e: unknown) => e as FlowError);
+      expect((again as FlowError).code).toBe("GITHUB_BUDGET_EXHAUSTED");
+      expect((again as FlowError).details).toMatchObject({ reason: "limit", resource: "core" });
+    }
+    expect(budget.takes()).toBe(6);
+    expect(gh.calls).toHaveLength(5);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Json } from "../../../flows/ir/types.ts";
-import { FlowError, type NodeContext, RetryAfterError } from "../../../kernel/index.ts";
+import { FlowError, type NodeContext, RetryAfterError, toEnvelope } from "../../../kernel/index.ts";
 import { nodeContext } from "../../testing.ts";
 import { GITHUB_KINDS } from "../kinds.ts";
 import { FakeGitHub, jsonResponse, MemoryBudgets } from "../testing.ts";
@@ -14,6 +14,9 @@ import { FakeGitHub, jsonResponse, MemoryBudgets } from "../testing.ts";
 const T0 = Date.parse("2026-11-25T12:00:00Z");
 const issue = { owner: "octo", repo: "hello", issue_number: 7 };
 
+/** Each setup its own token, so its own identity: what one test's isolate remembers is not another's. */
+let setups = 0;
+
 function setup(options: { budget?: boolean; waitUntil?: boolean } = {}) {
   const clock = { t: T0 };
   const gh = new FakeGitHub();
@@ -21,7 +24,7 @@ function setup(options: { budget?: boolean; waitUntil?: boolean } = {}) {
   gh.on("GET /repos/{owner}/{repo}", () => jsonResponse(200, { name: "hello" }));
   gh.on("POST /repos/{owner}/{repo}/issues/{n}/comments", () => jsonResponse(201, { id: 1 }));
   const budgets = new MemoryBudgets(() => clock.t);
-  const env: Record<string, unknown> = { GITHUB_TOKEN: "ghp_budget_test_token" };
+  const env: Record<string, unknown> = { GITHUB_TOKEN: `ghp_budget_test_token_${++setups}` };
   if (options.budget !== false) env.GITHUB_BUDGET = budgets;
   const sleeps: number[] = [];
   const logs: string[] = [];
@@ -195,5 +198,174 @@ describe("the REST client with the shared budget (in-memory namespace, injected 
     const budget = [...budgets.budgets.values()][0]!;
     expect(budget.window("core")).toBeUndefined();
     expect(budget.outstanding).toBe(0);
+  });
+
+  describe("the isolate's memory of a lasting refusal", () => {
+    /** A budget whose 2-call window is spent for an hour (it resets at T0 + 3,600 s, usable 1 s later). */
+    async function spent() {
+      const t = setup();
+      t.gh.limitRate({ limit: 2, windowMs: 3_600_000 });
+      for (let i = 0; i < 2; i++) await t.run("github.get", get, route);
+      return t;
+    }
+    const fast = { ...route, maxWait: "5s" };
+
+    it("answers the calls of a spent window without a round trip: N calls, 1 object call, the same error", async () => {
+      const { budgets, clock, gh, fail } = await spent();
+      const takes = budgets.takes;
+      const errors: FlowError[] = [];
+      for (let i = 0; i < 6; i++) {
+        errors.push(await fail("github.get", get, fast));
+        clock.t += 1_000;
+      }
+      expect(budgets.takes - takes).toBe(1);
+      expect(gh.calls).toHaveLength(2);
+      // The first error is the object's; the other five are the isolate's, the same but for the time left.
+      expect(errors.map((e) => (e as RetryAfterError).retryAfterMs)).toEqual([
+        3_601_000, 3_600_000, 3_599_000, 3_598_000, 3_597_000, 3_596_000,
+      ]);
+      const envelope = (e: FlowError) => {
+        const { message: _m, details, ...rest } = toEnvelope(e).error;
+        const { retryAfterMs: _r, ...stable } = details as Record<string, unknown>;
+        return { ...rest, details: stable };
+      };
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(RetryAfterError);
+        expect(envelope(e)).toEqual(envelope(errors[0]!));
+      }
+      expect(errors[0]!.details).toMatchObject({ reason: "limit", resource: "core", maxWaitMs: 5_000 });
+      expect(errors[5]!.message).toBe(
+        "GitHub GET /repos/{owner}/{repo}: the shared budget of the token cannot start it for 3596s (its rate limit window is spent until the reset); maxWait is 5s: retry after 3596s, or raise config.maxWait",
+      );
+    });
+
+    it("asks the object again once the refusal's time has passed", async () => {
+      const { budgets, clock, gh, fail, run } = await spent();
+      await fail("github.get", get, fast);
+      const takes = budgets.takes;
+      // 5.001 s before the window is usable, past maxWait (5 s): still answered here.
+      clock.t = T0 + 3_595_999;
+      expect((await fail("github.get", get, fast)).details).toMatchObject({ retryAfterMs: 5_001 });
+      expect(budgets.takes).toBe(takes);
+      clock.t = T0 + 3_601_000;
+      await run("github.get", get, fast);
+      expect(budgets.takes).toBe(takes + 1);
+      expect(gh.calls).toHaveLength(3);
+      expect(gh.refused).toEqual([]);
+    });
+
+    it("a caller that can wait sleeps until the refusal lifts, then asks, and its call goes", async () => {
+      const { budgets, clock, gh, fail, run, sleeps } = await spent();
+      await fail("github.get", get, fast);
+      const takes = budgets.takes;
+      clock.t += 600_000;
+      const asked: number[] = [];
+      const take = budgets.get.bind(budgets);
+      budgets.get = (id) => {
+        const stub = take(id);
+        return {
+          ...stub,
+          take: (t) => {
+            asked.push(clock.t);
+            return stub.take(t);
+          },
+        };
+      };
+      await run("github.get", get, { ...route, maxWait: "2h" });
+      // One sleep to the remembered time, then one take (granted at once), then the call.
+      expect(sleeps).toEqual([3_001_000]);
+      expect(asked).toEqual([T0 + 3_601_000]);
+      expect(budgets.takes).toBe(takes + 1);
+      expect(gh.calls).toHaveLength(3);
+    });
+
+    it("cancelling a caller that waits on a remembered refusal rejects with the signal's reason, asking nothing", async () => {
+      const { budgets, context, fail, gh } = await spent();
+      await fail("github.get", get, fast);
+      const takes = budgets.takes;
+      const controller = new AbortController();
+      const ctx = context(get, { ...route, maxWait: "2h" }, controller.signal);
+      const slept: number[] = [];
+      const waiting = {
+        ...ctx,
+        sleep: async (ms: number) => {
+          slept.push(ms);
+          controller.abort(new Error("cancelled while waiting for the window"));
+          throw controller.signal.reason;
+        },
+      } as NodeContext;
+      await expect(GITHUB_KINDS["github.get"]!.run(waiting)).rejects.toThrow(
+        "cancelled while waiting for the window",
+      );
+      expect(slept).toEqual([3_601_000]);
+      expect(budgets.takes).toBe(takes);
+      expect(gh.calls).toHaveLength(2);
+    });
+
+    it("a permit answer forgets the refusal, so the next caller asks the object again", async () => {
+      const { budgets, context, fail } = await spent();
+      // Two callers ask before any refusal is remembered: a fast one (refused: the isolate remembers it) and one
+      // that can wait (a permit in the next window, answered after the refusal: the isolate forgets it).
+      const asked: { maxWaitMs: number; go: () => void }[] = [];
+      const original = budgets.get.bind(budgets);
+      budgets.get = (id) => {
+        const stub = original(id);
+        return {
+          ...stub,
+          take: async (t) => {
+            await new Promise<void>((go) => asked.push({ maxWaitMs: t.maxWaitMs, go }));
+            return stub.take(t);
+          },
+        };
+      };
+      const controller = new AbortController();
+      const patient = {
+        ...context(get, { ...route, maxWait: "2h" }, controller.signal),
+        sleep: async () => {
+          controller.abort(new Error("stopped after its permit"));
+          throw controller.signal.reason;
+        },
+      } as NodeContext;
+      const quick = fail("github.get", get, fast);
+      const slow = Promise.resolve(GITHUB_KINDS["github.get"]!.run(patient)).catch((e: unknown) => e);
+      while (asked.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      asked.find((a) => a.maxWaitMs <= 5_000)!.go();
+      expect((await quick).details).toMatchObject({ reason: "limit" });
+      asked.find((a) => a.maxWaitMs > 5_000)!.go();
+      expect(String(await slow)).toContain("stopped after its permit");
+      budgets.get = original;
+      const takes = budgets.takes;
+      expect((await fail("github.get", get, fast)).code).toBe("GITHUB_BUDGET_EXHAUSTED");
+      expect(budgets.takes).toBe(takes + 1);
+    });
+
+    it("remembers a secondary-limit pause for every resource of the identity", async () => {
+      const { budgets, clock, gh, fail } = setup();
+      gh.on("GET /repos/{owner}/{repo}", () =>
+        jsonResponse(403, { message: "You have exceeded a secondary rate limit." }, { "retry-after": "30" }),
+      );
+      gh.on("GET /search/issues", () => jsonResponse(200, { items: [] }));
+      expect((await fail("github.get", get, route)).code).toBe("GITHUB_RATE_LIMITED");
+      const search = { route: "GET /search/issues", etag: false, maxWait: "5s" };
+      const first = await fail("github.get", { params: { q: "x" } }, search);
+      expect(first.details).toMatchObject({ reason: "paused", retryAfterMs: 30_000 });
+      const takes = budgets.takes;
+      clock.t += 10_000;
+      const again = await fail("github.get", get, fast);
+      expect(again.details).toMatchObject({ reason: "paused", resource: "core", retryAfterMs: 20_000 });
+      expect(again.message).toContain("(GitHub asked it to pause (a secondary rate limit))");
+      expect(budgets.takes).toBe(takes);
+      expect(gh.calls).toHaveLength(1);
+    });
+
+    it("remembers per identity: another token's calls still ask their own object", async () => {
+      const a = await spent();
+      await a.fail("github.get", get, fast);
+      const b = setup();
+      b.gh.limitRate({ limit: 2, windowMs: 3_600_000 });
+      await b.run("github.get", get, fast);
+      expect(b.budgets.takes).toBe(1);
+      expect(b.gh.calls).toHaveLength(1);
+    });
   });
 });

@@ -1,13 +1,15 @@
 import { abortable, type NodeContext, RetryAfterError } from "../../../kernel/index.ts";
 import type { BudgetSettings } from "../rest/settings.ts";
 import type { BudgetAnswer, BudgetPolicy, BudgetReport, BudgetTake, BudgetWhy } from "./budget.ts";
+import { RefusalMemory } from "./refusals.ts";
 
 /**
  * The REST client's side of the shared rate budget (`FlowsGitHubBudget`, one object per installation or token):
  * before each call `acquire` takes a permit, waiting (on the node's signal) when the budget says so; after it,
  * `release` keeps the response's `x-ratelimit-*` headers, which the node's next take carries (one round trip per
- * call, not two); `flushBudget` sends what is left when the node ends. No `cloudflare:*` import: the object is
- * reached through its namespace in `env`.
+ * call, not two); `flushBudget` sends what is left when the node ends. A lasting refusal (a spent window, a pause)
+ * is remembered in the isolate until it lifts, and the calls meanwhile are answered without a round trip
+ * (`refusals.ts`). No `cloudflare:*` import: the object is reached through its namespace in `env`.
  */
 
 /** The RPC surface of `FlowsGitHubBudget` the client calls (a stub of the real object fits). */
@@ -26,6 +28,8 @@ interface Session {
   readonly stub: BudgetStub;
   readonly settings: BudgetSettings;
   readonly identity: string;
+  /** The budget's name in the isolate's refusal memory: binding and identity. */
+  readonly budget: string;
   /** Reports not sent yet: they go with the next take, or with `flushBudget`. */
   readonly pending: BudgetReport[];
 }
@@ -48,6 +52,9 @@ export interface BudgetedRequest {
 /** Budget sessions of a node attempt, by identity (a WeakMap: a context that is gone takes its sessions along). */
 const sessions = new WeakMap<NodeContext, Map<string, Session>>();
 
+/** The isolate's lasting refusals, shared by every request it serves (plain data: no I/O crosses requests). */
+const refusals = new RefusalMemory();
+
 function sessionOf(ctx: NodeContext, settings: BudgetSettings, identity: string): Session {
   let byIdentity = sessions.get(ctx);
   if (!byIdentity) {
@@ -57,7 +64,7 @@ function sessionOf(ctx: NodeContext, settings: BudgetSettings, identity: string)
   let session = byIdentity.get(identity);
   if (!session) {
     const stub = settings.namespace.get(settings.namespace.idFromName(identity)) as BudgetStub;
-    session = { stub, settings, identity, pending: [] };
+    session = { stub, settings, identity, budget: `${settings.binding}\n${identity}`, pending: [] };
     byIdentity.set(identity, session);
   }
   return session;
@@ -137,8 +144,10 @@ function exhausted(
 /**
  * Takes a permit for one call from the identity's budget, sending the reports of earlier calls with it; sleeps
  * (cancellably) until the permit's start. A start later than `maxWait` fails with GITHUB_BUDGET_EXHAUSTED (a
- * RetryAfterError with the wait). A budget that cannot be reached is logged and the call goes without a permit:
- * GitHub still enforces its limits, and the client still honours its refusals.
+ * RetryAfterError with the wait). While the isolate remembers a lasting refusal of the call's resource, the call
+ * does not ask: it sleeps until the refusal lifts and then asks, or fails at once when that is past `maxWait`.
+ * A budget that cannot be reached is logged and the call goes without a permit: GitHub still enforces its limits,
+ * and the client still honours its refusals.
  * @example const permit = await acquire(ctx, settings.budget, settings.baseUrl, creds.identity, req)
  */
 export async function acquire(
@@ -154,6 +163,14 @@ export async function acquire(
   const deadline = ctx.clock.now() + settings.maxWaitMs;
   for (;;) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
+    const now = ctx.clock.now();
+    const held = refusals.held(session.budget, resource, now);
+    if (held) {
+      // Answered here, as the object answered it: the refusal lasts until then. The pending reports wait.
+      if (held.until > deadline) throw exhausted(session, req, resource, held.until - now, held.why);
+      await ctx.sleep(held.until - now);
+      continue;
+    }
     const reports = session.pending.splice(0);
     const maxWaitMs = Math.max(0, deadline - ctx.clock.now());
     let answer: BudgetAnswer;
@@ -170,6 +187,7 @@ export async function acquire(
       return undefined;
     }
     if (answer.ok) {
+      refusals.permitted(session.budget, resource);
       const permit: Permit = { session, id: answer.permit, resource };
       if (answer.waitMs > 0) {
         try {
@@ -181,6 +199,7 @@ export async function acquire(
       }
       return permit;
     }
+    refusals.remember(session.budget, resource, answer, ctx.clock.now());
     if (!answer.retry || ctx.clock.now() + answer.waitMs > deadline)
       throw exhausted(session, req, resource, answer.waitMs, answer.why);
     await ctx.sleep(answer.waitMs);
@@ -196,15 +215,19 @@ const header = (response: Response, name: string): number | undefined => {
 /**
  * Ends a permit: keeps what the response taught (GitHub's `x-ratelimit-*` headers, a secondary limit's
  * `retry-after`) for the node's next take or its flush. No response (a network error, an abort) only releases
- * the permit. A 401 teaches nothing: it carries the unauthenticated limit, not the installation's.
+ * the permit. A 401 teaches nothing: it carries the unauthenticated limit, not the installation's. An answer that
+ * shows a later window with calls left (or no rate limit) ends what the isolate remembered of a spent window.
  */
 export function release(permit: Permit | undefined, response?: Response): void {
   if (!permit) return;
+  const report = reportOf(permit, response);
+  permit.session.pending.push(report);
+  refusals.reported(permit.session.budget, report);
+}
+
+function reportOf(permit: Permit, response: Response | undefined): BudgetReport {
   const base = { permit: permit.id, taken: permit.resource };
-  if (!response || response.status === 401) {
-    permit.session.pending.push({ ...base, resource: permit.resource });
-    return;
-  }
+  if (!response || response.status === 401) return { ...base, resource: permit.resource };
   const resource = response.headers.get("x-ratelimit-resource") ?? permit.resource;
   const limit = header(response, "x-ratelimit-limit");
   const remaining = header(response, "x-ratelimit-remaining");
@@ -213,10 +236,9 @@ export function release(permit: Permit | undefined, response?: Response): void {
     response.status === 403 || response.status === 429 ? header(response, "retry-after") : undefined;
   const pause = retryAfter !== undefined && retryAfter > 0 ? { retryAfterMs: retryAfter * 1_000 } : {};
   if (limit !== undefined && remaining !== undefined && reset !== undefined)
-    permit.session.pending.push({ ...base, resource, limit, remaining, reset, ...pause });
-  else if (response.status < 500)
-    permit.session.pending.push({ ...base, resource, unmetered: true, ...pause });
-  else permit.session.pending.push({ ...base, resource, ...pause });
+    return { ...base, resource, limit, remaining, reset, ...pause };
+  if (response.status < 500) return { ...base, resource, unmetered: true, ...pause };
+  return { ...base, resource, ...pause };
 }
 
 /**
