@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type BudgetPolicy, RateBudget } from "../capabilities/github/budget/budget.ts";
 import { RefusalMemory } from "../capabilities/github/budget/refusals.ts";
+import { DEFAULT_BUDGET_POLICY } from "../capabilities/github/rest/settings.ts";
 import { seededRandom } from "../test/random.ts";
 import {
   budgetCalls,
@@ -22,16 +23,8 @@ import {
  * with windows on the clock's multiples that counts what it would refuse. Times in seconds.
  */
 function simulateBudget(rate: number, start: number, end: number, w: RestWindow, random: () => number) {
-  const policy: BudgetPolicy = {
-    reserve: 0,
-    contentSpacingMs: 1_000,
-    contentPerMinute: 80,
-    contentPerHour: 500,
-    maxConcurrent: 100,
-    skewMs: w.skewSeconds * 1_000,
-    leaseMs: 60_000,
-    retryMs: 250,
-  };
+  // The runtime's policy, as the simulation's REST node sets it (`budgetReserve: 0`).
+  const policy: BudgetPolicy = { ...DEFAULT_BUDGET_POLICY, reserve: 0, skewMs: w.skewSeconds * 1_000 };
   const budget = new RateBudget();
   const memories = Array.from({ length: w.isolates }, () => new RefusalMemory());
   const used = new Map<number, number>();

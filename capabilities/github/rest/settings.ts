@@ -57,14 +57,9 @@ function budgetSettings(ctx: NodeContext): BudgetSettings | undefined {
     namespace,
     maxWaitMs: durationOr(c.maxWait, GITHUB_DEFAULTS.maxWait),
     policy: {
+      ...DEFAULT_BUDGET_POLICY,
       reserve: typeof c.budgetReserve === "number" ? c.budgetReserve : GITHUB_DEFAULTS.budgetReserve,
       contentSpacingMs: durationOr(c.contentSpacing, GITHUB_DEFAULTS.contentSpacing),
-      contentPerMinute: GITHUB_DEFAULTS.contentPerMinute,
-      contentPerHour: GITHUB_DEFAULTS.contentPerHour,
-      maxConcurrent: GITHUB_DEFAULTS.maxConcurrent,
-      skewMs: BUDGET_SKEW_MS,
-      leaseMs: BUDGET_LEASE_MS,
-      retryMs: BUDGET_RETRY_MS,
     },
   };
 }
@@ -75,6 +70,18 @@ const BUDGET_SKEW_MS = 1_000;
 const BUDGET_LEASE_MS = 60_000;
 /** How soon a caller asks again while the budget learns (its first call is out, a window just rolled). */
 const BUDGET_RETRY_MS = 250;
+
+/** The budget's policy for a node that sets none of `budgetReserve` and `contentSpacing`. */
+export const DEFAULT_BUDGET_POLICY: BudgetPolicy = Object.freeze({
+  reserve: GITHUB_DEFAULTS.budgetReserve,
+  contentSpacingMs: durationOr(undefined, GITHUB_DEFAULTS.contentSpacing),
+  contentPerMinute: GITHUB_DEFAULTS.contentPerMinute,
+  contentPerHour: GITHUB_DEFAULTS.contentPerHour,
+  maxConcurrent: GITHUB_DEFAULTS.maxConcurrent,
+  skewMs: BUDGET_SKEW_MS,
+  leaseMs: BUDGET_LEASE_MS,
+  retryMs: BUDGET_RETRY_MS,
+});
 
 /**
  * Resolves a node's settings. The base URL is `config.baseUrl`, else a `GITHUB_API_URL` var in `env`, else
