@@ -16,6 +16,19 @@ export interface SignalSource {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A parent that tells the guards of its nodes' attempts when it stops (the run), so that an attempt does not need a
+ * listener on its signal (an AbortController per run, and an add and a remove per attempt, native calls on workerd).
+ */
+export interface StopSource extends SignalSource {
+  /** Calls `guard.abort(reason)` when it stops, at once if it has stopped. */
+  follow(guard: AttemptGuard): void;
+  unfollow(guard: AttemptGuard): void;
+}
+
+const isStopSource = (parent: SignalSource): parent is StopSource =>
+  typeof (parent as Partial<StopSource>).follow === "function";
+
 /** What a node context needs from its run (implemented by `Run`); its signal aborts when the run stops. */
 export interface ContextHost extends SignalSource {
   readonly runId: string;
@@ -199,6 +212,8 @@ export class AttemptGuard {
   #grace: unknown = undefined;
   #released = false;
   #onAbandon: ((reason: unknown) => void) | undefined = undefined;
+  /** The parent that calls `abort` when it stops, or undefined when the guard listens to its signal instead. */
+  #stops: StopSource | undefined = undefined;
   readonly #onParentAbort = (): void => this.abort(this.#ctx.parentSignal.reason);
 
   constructor(ctx: NodeCtx, timers: Timers, graceMs: number) {
@@ -208,7 +223,11 @@ export class AttemptGuard {
     const timeoutMs = ctx.step.timeoutMs;
     if (timeoutMs !== undefined)
       this.#timer = timers.setTimeout(() => this.abort(nodeTimeout(ctx, timeoutMs)), timeoutMs);
-    if (ctx.parentSignal.aborted) this.abort(ctx.parentSignal.reason);
+    const parent = ctx.parent;
+    if (isStopSource(parent)) {
+      this.#stops = parent;
+      parent.follow(this);
+    } else if (ctx.parentSignal.aborted) this.abort(ctx.parentSignal.reason);
     else ctx.parentSignal.addEventListener("abort", this.#onParentAbort, { once: true });
   }
 
@@ -239,7 +258,8 @@ export class AttemptGuard {
     this.#released = true;
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     if (this.#grace !== undefined) this.#timers.clearTimeout(this.#grace);
-    this.#ctx.parentSignal.removeEventListener("abort", this.#onParentAbort);
+    if (this.#stops) this.#stops.unfollow(this);
+    else this.#ctx.parentSignal.removeEventListener("abort", this.#onParentAbort);
   }
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyLedger } from "./ledger.ts"
 import { MemoTable } from "./memo.ts";
 import type { ExecutionPlan } from "./plan.ts";
 import { type Clock, systemClock, systemTimers, type Timers } from "./time.ts";
+import { TimerSet } from "./timer-set.ts";
 
 /** How long work that ignores its abort signal is waited for before it is abandoned. */
 export const DEFAULT_GRACE_MS = 1_000;
@@ -134,7 +135,8 @@ export function resolveRunConfig(options: RunOptions, runId: string): RunConfig 
     vars: options.vars,
     signal: options.signal,
     clock: options.clock ?? systemClock,
-    timers: options.timers ?? systemTimers,
+    // The run's timeouts share one platform timer (its subflow runs share the set, as they share the config).
+    timers: new TimerSet(options.timers ?? systemTimers),
     logger: options.logger ?? consoleLogger,
     fetch: options.fetch ?? globalFetch,
     journal: options.journal,

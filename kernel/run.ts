@@ -1,4 +1,4 @@
-import type { ContextHost, NodeCtx } from "./context.ts";
+import type { AttemptGuard, ContextHost, NodeCtx, StopSource } from "./context.ts";
 import { resolvePlan } from "./deferred-plan.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
@@ -36,7 +36,7 @@ export interface RunWatcher {
  * it and tell the run what happened through its methods (`nodeStarted`, `nodeProduced`, `nodeEnded`…); only this
  * class changes it. Not public: its methods serve `node-lifecycle.ts`, `nested.ts` and `step.ts`.
  */
-export class Run implements ContextHost, AttemptHost {
+export class Run implements ContextHost, AttemptHost, StopSource {
   readonly plan: ExecutionPlan;
   readonly config: RunConfig;
   readonly runId: string;
@@ -54,6 +54,8 @@ export class Run implements ContextHost, AttemptHost {
   #status: RunStatus = "ok";
   #error: FlowError | undefined = undefined;
   #controller: AbortController | undefined = undefined;
+  /** The guards of the attempts running now, aborted when the run stops (`StopSource`). */
+  #followers: Set<AttemptGuard> | undefined = undefined;
   #queue: number[] = [];
   #draining = false;
   #active = 0;
@@ -102,6 +104,19 @@ export class Run implements ContextHost, AttemptHost {
     return this.#controller.signal;
   }
 
+  follow(guard: AttemptGuard): void {
+    if (this.#stopping) {
+      guard.abort(this.#stopReason);
+      return;
+    }
+    this.#followers ??= new Set();
+    this.#followers.add(guard);
+  }
+
+  unfollow(guard: AttemptGuard): void {
+    this.#followers?.delete(guard);
+  }
+
   /** True when someone listens to the run's events (a stream's chunks are then events too: none is handed off). */
   get listening(): boolean {
     return this.#hub !== undefined;
@@ -147,6 +162,7 @@ export class Run implements ContextHost, AttemptHost {
     this.#stopReason = reason;
     this.#status = status;
     this.#controller?.abort(reason);
+    if (this.#followers) for (const guard of [...this.#followers]) guard.abort(reason);
     if (this.#started && !this.#draining && this.#active === 0) {
       this.#now = this.config.clock.now();
       this.#finish();

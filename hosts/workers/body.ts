@@ -97,7 +97,10 @@ export async function readRequestBody(
   signal?: AbortSignal,
 ): Promise<RequestBody> {
   const declared = declaredLength(request, limit);
-  if (request.body === null || declared === 0) return { type: "empty", value: null };
+  // A declared length says whether there is a body: `request.body` is not asked then (on Node's adapter, asking
+  // for it builds a whole second Request around the socket).
+  if (declared === 0 || (declared === undefined && request.body === null))
+    return { type: "empty", value: null };
   const mediaType = mediaTypeOf(request);
   const isJson = isJsonMediaType(mediaType);
   const isText = !isJson && TEXT_TYPES.test(mediaType);

@@ -74,14 +74,18 @@ interface RespondOutput {
  * per header, where the Response takes a record in one.
  */
 function headerRecord(value: unknown): Record<string, string> {
-  // No prototype: a header named `__proto__` is a header, not the object's prototype.
-  const headers: Record<string, string> = Object.create(null);
+  // An ordinary object (one made with a null prototype is a slow dictionary, which the Response then reads name by
+  // name): a header named `__proto__` is defined as an own property, not assigned (which would set the prototype).
+  const headers: Record<string, string> = {};
   if (value && typeof value === "object" && !Array.isArray(value)) {
     for (const name in value) {
       if (!Object.hasOwn(value, name)) continue;
       const v = (value as Record<string, unknown>)[name];
       if (v === undefined || v === null) continue;
-      headers[name.toLowerCase()] = String(v);
+      const lower = name.toLowerCase();
+      if (lower === "__proto__")
+        Object.defineProperty(headers, lower, { value: String(v), enumerable: true, writable: true });
+      else headers[lower] = String(v);
     }
   }
   return headers;

@@ -126,7 +126,9 @@ export const isWebhookSignatureShape = (signature: string | undefined): signatur
 export function createWebhookVerifyKind(verify: WebhookSignatureVerifier = verifyWebhookSignature): NodeKind {
   return {
     spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_VERIFY]!,
-    run: async (ctx) => {
+    // Not async: a verifier that answers at once (Node's) leaves the node synchronous, so the kernel arms no
+    // timeout for it; WebCrypto's answer is awaited.
+    run: (ctx) => {
       const headers = ctx.inputs.headers;
       const missing = missingWebhookHeaders(headers);
       if (missing.length > 0) {
@@ -156,21 +158,26 @@ export function createWebhookVerifyKind(verify: WebhookSignatureVerifier = verif
       // The HMAC covers the bytes as received: a byte body is verified as it is, not re-encoded from its text.
       const payload =
         body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : text;
-      const ok =
+      const verdict =
         text !== undefined &&
         payload !== undefined &&
-        (await verify(secret, previous ? [previous] : [], payload, signature));
-      if (!ok) {
-        const why = !signature
-          ? "has no X-Hub-Signature-256 header"
-          : SIGNATURE.test(signature)
-            ? "has a signature that does not match the body"
-            : "has a malformed X-Hub-Signature-256 header (expected sha256=<64 hex digits>)";
-        throw capabilityError("GITHUB_WEBHOOK_SIGNATURE_INVALID", `webhook delivery ${why}`);
-      }
-      return { out: text };
+        verify(secret, previous ? [previous] : [], payload, signature);
+      const settle = (ok: boolean): { out: string } => {
+        if (!ok) throw signatureInvalid(signature);
+        return { out: text! };
+      };
+      return typeof verdict === "boolean" ? settle(verdict) : verdict.then(settle);
     },
   };
+}
+
+function signatureInvalid(signature: string | undefined): FlowError {
+  const why = !signature
+    ? "has no X-Hub-Signature-256 header"
+    : SIGNATURE.test(signature)
+      ? "has a signature that does not match the body"
+      : "has a malformed X-Hub-Signature-256 header (expected sha256=<64 hex digits>)";
+  return capabilityError("GITHUB_WEBHOOK_SIGNATURE_INVALID", `webhook delivery ${why}`);
 }
 
 /** `github.webhook.verify` with WebCrypto's HMAC. */
