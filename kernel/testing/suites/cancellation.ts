@@ -87,6 +87,41 @@ export function cancellationSuite(): void {
       expect([slow.added, slow.removed]).toEqual([1, 1]);
     });
 
+    it("puts the deadline and every node's timeout on one platform timer, cleared when the run ends", async () => {
+      const calls = { set: 0, clear: 0 };
+      const pending = new Set<unknown>();
+      const timers = {
+        setTimeout: (callback: () => void, ms: number): unknown => {
+          calls.set++;
+          const handle = setTimeout(callback, ms);
+          pending.add(handle);
+          return handle;
+        },
+        clearTimeout: (handle: unknown): void => {
+          calls.clear++;
+          pending.delete(handle);
+          clearTimeout(handle as ReturnType<typeof setTimeout>);
+        },
+      };
+      // Waiting on a platform timer of its own (not `ctx.sleep`, which would be the run's too).
+      const timed = probeKind("timed", { delayMs: 5, ignoreSignal: true, defaultTimeout: "10s" });
+      const plan = planOf(
+        [
+          node("a", "timed"),
+          node("b", "timed", { inputs: { a: ref("a") } }),
+          node("c", "timed", { inputs: { a: ref("a") } }),
+        ],
+        [timed],
+      );
+      expect((await runFlow(plan, { timers })).status).toBe("ok");
+      expect(calls).toEqual({ set: 1, clear: 1 });
+      expect(pending.size).toBe(0);
+      // The timeouts still fire: a node slower than its timeout fails with NODE_TIMEOUT.
+      const slow = probeKind("slow", { delayMs: 200, defaultTimeout: "20ms" });
+      const late = await runFlow(planOf([node("a", "slow")], [slow]), { timers, logger: memoryLogger() });
+      expect(late.error?.code).toBe("NODE_TIMEOUT");
+    });
+
     it("cancels through the run handle with a reason", async () => {
       const { slow, plan } = chain();
       const run = startRun(plan, { logger: memoryLogger() });
