@@ -214,7 +214,8 @@ export class AttemptGuard {
   #onAbandon: ((reason: unknown) => void) | undefined = undefined;
   /** The parent that calls `abort` when it stops, or undefined when the guard listens to its signal instead. */
   #stops: StopSource | undefined = undefined;
-  readonly #onParentAbort = (): void => this.abort(this.#ctx.parentSignal.reason);
+  /** Made only for a parent that is a plain signal (a template item's): the run's attempts follow the run. */
+  #onParentAbort: (() => void) | undefined = undefined;
 
   constructor(ctx: NodeCtx, timers: Timers, graceMs: number) {
     this.#ctx = ctx;
@@ -228,7 +229,10 @@ export class AttemptGuard {
       this.#stops = parent;
       parent.follow(this);
     } else if (ctx.parentSignal.aborted) this.abort(ctx.parentSignal.reason);
-    else ctx.parentSignal.addEventListener("abort", this.#onParentAbort, { once: true });
+    else {
+      this.#onParentAbort = () => this.abort(ctx.parentSignal.reason);
+      ctx.parentSignal.addEventListener("abort", this.#onParentAbort, { once: true });
+    }
   }
 
   abort(reason: unknown): void {
@@ -259,7 +263,7 @@ export class AttemptGuard {
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     if (this.#grace !== undefined) this.#timers.clearTimeout(this.#grace);
     if (this.#stops) this.#stops.unfollow(this);
-    else this.#ctx.parentSignal.removeEventListener("abort", this.#onParentAbort);
+    else if (this.#onParentAbort) this.#ctx.parentSignal.removeEventListener("abort", this.#onParentAbort);
   }
 }
 

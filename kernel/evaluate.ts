@@ -58,8 +58,8 @@ export function evaluateConfig(
   let i = 0;
   try {
     for (; i < dynamic.length; i++) {
-      const [field, value] = dynamic[i]!;
-      out[field] = value.evaluate(scope as Scope);
+      const entry = dynamic[i]!;
+      out[entry[0]] = entry[1].evaluate(scope as Scope);
     }
   } catch (error) {
     throw expressionFailed(error, step.id, `config.${dynamic[i]?.[0]}`);

@@ -88,9 +88,15 @@ export class NodeTable {
 
   /** Why a (non-join) node must be skipped: a skipped source, or a port its source did not emit. */
   skipReason(node: PlannedNode): SkipReason | undefined {
+    // Indexed loops: this runs for every node of every run, and an iterator is an allocation where not optimised.
     const state = this.#state;
-    for (const source of node.skipSources) if (state[source] === SKIPPED) return "dependency";
-    for (const ref of node.portChecks) if (!(ref.port! in this.#outputs[ref.node]!)) return "port";
+    const sources = node.skipSources;
+    for (let s = 0; s < sources.length; s++) if (state[sources[s]!] === SKIPPED) return "dependency";
+    const checks = node.portChecks;
+    for (let c = 0; c < checks.length; c++) {
+      const ref = checks[c]!;
+      if (!(ref.port! in this.#outputs[ref.node]!)) return "port";
+    }
     return undefined;
   }
 

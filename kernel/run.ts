@@ -11,6 +11,9 @@ import { buildResult, type RunResult } from "./result.ts";
 import type { RunConfig } from "./run-config.ts";
 import { type AttemptHost, type Outputs, StepFailed } from "./step.ts";
 
+/** The queue before `start` (frozen: nothing is ever queued before it). */
+const NO_NODES = Object.freeze([]) as unknown as number[];
+
 type EventFields = RunEvent extends infer E
   ? E extends RunEvent
     ? Omit<E, "seq" | "runId" | "at">
@@ -56,7 +59,8 @@ export class Run implements ContextHost, AttemptHost, StopSource {
   #controller: AbortController | undefined = undefined;
   /** The guards of the attempts running now, aborted when the run stops (`StopSource`). */
   #followers: Set<AttemptGuard> | undefined = undefined;
-  #queue: number[] = [];
+  /** Set by `start`. */
+  #queue: number[] = NO_NODES;
   #draining = false;
   #active = 0;
   #started = false;
@@ -68,7 +72,8 @@ export class Run implements ContextHost, AttemptHost, StopSource {
   readonly #watcher: RunWatcher;
   /** Undefined when nobody listens: then no event object is ever built. */
   #hub: EventHub | undefined = undefined;
-  readonly #onCallerAbort = (): void => this.cancel("the caller's signal was aborted");
+  /** Made when the run first follows the caller's signal (`busy`): a synchronous run makes no closure. */
+  #onCallerAbort: (() => void) | undefined = undefined;
 
   constructor(plan: ExecutionPlan, config: RunConfig, watcher: RunWatcher) {
     // Compiled here (a deferred plan that does not compile throws to whoever makes the run), read directly after.
@@ -193,7 +198,10 @@ export class Run implements ContextHost, AttemptHost, StopSource {
     const caller = this.config.signal;
     if (!caller) return;
     if (caller.aborted) this.cancel("the caller's signal was aborted");
-    else caller.addEventListener("abort", this.#onCallerAbort, { once: true });
+    else {
+      this.#onCallerAbort = () => this.cancel("the caller's signal was aborted");
+      caller.addEventListener("abort", this.#onCallerAbort, { once: true });
+    }
   }
 
   /** Asynchronous work has settled: read the clock, run its bookkeeping, then go on scheduling. */
@@ -237,7 +245,7 @@ export class Run implements ContextHost, AttemptHost, StopSource {
     this.#finished = true;
     if (this.#async) {
       this.config.timers.clearTimeout(this.#deadlineTimer);
-      this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
+      if (this.#onCallerAbort) this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
     }
     // The end time is the last turn's clock reading: a run ends in the turn where its last node settled.
     const status = this.#status;
