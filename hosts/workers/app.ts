@@ -74,9 +74,19 @@ export interface HostOptions {
 
 type AppEnv = { Bindings: Bindings; Variables: { runId: string } };
 
-const isRespondOutput = (plan: ExecutionPlan): boolean =>
-  plan.outputCandidates.length > 0 &&
-  plan.outputCandidates.every((i) => plan.nodes[i]?.kindName === KIND_RESPOND);
+const respondOutputs = new WeakMap<ExecutionPlan, boolean>();
+
+/** Whether a plan's output is a `respond` node's (remembered per plan: asked on every request). */
+const isRespondOutput = (plan: ExecutionPlan): boolean => {
+  let known = respondOutputs.get(plan);
+  if (known === undefined) {
+    known =
+      plan.outputCandidates.length > 0 &&
+      plan.outputCandidates.every((i) => plan.nodes[i]?.kindName === KIND_RESPOND);
+    respondOutputs.set(plan, known);
+  }
+  return known;
+};
 
 /** Options shared by every run the host starts. */
 export function baseRunOptions(set: FlowSet, bindings: Bindings, options: HostOptions): RunOptions {
@@ -146,8 +156,8 @@ async function serveRoute(
   const runId = run.runId!;
   let trigger: unknown;
   // A streamed body's verdict (over its limit, broken off) and its end when the run ends (`streamRequestBody`).
-  let overLimit = (): FlowError | undefined => undefined;
-  let release = (): void => {};
+  let overLimit: () => FlowError | undefined = NO_VERDICT;
+  let release: () => void = NOTHING;
   const log = (result: RunResult): void => {
     release();
     logRun(options.log ?? consoleSink, route.flowId, `http:${route.triggerId}`, result);
@@ -163,18 +173,12 @@ async function serveRoute(
     body = await readRawRequestBody(request, route.maxBodyBytes, request.signal);
   else body = await readRequestBody(request, route.maxBodyBytes, request.signal);
   trigger = httpTriggerEvent(request, route.triggerId, params, body);
-  // The run line (`log`) reports the failure: the kernel does not log it a second time.
-  const runOptions: RunOptions = {
-    ...run,
-    trigger,
-    signal: request.signal,
-    logsRunFailure: run.logsRunFailure ?? true,
-  };
-  // A streamed body that went past its limit fails whichever node read it: the answer is the host's 413.
-  const failed = (result: RunResult): Response => {
-    const tooLarge = overLimit();
-    return tooLarge ? errorResponse(tooLarge, runId) : failedRunResponse(result);
-  };
+  // `run` is this request's own options (made by the route's handler): the trigger and signal go into it. The run
+  // line (`log`) reports the failure: the kernel does not log it a second time.
+  const runOptions = run;
+  runOptions.trigger = trigger;
+  runOptions.signal = request.signal;
+  runOptions.logsRunFailure ??= true;
 
   if (route.response === "sse") {
     const heartbeatMs = options.heartbeatMs;
@@ -208,10 +212,14 @@ async function serveRoute(
   }
   const result = await handle.result;
   log(result);
-  return result.status === "ok"
-    ? outputResponse(runId, result.output, isRespondOutput(plan))
-    : failed(result);
+  if (result.status === "ok") return outputResponse(runId, result.output, isRespondOutput(plan));
+  // A streamed body that went past its limit fails whichever node read it: the answer is the host's 413.
+  const tooLarge = overLimit();
+  return tooLarge ? errorResponse(tooLarge, runId) : failedRunResponse(result);
 }
+
+const NO_VERDICT = (): FlowError | undefined => undefined;
+const NOTHING = (): void => {};
 
 /**
  * The flows as a Hono app: one route per HTTP trigger, 405 for a known path with another method, 404 with the
@@ -364,17 +372,16 @@ export function createFlowsApp(set: FlowSet, options: HostOptions = {}): Hono<Ap
       // The viewer's history alone does without a byte stream's chunks: R2's body still goes to the client as is.
       const handOff =
         watched !== undefined && !base.onEvent && !recording?.onEvent && route.response !== "sse";
+      // `base` is this request's own object (baseRunOptions makes one per call): the run's fields go into it.
+      base.runId = runId;
+      if (onEvent) base.onEvent = onEvent;
+      if (handOff) base.handOffWhenListened = true;
       return serveRoute(
         c.req.raw,
         route,
         plan,
         params,
-        {
-          ...base,
-          runId,
-          ...(onEvent ? { onEvent } : {}),
-          ...(handOff ? { handOffWhenListened: true } : {}),
-        },
+        base,
         options,
         metrics.around(env, route.flowId, trigger, recording)?.done,
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { httpTriggerEvent } from "./http-trigger.ts";
+import { httpTriggerEvent, splitUrl } from "./http-trigger.ts";
 
 const request = () =>
   new Request("http://127.0.0.1/items/7?tag=a&tag=b&q=x", {
@@ -44,5 +44,24 @@ describe("httpTriggerEvent", () => {
     expect(
       httpTriggerEvent(new Request("http://h/p"), "t", {}, { type: "empty", value: null }).query,
     ).toEqual({});
+  });
+});
+
+describe("splitUrl", () => {
+  it("cuts the path as URL.pathname has it, and tells whether there is a query", () => {
+    for (const url of [
+      "http://127.0.0.1/items/7?tag=a",
+      "http://h",
+      "http://h/",
+      "http://h?x=1",
+      "http://h/a%20b/c?",
+      "https://h:8787/a/b#frag",
+      "http://h/a?b=1#c",
+      "http://h/a/",
+      "http://user@h/p/q?x",
+    ]) {
+      const parsed = new URL(url);
+      expect(splitUrl(url), url).toEqual({ path: parsed.pathname, search: parsed.search !== "" });
+    }
   });
 });

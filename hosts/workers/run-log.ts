@@ -11,7 +11,8 @@ export const consoleSink: LogSink = (line) => console.log(JSON.stringify(line));
  */
 export function logRun(sink: LogSink, flowId: string, trigger: string, result: RunResult): void {
   const nodes: Record<string, number> = {};
-  for (const [id, timing] of Object.entries(result.timings.nodes)) nodes[id] = timing.durationMs;
+  const timings = result.timings.nodes;
+  for (const id in timings) nodes[id] = timings[id]!.durationMs;
   const line: Record<string, unknown> = {
     level: result.status === "ok" ? "info" : "error",
     message: "flow run",
