@@ -11,9 +11,6 @@ import { buildResult, type RunResult } from "./result.ts";
 import type { RunConfig } from "./run-config.ts";
 import { type AttemptHost, type Outputs, StepFailed } from "./step.ts";
 
-/** The queue before `start` (frozen: nothing is ever queued before it). */
-const NO_NODES = Object.freeze([]) as unknown as number[];
-
 type EventFields = RunEvent extends infer E
   ? E extends RunEvent
     ? Omit<E, "seq" | "runId" | "at">
@@ -59,8 +56,7 @@ export class Run implements ContextHost, AttemptHost, StopSource {
   #controller: AbortController | undefined = undefined;
   /** The guards of the attempts running now, aborted when the run stops (`StopSource`). */
   #followers: Set<AttemptGuard> | undefined = undefined;
-  /** Set by `start`. */
-  #queue: number[] = NO_NODES;
+  #queue: number[] = [];
   #draining = false;
   #active = 0;
   #started = false;

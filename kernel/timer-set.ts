@@ -2,8 +2,6 @@ import type { Clock, Timers } from "./time.ts";
 
 const wallClock: Clock = { now: () => Date.now() };
 
-const NO_TIMEOUTS = Object.freeze([]) as unknown as Timeout[];
-
 /** How far ahead the platform timer is armed at most. */
 const HORIZON_MS = 1_000;
 
@@ -33,8 +31,7 @@ interface Timeout {
 export class TimerSet implements Timers {
   readonly #base: Timers;
   readonly #clock: Clock;
-  /** Made on the first timeout: a run that never goes asynchronous has none. */
-  #heap: Timeout[] = NO_TIMEOUTS;
+  readonly #heap: Timeout[] = [];
   #armed: unknown = undefined;
   /** When the armed platform timer is due (Infinity when none is armed). */
   #armedFor = Number.POSITIVE_INFINITY;
@@ -101,7 +98,6 @@ export class TimerSet implements Timers {
 
   // A binary min-heap by due time, each entry knowing its index so that clearing one is O(log n).
   #push(timeout: Timeout): void {
-    if (this.#heap === NO_TIMEOUTS) this.#heap = [];
     timeout.index = this.#heap.length;
     this.#heap.push(timeout);
     this.#up(timeout.index);
