@@ -1,8 +1,8 @@
 import { rmSync } from "node:fs";
 import { shardOf } from "../../capabilities/durable-objects/shards.ts";
 import { parseSse } from "../../cli/runs/tail.ts";
-import { serveContinuingFixture } from "../../hosts/workers/fixtures/continuing/serve.ts";
 import { INDEX_SHARDS } from "../../hosts/workers/runs/declaration.ts";
+import { serveContinuingFixture } from "../../test/continuing-fixture.ts";
 import { cpuMs, durableObjectDir, rssMiB, type WorkerdServer } from "../workerd.ts";
 import type { SoakSection } from "./run.ts";
 

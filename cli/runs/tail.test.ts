@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, type WorkerdServer } from "../../bench/workerd.ts";
-import { serveContinuingFixture } from "../../hosts/workers/fixtures/continuing/serve.ts";
+import { serveContinuingFixture } from "../../test/continuing-fixture.ts";
 import { parseSse, type TailFrame, tailRun } from "./tail.ts";
 
 // `flows runs tail` against a continuing run on workerd (the fixture of hosts/workers/fixtures/continuing): its

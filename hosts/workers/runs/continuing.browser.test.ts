@@ -4,7 +4,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, type WorkerdServer } from "../../../bench/workerd.ts";
 import { launchChromium } from "../../../test/chromium.ts";
-import { serveContinuingFixture } from "../fixtures/continuing/serve.ts";
+import { serveContinuingFixture } from "../../../test/continuing-fixture.ts";
 
 // A resumable stream end to end in real headless Chromium (Debian's package, driven by playwright-core): a page
 // follows a long `onDisconnect: continue` run with the browser's own EventSource, the connection is cut mid-run
