@@ -175,16 +175,15 @@ async function serveRoute(
   trigger = httpTriggerEvent(request, route.triggerId, params, body);
   // `run` is this request's own options (made by the route's handler): the trigger and signal go into it. The run
   // line (`log`) reports the failure: the kernel does not log it a second time.
-  const runOptions = run;
-  runOptions.trigger = trigger;
-  runOptions.signal = request.signal;
-  runOptions.logsRunFailure ??= true;
+  run.trigger = trigger;
+  run.signal = request.signal;
+  run.logsRunFailure ??= true;
 
   if (route.response === "sse") {
     const heartbeatMs = options.heartbeatMs;
     const stream = sseRunStream(
       plan,
-      runOptions,
+      run,
       heartbeatMs === undefined ? { onDone: log } : { heartbeatMs, onDone: log },
     );
     return new Response(stream, {
@@ -199,7 +198,7 @@ async function serveRoute(
   // JSON and a streamed body read the same run: its output as soon as it exists (a stream in it, such as an
   // `r2.get` body passed to `respond`, is answered at once so the body flows while the run goes on; its reader
   // joins at once, which keeps the ChunkStream's buffer bounded), else its result.
-  const handle = startRun(plan, runOptions);
+  const handle = startRun(plan, run);
   const output = await handle.output;
   if (output.stream) {
     void handle.result.then(log);
