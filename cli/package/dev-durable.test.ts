@@ -9,11 +9,18 @@ import { type DevServer, startDev } from "./dev-server.ts";
 // (start, status waiting, the decision event, status complete), through the real dev server.
 
 const temp = mkdtempSync(join(tmpdir(), "flows-dev-durable-"));
-let server: DevServer | undefined;
+// Every dev server a test starts, stopped after the file (stopping twice is a no-op): a server left running leaves
+// its workerd behind when the test process ends.
+const servers: DevServer[] = [];
 afterAll(async () => {
-  await server?.stop();
+  for (const dev of servers) await dev.stop();
   rmSync(temp, { recursive: true, force: true });
 });
+const serveDev = async (...args: Parameters<typeof startDev>): Promise<DevServer> => {
+  const dev = await startDev(...args);
+  servers.push(dev);
+  return dev;
+};
 
 // Two effects on either side of a wait, each a KV counter read then written (a read step, then a write step):
 // the run's output reads both counters back after the last write.
@@ -53,13 +60,12 @@ describe("flows dev: a durable flow", () => {
   it("serves the approval example end to end: 202, waiting for `decision`, the event, then complete", async () => {
     const flows = join(temp, "flows");
     cpSync("examples/approval", flows, { recursive: true });
-    server = await startDev([flows], {
+    const dev = await serveDev([flows], {
       out: join(temp, "out"),
       persistTo: join(temp, "state"),
       port: await freePort(),
       log: () => {},
     });
-    const dev = server;
     const auth = { authorization: `Bearer ${tokenOf(dev)}` };
     const started = await fetch(`${dev.url}/approvals`, {
       method: "POST",
@@ -101,7 +107,7 @@ describe("flows dev: a durable flow", () => {
     mkdirSync(flows, { recursive: true });
     writeFileSync(join(flows, "tally.yaml"), TALLY);
     const serve = async () =>
-      startDev([flows], {
+      serveDev([flows], {
         out: join(temp, "tally-out"),
         persistTo: join(temp, "tally-state"),
         port: await freePort(),
@@ -114,20 +120,18 @@ describe("flows dev: a durable flow", () => {
         })
       ).json()) as Record<string, unknown>;
 
-    server = await serve();
-    const started = await fetch(`${server.url}/tally`, { method: "POST" });
-    expect(started.status).toBe(202);
-    const { runId } = (await started.json()) as { runId: string };
-    const first = server;
+    const first = await serve();
+    const accepted = await fetch(`${first.url}/tally`, { method: "POST" });
+    expect(accepted.status).toBe(202);
+    const { runId } = (await accepted.json()) as { runId: string };
     await vi.waitFor(async () => expect(await status(first, runId)).toMatchObject({ status: "waiting" }), {
       timeout: 20_000,
       interval: 200,
     });
     // The first step's effect is done and the run waits for `go`: end workerd there, and serve the same local
     // state from a new one.
-    await server.stop();
-    server = await serve();
-    const second = server;
+    await first.stop();
+    const second = await serve();
     const sent = await fetch(`${second.url}/_flows/runs/${runId}/events/go`, {
       method: "POST",
       headers: { authorization: `Bearer ${tokenOf(second)}`, "content-type": "application/json" },
