@@ -16,15 +16,24 @@ export interface SignalSource {
   readonly signal: AbortSignal;
 }
 
-/**
- * A parent that tells the guards of its nodes' attempts when it stops (the run), so that an attempt does not need a
- * listener on its signal (an AbortController per run, and an add and a remove per attempt, native calls on workerd).
- */
-export interface StopSource extends SignalSource {
-  /** Calls `guard.abort(reason)` when it stops, at once if it has stopped. */
-  follow(guard: AttemptGuard): void;
-  unfollow(guard: AttemptGuard): void;
+/** Work that stops when what it follows stops: an attempt's guard (it follows its run), a subflow run (its calling node). */
+export interface Follower {
+  abort(reason: unknown): void;
 }
+
+/**
+ * Something that tells its followers when it stops, so that they need no listener on its signal (an AbortController
+ * each, and an add and a remove, native calls on workerd): a run tells the guards of its nodes' attempts, and an
+ * attempt (`NodeCtx`) tells the subflow runs it called.
+ */
+export interface Followed {
+  /** Calls `follower.abort(reason)` when it stops, at once if it has stopped. */
+  follow(follower: Follower): void;
+  unfollow(follower: Follower): void;
+}
+
+/** A run: the parent of its nodes' attempts, with a signal for the work that wants one. */
+export interface StopSource extends SignalSource, Followed {}
 
 const isStopSource = (parent: SignalSource): parent is StopSource =>
   typeof (parent as Partial<StopSource>).follow === "function";
@@ -75,7 +84,7 @@ export interface NodeCtxInit {
  * The context of one attempt. Its AbortController is created only when someone asks for `signal` (a
  * synchronous pure node never does, and costs no controller); `abort()` before that is remembered.
  */
-export class NodeCtx implements NodeContext {
+export class NodeCtx implements NodeContext, Followed {
   readonly host: ContextHost;
   readonly step: CompiledStep;
   readonly stepKey: string;
@@ -90,6 +99,8 @@ export class NodeCtx implements NodeContext {
   #controller: AbortController | undefined = undefined;
   /** Set once aborted: `{ reason }`. */
   #abort: { reason: unknown } | undefined = undefined;
+  /** The subflow runs this attempt called that are still going (they stop when it aborts). */
+  #followers: Set<Follower> | undefined = undefined;
   #chunks = 0;
 
   constructor(init: NodeCtxInit) {
@@ -158,11 +169,25 @@ export class NodeCtx implements NodeContext {
     return this.#abort?.reason;
   }
 
-  /** Aborts this attempt's work (first reason wins). */
+  /** Aborts this attempt's work (first reason wins): its signal, and the subflow runs that follow it. */
   abort(reason: unknown): void {
     if (this.#abort) return;
     this.#abort = { reason };
     this.#controller?.abort(reason);
+    if (this.#followers) for (const follower of [...this.#followers]) follower.abort(reason);
+  }
+
+  follow(follower: Follower): void {
+    if (this.#abort) {
+      follower.abort(this.#abort.reason);
+      return;
+    }
+    this.#followers ??= new Set();
+    this.#followers.add(follower);
+  }
+
+  unfollow(follower: Follower): void {
+    this.#followers?.delete(follower);
   }
 
   log(level: LogLevel, message: string, data?: unknown): void {
@@ -204,7 +229,7 @@ export class NodeCtx implements NodeContext {
  * (not just the wait) when either fires. Work that ignores its signal is abandoned after `graceMs`: the
  * attempt then fails with the abort reason (details `{ abandoned: true }`) so that a run always ends.
  */
-export class AttemptGuard {
+export class AttemptGuard implements Follower {
   readonly #ctx: NodeCtx;
   readonly #timers: Timers;
   readonly #graceMs: number;

@@ -143,7 +143,10 @@ export function runSubflow(run: Run, caller: NodeCtx, flowId: string, input: unk
     const overrides = {
       trigger: input,
       vars: undefined,
-      signal: caller.signal,
+      // The run follows its calling node (no signal: one would cost that attempt and its run an AbortController
+      // each, and this run a listener).
+      signal: undefined,
+      caller,
       deadlineMs: undefined,
       // In a durable run the call is one engine step: the callee's nodes run inside it, not as steps of their own.
       steps: undefined,

@@ -1,3 +1,4 @@
+import type { NodeCtx } from "./context.ts";
 import type { StepEngine } from "./durable.ts";
 import type { RunEvent } from "./events.ts";
 import type { RunJournal } from "./journal.ts";
@@ -83,8 +84,10 @@ export interface RunConfig {
   readonly trigger: unknown;
   readonly env: Readonly<Record<string, unknown>>;
   readonly vars: Readonly<Record<string, unknown>> | undefined;
-  /** The caller's signal; a subflow run gets its calling node's. */
+  /** The caller's signal (a top-level run's; a subflow run has `caller` instead). */
   readonly signal: AbortSignal | undefined;
+  /** A subflow run's calling node: the run follows it (stops when it aborts) without a listener on its signal. */
+  readonly caller: Pick<NodeCtx, "aborted" | "follow" | "unfollow"> | undefined;
   readonly clock: Clock;
   readonly timers: Timers;
   readonly logger: Logger;
@@ -134,6 +137,7 @@ export function resolveRunConfig(options: RunOptions, runId: string): RunConfig 
     env: options.env ?? NO_ENV,
     vars: options.vars,
     signal: options.signal,
+    caller: undefined,
     clock: options.clock ?? systemClock,
     // The run's timeouts share one platform timer (its subflow runs share the set, as they share the config).
     timers: new TimerSet(options.timers ?? systemTimers),

@@ -1,4 +1,4 @@
-import type { AttemptGuard, ContextHost, NodeCtx, StopSource } from "./context.ts";
+import type { ContextHost, Follower, NodeCtx, StopSource } from "./context.ts";
 import { resolvePlan } from "./deferred-plan.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
@@ -36,7 +36,7 @@ export interface RunWatcher {
  * it and tell the run what happened through its methods (`nodeStarted`, `nodeProduced`, `nodeEnded`…); only this
  * class changes it. Not public: its methods serve `node-lifecycle.ts`, `nested.ts` and `step.ts`.
  */
-export class Run implements ContextHost, AttemptHost, StopSource {
+export class Run implements ContextHost, AttemptHost, StopSource, Follower {
   readonly plan: ExecutionPlan;
   readonly config: RunConfig;
   readonly runId: string;
@@ -55,7 +55,7 @@ export class Run implements ContextHost, AttemptHost, StopSource {
   #error: FlowError | undefined = undefined;
   #controller: AbortController | undefined = undefined;
   /** The guards of the attempts running now, aborted when the run stops (`StopSource`). */
-  #followers: Set<AttemptGuard> | undefined = undefined;
+  #followers: Set<Follower> | undefined = undefined;
   #queue: number[] = [];
   #draining = false;
   #active = 0;
@@ -105,7 +105,7 @@ export class Run implements ContextHost, AttemptHost, StopSource {
     return this.#controller.signal;
   }
 
-  follow(guard: AttemptGuard): void {
+  follow(guard: Follower): void {
     if (this.#stopping) {
       guard.abort(this.#stopReason);
       return;
@@ -114,7 +114,7 @@ export class Run implements ContextHost, AttemptHost, StopSource {
     this.#followers.add(guard);
   }
 
-  unfollow(guard: AttemptGuard): void {
+  unfollow(guard: Follower): void {
     this.#followers?.delete(guard);
   }
 
@@ -142,11 +142,17 @@ export class Run implements ContextHost, AttemptHost, StopSource {
       if (this.#hub) this.#emit({ type: "run.start", flowId: this.flowId, flowVersion: this.plan.version });
       // The caller's signal is followed (a listener) only once the run goes asynchronous (`busy`): a run that ends
       // in this turn cannot see it abort, except by its own nodes, which is no different from an abort just after.
-      if (this.config.signal?.aborted) this.cancel("the caller's signal was already aborted");
+      if (this.config.signal?.aborted || this.config.caller?.aborted)
+        this.cancel("the caller's signal was already aborted");
     } finally {
       this.#draining = false;
     }
     this.#drain();
+  }
+
+  /** What this run follows (its calling node, for a subflow run) has stopped: the run is cancelled. */
+  abort(_reason: unknown): void {
+    this.cancel("the caller's signal was aborted");
   }
 
   /** Stops the run with status `cancelled`: no node starts any more; running ones are aborted. */
@@ -191,6 +197,11 @@ export class Run implements ContextHost, AttemptHost, StopSource {
     // A durable run has none (Infinity): a timer of more than 2³¹ − 1 ms would fire at once.
     if (Number.isFinite(left))
       this.#deadlineTimer = this.config.timers.setTimeout(() => this.#deadlineExceeded(), Math.max(0, left));
+    // A subflow run follows its calling node; a top-level run listens to its caller's signal.
+    if (this.config.caller) {
+      this.config.caller.follow(this);
+      return;
+    }
     const caller = this.config.signal;
     if (!caller) return;
     if (caller.aborted) this.cancel("the caller's signal was aborted");
@@ -242,6 +253,7 @@ export class Run implements ContextHost, AttemptHost, StopSource {
     if (this.#async) {
       this.config.timers.clearTimeout(this.#deadlineTimer);
       if (this.#onCallerAbort) this.config.signal?.removeEventListener("abort", this.#onCallerAbort);
+      this.config.caller?.unfollow(this);
     }
     // The end time is the last turn's clock reading: a run ends in the turn where its last node settled.
     const status = this.#status;

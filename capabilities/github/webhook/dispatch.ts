@@ -75,7 +75,8 @@ export const githubWebhookDispatchKind: NodeKind = {
         { status: 422, expose: true },
       );
     }
-    ctx.signal.throwIfAborted();
+    // No `ctx.signal` check: a run's nodes start only while it goes on, and the subflow runs follow this attempt
+    // (they stop when it aborts); asking for the signal would create two AbortControllers per delivery.
     // Every flow runs to its end before the first failure fails the node: a flow that succeeded has then been
     // journaled, and a retried queue message replays it instead of running it twice.
     const settled = await Promise.allSettled(

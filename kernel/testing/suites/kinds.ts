@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toEnvelope } from "../../errors.ts";
-import { runFlow } from "../../executor.ts";
+import { runFlow, startRun } from "../../executor.ts";
 import { DEFAULT_MAP_CONCURRENCY } from "../../kinds/map.ts";
 import { createPlan } from "../../plan.ts";
 import { flow, memoryLogger, node, planOf, probeKind, ref, registryWith } from "../helpers.ts";
@@ -176,6 +176,47 @@ export function kindsSuite(): void {
       const loop = createPlan(flow([node("call", "subflow", { config: { flow: "loop" } })], { id: "loop" }));
       const result = await runFlow(loop, { plans: new Map([["loop", loop]]), logger: memoryLogger() });
       expect(result.error?.code).toBe("SUBFLOW_DEPTH_EXCEEDED");
+    });
+
+    it("stops a subflow's run when its calling node times out or its run is cancelled, with no AbortController", async () => {
+      const slow = probeKind("slow", { delayMs: 200 });
+      const slowChild = createPlan(flow([node("s", "slow")], { id: "slow-child", output: "s" }), {
+        registry: registryWith(slow),
+      });
+      const plans = new Map([["slow-child", slowChild]]);
+      const made = { controllers: 0 };
+      const Native = globalThis.AbortController;
+      globalThis.AbortController = class extends Native {
+        constructor() {
+          super();
+          made.controllers++;
+        }
+      };
+      try {
+        // The calling node times out: the subflow's running node is aborted with that node's NODE_TIMEOUT.
+        const timed = createPlan(
+          flow([node("call", "subflow", { config: { flow: "slow-child" }, timeout: "20ms" })]),
+        );
+        const timedOut = await runFlow(timed, { plans, logger: memoryLogger() });
+        expect(timedOut.error?.code).toBe("NODE_TIMEOUT");
+        expect((slow.calls[0]!.aborted as Error).message).toBe(
+          "run cancelled: the caller's signal was aborted",
+        );
+        // The caller cancels the parent: the subflow is cancelled with it.
+        const parent = createPlan(flow([node("call", "subflow", { config: { flow: "slow-child" } })]));
+        const pending = startRun(parent, { plans, logger: memoryLogger() });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        pending.cancel("enough");
+        const cancelled = await pending.result;
+        expect(cancelled.status).toBe("cancelled");
+        expect(slow.calls[1]!.aborted).toBeDefined();
+        expect(slow.running).toBe(0);
+        // Only the child's slow node asked for a signal (one controller for it, one for the child run it follows):
+        // neither the calling node nor either run made one to link the child to its caller.
+        expect(made.controllers).toBe(4);
+      } finally {
+        globalThis.AbortController = Native;
+      }
     });
 
     it("passes a subflow's user error through", async () => {
