@@ -28,7 +28,9 @@ import {
  * FlowsRuntime Durable Object ledger (SQLite); a 1-node and a 5-node HTTP flow (`flows-chain` vs `hono-chain`);
  * the webhook on the Node host (`@hono/node-server`, in-memory ledger) vs Probot 14 (and the hand-written app on
  * Node); module start-up of the two webhook bundles (`startup.ts`: the import in Node, and import + the first
- * webhook, so that work moved from one to the other shows; workerd's spawn to the first webhook answered).
+ * webhook, so that work moved from one to the other shows; workerd's spawn to the first webhook answered). And an
+ * A/A: the flows webhook bundle against itself on a second workerd, interleaved like the others, whose ratios are
+ * what this machine's noise does to one ratio: a goal nearer its threshold than that is not settled by one run.
  */
 
 const SECRET = "bench-webhook-secret";
@@ -40,7 +42,7 @@ const CONNECTIONS = 20;
 const SERVER_CPU = "0";
 const LOAD_CPU = "1";
 
-type ScenarioId = "webhookMemory" | "webhookDurable" | "chain1" | "chain5" | "nodeHost";
+type ScenarioId = "webhookMemory" | "webhookDurable" | "chain1" | "chain5" | "nodeHost" | "sameBundle";
 
 interface Side {
   label: string;
@@ -196,6 +198,15 @@ export async function benchWorkerCost(
     };
     const flowsGithub = await serve("flows-github", true);
     const honoGithub = await serve("hono-github", true);
+    // The A/A's second side: the same bundle in a workerd of its own (its own Durable Object folder).
+    const flowsGithubAgain = await serveWithWorkerd({
+      bundle: bundles["flows-github"]!,
+      dir: join(objects, "flows-github-again"),
+      text: { GITHUB_WEBHOOK_SECRET: SECRET },
+      durableObjects: { FLOWS_RUNTIME: "FlowsRuntime" },
+      cpus: SERVER_CPU,
+    });
+    workerd.push(flowsGithubAgain);
     const flowsChain = await serve("flows-chain", false);
     const honoChain = await serve("hono-chain", false);
     // The same bundle with the run store bound, as every packaged Worker has it: its runs succeed, and a flow
@@ -231,6 +242,7 @@ export async function benchWorkerCost(
     const memory = { ...webhookHeaders, "x-bench-ledger": "memory" };
     for (const [label, server, headers] of [
       ["flows, in-memory ledger", flowsGithub, memory],
+      ["flows on a second workerd, in-memory ledger", flowsGithubAgain, memory],
       ["hand-written, in-memory ledger", honoGithub, memory],
       ["flows, Durable Object ledger", flowsGithub, webhookHeaders],
       ["hand-written, Durable Object ledger", honoGithub, webhookHeaders],
@@ -338,6 +350,15 @@ export async function benchWorkerCost(
           webhook("hand-written Hono on Node", honoNode, webhookHeaders),
         ],
       },
+      {
+        id: "sameBundle",
+        title: "A/A: the flows webhook, in-memory ledger",
+        unit: "webhook",
+        sides: [
+          webhook("flows", flowsGithub, memory),
+          webhook("the same bundle on a second workerd", flowsGithubAgain, memory),
+        ],
+      },
     ];
 
     const loadBefore = loadavg();
@@ -442,7 +463,14 @@ export async function benchWorkerCost(
     print("");
     print(tableRow(["", "flows", "baseline", "ratio: median of the per-run ratios (range)"]));
     print(tableRow(["---", "---", "---", "---"]));
-    for (const id of ["webhookMemory", "webhookDurable", "chain1", "chain5", "nodeHost"] as const) {
+    for (const id of [
+      "webhookMemory",
+      "webhookDurable",
+      "chain1",
+      "chain5",
+      "nodeHost",
+      "sameBundle",
+    ] as const) {
       const x = figures[id];
       const [flows, base] = [x.sides[0]!, x.sides[1]!];
       const unit = x.unit;
@@ -478,6 +506,10 @@ export async function benchWorkerCost(
       print(
         `${g.met ? "met   " : "MISSED"}  ${g.name}: ${fixed(g.value, 2)} (goal ${g.goal})${g.note ? `; ${g.note}` : ""}`,
       );
+    const same = figures.sameBundle.ratio;
+    print(
+      `noise   the same bundle against itself (A/A): ${fixed(same.perSecond, 2)} webhooks/s (${fixed(same.perSecondByRep.min, 2)}–${fixed(same.perSecondByRep.max, 2)}), ${fixed(same.cpu, 2)} CPU (${fixed(same.cpuByRep.min, 2)}–${fixed(same.cpuByRep.max, 2)}): a ratio within that of its goal is not settled by this run`,
+    );
     const dir = join(import.meta.dirname, "results");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "worker-cost.json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -185,8 +185,9 @@ export function kindsSuite(): void {
       });
       const plans = new Map([["slow-child", slowChild]]);
       const made = { controllers: 0 };
-      const Native = globalThis.AbortController;
-      globalThis.AbortController = class extends Native {
+      const global = globalThis as unknown as { AbortController: typeof AbortController };
+      const Native = global.AbortController;
+      global.AbortController = class extends Native {
         constructor() {
           super();
           made.controllers++;
@@ -215,7 +216,7 @@ export function kindsSuite(): void {
         // neither the calling node nor either run made one to link the child to its caller.
         expect(made.controllers).toBe(4);
       } finally {
-        globalThis.AbortController = Native;
+        global.AbortController = Native;
       }
     });
 
