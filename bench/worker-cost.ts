@@ -167,7 +167,7 @@ const ratioCell = (median: number, byRep: Spread): string =>
 
 /**
  * Runs every scenario, prints the table with met/MISSED per goal, writes bench/results/worker-cost.json.
- * About (scenario runs × BENCH_SECONDS) + start-up: 4–5 minutes with the defaults.
+ * About (scenario runs × BENCH_SECONDS) + start-up: about 5 minutes with the defaults.
  * @example await benchWorkerCost() // npm run bench, or node bench/worker-cost.ts (BENCH_SECONDS=3 for a short run)
  */
 export async function benchWorkerCost(
