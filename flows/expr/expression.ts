@@ -8,6 +8,7 @@ import {
   stepLimitError,
 } from "./budget.ts";
 import { requireCel } from "./cel-loader.ts";
+import { fastCondition } from "./condition.ts";
 import { EXPRESSION_ROOTS } from "./environment.ts";
 import { NOT_PLAIN, plainReferencePath, readPlainReference } from "./reference.ts";
 import { fromCel } from "./values.ts";
@@ -210,12 +211,31 @@ function compilePlainReference(source: string, path: readonly string[]): Compile
 
 /**
  * Compiles one expression with CEL's parser and type checker (what `compileExpression` does for anything but a
- * plain reference). Throws ExpressionError. Exported for the tests that hold the plain path to CEL's answers.
+ * plain reference). A condition of plain references and literals (`./condition.ts`) is answered without running
+ * CEL wherever its answer is certain, unless `conditions` is false. Throws ExpressionError. Exported for the tests
+ * that hold the fast paths to CEL's answers.
  */
-export function compileCelExpression(source: string): CompiledExpression {
+export function compileCelExpression(source: string, conditions = true): CompiledExpression {
   const program = parseChecked(source);
   const collected: Collected = { nodes: [], vars: [] };
   collectReferences(program.ast, collected);
+  const fast = conditions ? fastCondition(program.ast) : undefined;
+  if (fast) {
+    return {
+      source,
+      references: collected.nodes,
+      vars: collected.vars,
+      evaluate: (scope: Scope): unknown => {
+        const value = fast(scope as Record<string, unknown>);
+        if (value !== NOT_PLAIN) return value;
+        try {
+          return fromCel(program(scope as Record<string, unknown>));
+        } catch (error) {
+          throw toExpressionError(error, "eval");
+        }
+      },
+    };
+  }
   // Only an expression with a comprehension can do more work than its size × its input: it gets a step budget.
   const looped = installBudget(program.ast);
   return {
