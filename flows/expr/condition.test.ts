@@ -3,16 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fastCondition } from "./condition.ts";
 import { compileCelExpression, compileExpression, parseExpressionAst } from "./expression.ts";
 import { NOT_PLAIN } from "./reference.ts";
-
-/** What compiling and evaluating gave: the value, or the error's code and message. */
-function outcome(run: () => unknown): unknown {
-  try {
-    return { value: run() };
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { error: e.code, message: e.message };
-  }
-}
+import { outcome } from "./testing.ts";
 
 const KEYS = ["a", "b", "out"] as const;
 const STRINGS = ["", "a", "sync"] as const;

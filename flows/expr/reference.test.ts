@@ -3,16 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EXPRESSION_ROOTS } from "./environment.ts";
 import { compileCelExpression, compileExpression } from "./expression.ts";
 import { NOT_PLAIN, plainReferencePath, readPlainReference } from "./reference.ts";
-
-/** What an evaluation gave: its value, or its error's code and message. */
-function outcome(evaluate: () => unknown): unknown {
-  try {
-    return { value: evaluate() };
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { error: e.code, message: e.message };
-  }
-}
+import { outcome } from "./testing.ts";
 
 const KEYS = ["a", "b", "body", "out", "x_1"] as const;
 const key = fc.constantFrom(...KEYS);
