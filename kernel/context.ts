@@ -32,6 +32,30 @@ export interface Followed {
   unfollow(follower: Follower): void;
 }
 
+/**
+ * Adds `follower` to `followers` (made on first use), or aborts it at once with `reason` when what it would follow
+ * has already stopped; the one definition of following for runs and attempts.
+ */
+export function addFollower(
+  followers: Set<Follower> | undefined,
+  follower: Follower,
+  stopped: boolean,
+  reason: unknown,
+): Set<Follower> | undefined {
+  if (stopped) {
+    follower.abort(reason);
+    return followers;
+  }
+  followers ??= new Set();
+  followers.add(follower);
+  return followers;
+}
+
+/** Aborts every follower (over a copy: an abort may unfollow). */
+export function abortFollowers(followers: Set<Follower> | undefined, reason: unknown): void {
+  if (followers) for (const follower of [...followers]) follower.abort(reason);
+}
+
 /** A run: the parent of its nodes' attempts, with a signal for the work that wants one. */
 export interface StopSource extends SignalSource, Followed {}
 
@@ -174,16 +198,11 @@ export class NodeCtx implements NodeContext, Followed {
     if (this.#abort) return;
     this.#abort = { reason };
     this.#controller?.abort(reason);
-    if (this.#followers) for (const follower of [...this.#followers]) follower.abort(reason);
+    abortFollowers(this.#followers, reason);
   }
 
   follow(follower: Follower): void {
-    if (this.#abort) {
-      follower.abort(this.#abort.reason);
-      return;
-    }
-    this.#followers ??= new Set();
-    this.#followers.add(follower);
+    this.#followers = addFollower(this.#followers, follower, this.#abort !== undefined, this.#abort?.reason);
   }
 
   unfollow(follower: Follower): void {

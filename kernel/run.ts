@@ -1,4 +1,11 @@
-import type { ContextHost, Follower, NodeCtx, StopSource } from "./context.ts";
+import {
+  abortFollowers,
+  addFollower,
+  type ContextHost,
+  type Follower,
+  type NodeCtx,
+  type StopSource,
+} from "./context.ts";
 import { resolvePlan } from "./deferred-plan.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
@@ -106,12 +113,7 @@ export class Run implements ContextHost, AttemptHost, StopSource, Follower {
   }
 
   follow(guard: Follower): void {
-    if (this.#stopping) {
-      guard.abort(this.#stopReason);
-      return;
-    }
-    this.#followers ??= new Set();
-    this.#followers.add(guard);
+    this.#followers = addFollower(this.#followers, guard, this.#stopping, this.#stopReason);
   }
 
   unfollow(guard: Follower): void {
@@ -169,7 +171,7 @@ export class Run implements ContextHost, AttemptHost, StopSource, Follower {
     this.#stopReason = reason;
     this.#status = status;
     this.#controller?.abort(reason);
-    if (this.#followers) for (const guard of [...this.#followers]) guard.abort(reason);
+    abortFollowers(this.#followers, reason);
     if (this.#started && !this.#draining && this.#active === 0) {
       this.#now = this.config.clock.now();
       this.#finish();

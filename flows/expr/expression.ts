@@ -143,6 +143,15 @@ function parseChecked(source: string): Program {
   return program;
 }
 
+/** Runs a type-checked program on a scope: its value as plain data, or an ExpressionError (EXPR_EVAL, EXPR_LIMIT). */
+function runProgram(program: Program, scope: Scope): unknown {
+  try {
+    return fromCel(program(scope as Record<string, unknown>));
+  } catch (error) {
+    throw toExpressionError(error, "eval");
+  }
+}
+
 /**
  * Parses one expression with CEL's parser only (no type check): its AST, as cel-js gives it. Throws
  * ExpressionError (EXPR_SYNTAX or EXPR_LIMIT).
@@ -200,11 +209,7 @@ function compilePlainReference(source: string, path: readonly string[]): Compile
       const value = readPlainReference(scope as Record<string, unknown>, path);
       if (value !== NOT_PLAIN) return fromCel(value);
       program ??= parseChecked(source);
-      try {
-        return fromCel(program(scope as Record<string, unknown>));
-      } catch (error) {
-        throw toExpressionError(error, "eval");
-      }
+      return runProgram(program, scope);
     },
   };
 }
@@ -220,22 +225,6 @@ export function compileCelExpression(source: string, conditions = true): Compile
   const collected: Collected = { nodes: [], vars: [] };
   collectReferences(program.ast, collected);
   const fast = conditions ? fastCondition(program.ast) : undefined;
-  if (fast) {
-    return {
-      source,
-      references: collected.nodes,
-      vars: collected.vars,
-      evaluate: (scope: Scope): unknown => {
-        const value = fast(scope as Record<string, unknown>);
-        if (value !== NOT_PLAIN) return value;
-        try {
-          return fromCel(program(scope as Record<string, unknown>));
-        } catch (error) {
-          throw toExpressionError(error, "eval");
-        }
-      },
-    };
-  }
   // Only an expression with a comprehension can do more work than its size × its input: it gets a step budget.
   const looped = installBudget(program.ast);
   return {
@@ -256,13 +245,12 @@ export function compileCelExpression(source: string, conditions = true): Compile
             restoreBudget(previous);
           }
         }
-      : (scope: Scope): unknown => {
-          try {
-            return fromCel(program(scope as Record<string, unknown>));
-          } catch (error) {
-            throw toExpressionError(error, "eval");
+      : fast
+        ? (scope: Scope): unknown => {
+            const value = fast(scope as Record<string, unknown>);
+            return value !== NOT_PLAIN ? value : runProgram(program, scope);
           }
-        },
+        : (scope: Scope): unknown => runProgram(program, scope),
   };
 }
 
