@@ -57,6 +57,9 @@ describe("splitUrl", () => {
       "http://h/a%20b/c?",
       "https://h:8787/a/b#frag",
       "http://h/a?b=1#c",
+      "http://h/a#b?c",
+      "http://h/a?#c",
+      "http://h#x/y?z",
       "http://h/a/",
       "http://user@h/p/q?x",
     ]) {

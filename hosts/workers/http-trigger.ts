@@ -61,12 +61,15 @@ export function httpTriggerEvent(
  */
 export function splitUrl(url: string): { path: string; search: boolean } {
   const authority = url.indexOf("//");
-  const slash = url.indexOf("/", authority < 0 ? 0 : authority + 2);
-  const question = url.indexOf("?", Math.max(slash, 0));
+  // A fragment ends the URL's other parts: a `?` inside it is the fragment's, not a query.
   const hash = url.indexOf("#");
-  const end = question >= 0 ? question : hash >= 0 ? hash : url.length;
+  const stop = hash < 0 ? url.length : hash;
+  const slash = url.indexOf("/", authority < 0 ? 0 : authority + 2);
+  const found = url.indexOf("?", Math.max(slash, 0));
+  const question = found >= 0 && found < stop ? found : -1;
+  const end = question >= 0 ? question : stop;
   const path = slash < 0 || slash > end ? "/" : url.slice(slash, end);
-  return { path, search: question >= 0 && question < url.length - 1 && (hash < 0 || question < hash - 1) };
+  return { path, search: question >= 0 && question < stop - 1 };
 }
 
 function queryOf(url: URL): { query: Record<string, string>; queryAll: Record<string, string[]> } {
