@@ -383,11 +383,10 @@ const CHANGES: Readonly<Record<string, Change>> = {
 
 export const CHANGE_KINDS = Object.keys(CHANGES);
 
-/** One real change of `doc` (a kind applicable to it), with what the plan must name. */
-export function realChange(r: Random, doc: Obj, n: number): RealChange {
-  for (;;) {
-    const what = pick(r, CHANGE_KINDS);
-    const made = CHANGES[what]!(r, structuredClone(doc), n);
-    if (made) return { what, ...made };
-  }
+/** A real change of the kind `what`, or undefined where `doc` has nothing that kind changes (no queue trigger, …). */
+export function realChangeOfKind(r: Random, doc: Obj, n: number, what: string): RealChange | undefined {
+  const change = CHANGES[what];
+  if (!change) throw new Error(`no change kind ${what}`);
+  const made = change(r, structuredClone(doc), n);
+  return made && { what, ...made };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { defaultCatalog } from "../../cli/catalog.ts";
 import type { Json } from "../../test/flow-mutations.ts";
 import { ROOT } from "../../test/flows.ts";
-import { CHANGE_KINDS, realChange, reformatDocument, serialize } from "../../test/plan-mutations.ts";
+import { CHANGE_KINDS, realChangeOfKind, reformatDocument, serialize } from "../../test/plan-mutations.ts";
 import { seededRandom } from "../../test/random.ts";
 import { loadFlowSource } from "../load/index.ts";
 import { planSources } from "./index.ts";
@@ -43,6 +43,16 @@ const EXAMPLES = exampleFiles(join(ROOT, "examples"))
   });
 const catalog = defaultCatalog();
 
+/** A change of `kind` to the first example, from `first` on (round the list), that has something of that kind. */
+function changeOfKind(kind: string, first: number, r: () => number, n: number) {
+  for (let k = 0; k < EXAMPLES.length; k++) {
+    const example = EXAMPLES[(first + k) % EXAMPLES.length]!;
+    const change = realChangeOfKind(r, example.document, n, kind);
+    if (change) return { example, change };
+  }
+  throw new Error(`no example has anything that a change of kind ${kind} changes`);
+}
+
 describe("flows plan properties over the examples", () => {
   it("reads every example", () => {
     expect(EXAMPLES.length).toBeGreaterThanOrEqual(10);
@@ -77,28 +87,35 @@ describe("flows plan properties over the examples", () => {
     `names the changed element for ${CHANGE_RUNS} single real changes, through a reformatting`,
     () => {
       const seen = new Set<string>();
+      // The kind is drawn first, uniformly, and then an example it applies to: drawing an example first left the
+      // kinds only a few examples allow (a queue trigger's name) unseen in about one run of a hundred.
       fc.assert(
-        fc.property(fc.nat(EXAMPLES.length - 1), fc.integer(), fc.nat(10_000), (which, seed, n) => {
-          const example = EXAMPLES[which]!;
-          const r = seededRandom(seed);
-          const change = realChange(r, example.document, n);
-          seen.add(change.what);
-          const after = serialize(
-            r,
-            reformatDocument(r, change.document),
-            example.file.replace(/\.ya?ml$/, ""),
-          );
-          const plan = planSources([example], [after], { catalog });
-          const texts = plan.flows.flatMap((f) => f.changes.flatMap((c) => [c.subject, c.message]));
-          if (
-            plan.problems.length > 0 ||
-            plan.status === "unchanged" ||
-            !texts.some((t) => t.includes(change.names))
-          )
-            throw new Error(
-              `${change.what}: no change names ${change.names}:\n${texts.join("\n")}\n--- ${after.file}\n${after.text}`,
+        fc.property(
+          fc.constantFrom(...CHANGE_KINDS),
+          fc.nat(EXAMPLES.length - 1),
+          fc.integer(),
+          fc.nat(10_000),
+          (kind, first, seed, n) => {
+            const r = seededRandom(seed);
+            const { example, change } = changeOfKind(kind, first, r, n);
+            seen.add(change.what);
+            const after = serialize(
+              r,
+              reformatDocument(r, change.document),
+              example.file.replace(/\.ya?ml$/, ""),
             );
-        }),
+            const plan = planSources([example], [after], { catalog });
+            const texts = plan.flows.flatMap((f) => f.changes.flatMap((c) => [c.subject, c.message]));
+            if (
+              plan.problems.length > 0 ||
+              plan.status === "unchanged" ||
+              !texts.some((t) => t.includes(change.names))
+            )
+              throw new Error(
+                `${change.what}: no change names ${change.names}:\n${texts.join("\n")}\n--- ${after.file}\n${after.text}`,
+              );
+          },
+        ),
         { numRuns: CHANGE_RUNS },
       );
       if (CHANGE_RUNS >= 1_000) expect([...seen].sort()).toEqual([...CHANGE_KINDS].sort());
