@@ -12,6 +12,17 @@ import type { ErrorBody } from "./errors.ts";
 export type RunStatus = "ok" | "failed" | "cancelled" | "deadline_exceeded";
 export type SkipReason = "when" | "dependency" | "port";
 
+/**
+ * One step of why a node was skipped: `reply` read `lookup` (`dependency`), `lookup`'s `when` was false (`when`), or
+ * `ok` read the port `then` that `check` did not emit (`port`). `source` is the node read, `port` the port missing.
+ */
+export interface SkipStep {
+  nodeId: string;
+  reason: SkipReason;
+  source?: string;
+  port?: string;
+}
+
 interface EventBase {
   /** 1, 2, 3… within the run. */
   seq: number;

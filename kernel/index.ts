@@ -46,6 +46,7 @@ export {
   type RunStatus,
   type RunTimings,
   type SkipReason,
+  type SkipStep,
   toEventStream,
 } from "./events.ts";
 export {
@@ -86,7 +87,7 @@ export {
   flowDeterminism,
   type PlanOptions,
 } from "./plan.ts";
-export { type RunResult, streamOf } from "./result.ts";
+export { explainSkippedOutput, type RunResult, streamOf } from "./result.ts";
 export { type RetrySettings, resolveRetry, retryDelay } from "./retry.ts";
 export { byteLengthOf, ChunkStream, isStreamLike, toByteStream, withByteLength } from "./stream.ts";
 export {

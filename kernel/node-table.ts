@@ -1,4 +1,4 @@
-import type { NodeTiming, SkipReason } from "./events.ts";
+import type { NodeTiming, SkipReason, SkipStep } from "./events.ts";
 import type { ExecutionPlan, PlannedNode } from "./plan.ts";
 import type { Outputs } from "./step.ts";
 
@@ -98,6 +98,34 @@ export class NodeTable {
       if (!(ref.port! in this.#outputs[ref.node]!)) return "port";
     }
     return undefined;
+  }
+
+  /**
+   * Why skipped node `i` was skipped, back to the node where the skipping began: each step follows a skipped source
+   * it read; the last is a `when` that was false or a port that was not emitted. Asked once a run has ended.
+   */
+  skipTrail(i: number): SkipStep[] {
+    const nodes = this.plan.nodes;
+    const trail: SkipStep[] = [];
+    for (let at = i; ; ) {
+      const node = nodes[at]!;
+      // A join that had some input to run with was skipped by its own `when`.
+      if (node.join && this.joinAvailability(node) !== undefined) {
+        trail.push({ nodeId: node.id, reason: "when" });
+        return trail;
+      }
+      const source = node.skipSources.find((s) => this.#state[s] === SKIPPED);
+      if (source !== undefined) {
+        trail.push({ nodeId: node.id, reason: "dependency", source: nodes[source]!.id });
+        at = source;
+        continue;
+      }
+      const missing = node.portChecks.find((ref) => !(ref.port! in (this.#outputs[ref.node] ?? {})));
+      if (missing) {
+        trail.push({ nodeId: node.id, reason: "port", source: nodes[missing.node]!.id, port: missing.port! });
+      } else trail.push({ nodeId: node.id, reason: "when" });
+      return trail;
+    }
   }
 
   /** Which inputs of a join have all their sources available; undefined when none has. */

@@ -1,5 +1,5 @@
 import type { FlowError } from "./errors.ts";
-import type { NodeTiming, RunStatus, RunTimings } from "./events.ts";
+import type { NodeTiming, RunStatus, RunTimings, SkipStep } from "./events.ts";
 import { ChunkStream, isHandedOff } from "./stream.ts";
 
 /**
@@ -15,6 +15,11 @@ export interface RunResult {
   stream?: ReadableStream<unknown>;
   error?: FlowError;
   timings: RunTimings;
+  /**
+   * Set when the run ended `ok` but its output node (each candidate: `output`, or every `respond` node) was skipped,
+   * so it has no output: per candidate, why (`NodeTable.skipTrail`). A host that answers with the output says so.
+   */
+  outputSkipped?: Record<string, SkipStep[]>;
 }
 
 /**
@@ -48,6 +53,25 @@ class Timings implements RunTimings {
       nodes: this.nodes,
     };
   }
+}
+
+/**
+ * Why a run has no output (`RunResult.outputSkipped`), in a sentence per output node, from it back to where the
+ * skipping began, so that a flow's author sees which `when` or branch left the run without one:
+ * "its output node `reply` was skipped. `reply` reads `find`, which was skipped; `find`'s `when` was false".
+ */
+export function explainSkippedOutput(skipped: Record<string, SkipStep[]>): string {
+  const ids = Object.keys(skipped);
+  const subject =
+    ids.length === 1 ? `its output node \`${ids[0]}\` was skipped` : "none of its respond nodes ran";
+  return `${subject}. ${ids.map((id) => skipped[id]!.map(describeSkip).join("; ")).join(". ")}`;
+}
+
+function describeSkip(step: SkipStep): string {
+  if (step.reason === "when") return `\`${step.nodeId}\`'s \`when\` was false`;
+  if (step.reason === "port")
+    return `\`${step.nodeId}\` reads \`${step.source}.${step.port}\`, which \`${step.source}\` did not emit`;
+  return `\`${step.nodeId}\` reads \`${step.source}\`, which was skipped`;
 }
 
 /** Assembles a RunResult at the end of a run. */

@@ -9,7 +9,7 @@ import {
 import { resolvePlan } from "./deferred-plan.ts";
 import { describeCause, FlowError, toEnvelope, toFlowError } from "./errors.ts";
 import type { RunScope } from "./evaluate.ts";
-import type { EventHub, RunEvent, RunStatus, SkipReason } from "./events.ts";
+import type { EventHub, RunEvent, RunStatus, SkipReason, SkipStep } from "./events.ts";
 import { runSubflow, runTemplate } from "./nested.ts";
 import { outputValue, startNode } from "./node-lifecycle.ts";
 import { NodeTable } from "./node-table.ts";
@@ -263,6 +263,12 @@ export class Run implements ContextHost, AttemptHost, StopSource, Follower {
     const table = this.#table;
     const output = this.#outputIndex >= 0 ? outputValue(table.outputsOf(this.#outputIndex)!) : undefined;
     const result = buildResult(this.runId, table, status, error, output, this.#startedAt, this.#now);
+    const candidates = this.plan.outputCandidates;
+    if (status === "ok" && this.#outputIndex < 0 && candidates.length > 0) {
+      const skipped: Record<string, SkipStep[]> = {};
+      for (const i of candidates) skipped[this.plan.nodes[i]!.id] = table.skipTrail(i);
+      result.outputSkipped = skipped;
+    }
     if (this.#hub) {
       const errorBody = error && { error: toEnvelope(error, this.runId).error };
       this.#emit({

@@ -264,6 +264,29 @@ describe("flows run", () => {
     expect(timeout.stderr).toContain("error[CLI_OPTION_INVALID] --timeout soon is not a duration");
   });
 
+  it("says why a run has no output when its output node was skipped", async () => {
+    const gated = file(
+      "gated.yaml",
+      "flows: 1\nid: gated\nversion: 1.0.0\ntriggers: [{ type: http, method: POST, path: /g }]\nnodes:\n  - { id: find, kind: transform, when: 'trigger.body.go', inputs: { x: 1 } }\n  - { id: reply, kind: respond, inputs: { body: '${{ nodes.find.out }}' } }\n",
+    );
+    const input = file("gated-in.json", JSON.stringify({ body: { go: false } }));
+    const text = await flowsInProcess(["run", gated, "--input", input]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toContain(
+      "note: no output: its output node `reply` was skipped. `reply` reads `find`, which was skipped; `find`'s `when` was false",
+    );
+    const json = await flowsInProcess(["run", gated, "--input", input, "--json"]);
+    expect(JSON.parse(json.stdout.trimEnd().split("\n").at(-1)!)).toMatchObject({
+      output: null,
+      outputSkipped: {
+        reply: [
+          { nodeId: "reply", reason: "dependency", source: "find" },
+          { nodeId: "find", reason: "when" },
+        ],
+      },
+    });
+  });
+
   describe("with subflows", () => {
     const dir = join(tmp, "family");
     mkdirSync(dir);

@@ -5,6 +5,7 @@ import { isDurable, isEventType } from "../../flows/ir/durable.ts";
 import { calledFlows } from "../../flows/ir/subflows.ts";
 import {
   createPlan,
+  explainSkippedOutput,
   type KindRegistry,
   type Logger,
   MemorySteps,
@@ -259,8 +260,14 @@ export async function runCommand(
       return interrupted ? EXIT.interrupted : EXIT.runFailed;
     }
     const output = plainJson(await materialize(result.output));
-    if (options.json) io.out(jsonLine({ output, runId: result.runId }));
-    else io.out(`${c.bold("output:")} ${JSON.stringify(output, null, 2)}\n`);
+    const skipped = result.outputSkipped;
+    if (options.json)
+      io.out(jsonLine({ output, runId: result.runId, ...(skipped && { outputSkipped: skipped }) }));
+    else {
+      io.out(`${c.bold("output:")} ${JSON.stringify(output, null, 2)}\n`);
+      // Over HTTP this run would answer 500 NO_RESPONSE: say why it has no output.
+      if (skipped) io.err(`${c.yellow("note:")} no output: ${explainSkippedOutput(skipped)}\n`);
+    }
     if (expected !== undefined && !isDeepStrictEqual(output, expected)) {
       throw new CliError(
         "CLI_OUTPUT_MISMATCH",

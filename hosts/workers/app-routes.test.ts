@@ -41,3 +41,55 @@ describe("one handler per route path", () => {
     expect((await request("HEAD", "/items/1")).status).toBe(200);
   });
 });
+
+describe("a run that ends without its answer", () => {
+  const lookup: FlowDocument = {
+    flows: 1,
+    id: "lookup",
+    version: "1.0.0",
+    triggers: [{ type: "http", method: "POST", path: "/lookup" }],
+    nodes: [
+      {
+        id: "find",
+        kind: "transform",
+        when: "trigger.body.known",
+        inputs: { name: "${{ trigger.body.name }}" },
+      },
+      { id: "reply", kind: "respond", inputs: { body: "${{ nodes.find.out }}" } },
+    ],
+  };
+  const worker = createWorker([lookup], { log: () => {} });
+  const post = (body: unknown) =>
+    worker.app.fetch(
+      new Request("http://x/lookup", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+      {},
+    );
+
+  it("answers 500 NO_RESPONSE saying which `when` skipped the respond node, not 200 null", async () => {
+    const skipped = await post({ known: false, name: "x" });
+    expect(skipped.status).toBe(500);
+    const { error } = (await skipped.json()) as {
+      error: { code: string; message: string; details: unknown; runId: string };
+    };
+    expect(error.code).toBe("NO_RESPONSE");
+    expect(error.message).toBe(
+      "the run ended without a response: its output node `reply` was skipped. `reply` reads `find`, which was skipped; `find`'s `when` was false",
+    );
+    expect(error.details).toEqual({
+      skipped: {
+        reply: [
+          { nodeId: "reply", reason: "dependency", source: "find" },
+          { nodeId: "find", reason: "when" },
+        ],
+      },
+    });
+    expect(skipped.headers.get("x-flow-run-id")).toBe(error.runId);
+    const answered = await post({ known: true, name: "x" });
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toEqual({ name: "x" });
+  });
+});

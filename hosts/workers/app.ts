@@ -24,7 +24,13 @@ import { registerDurableFlow } from "./durable/registry.ts";
 import type { FlowSet, HttpRoute } from "./flow-set.ts";
 import { httpTriggerEvent } from "./http-trigger.ts";
 import { RunMetrics } from "./metrics/write.ts";
-import { errorResponse, failedRunResponse, outputResponse, RUN_ID_HEADER } from "./responses.ts";
+import {
+  errorResponse,
+  failedRunResponse,
+  noResponseError,
+  outputResponse,
+  RUN_ID_HEADER,
+} from "./responses.ts";
 import { consoleSink, type LogSink, logRun } from "./run-log.ts";
 import { registerRunsApi } from "./runs/api.ts";
 import { parseEventId, registerContinuingFlow } from "./runs/continuing.ts";
@@ -211,7 +217,11 @@ async function serveRoute(
   }
   const result = await handle.result;
   log(result);
-  if (result.status === "ok") return outputResponse(runId, result.output, isRespondOutput(plan));
+  if (result.status === "ok") {
+    return result.outputSkipped
+      ? errorResponse(noResponseError(result.outputSkipped), runId)
+      : outputResponse(runId, result.output, isRespondOutput(plan));
+  }
   // A streamed body that went past its limit fails whichever node read it: the answer is the host's 413.
   const tooLarge = overLimit();
   return tooLarge ? errorResponse(tooLarge, runId) : failedRunResponse(result);

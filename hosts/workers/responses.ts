@@ -1,9 +1,11 @@
 import {
   ChunkStream,
   type ErrorEnvelope,
+  explainSkippedOutput,
   FlowError,
   RetryAfterError,
   type RunResult,
+  type SkipStep,
   toByteStream,
   toEnvelope,
 } from "../../kernel/index.ts";
@@ -59,6 +61,13 @@ export function failedRunResponse(result: RunResult): Response {
   return new Response(JSON.stringify(toEnvelope(error, result.runId)), {
     status,
     headers: errorHeaders(error, status, result.runId),
+  });
+}
+
+/** NO_RESPONSE: the run ended ok but every node that could answer was skipped (`explainSkippedOutput` says why). */
+export function noResponseError(skipped: Record<string, SkipStep[]>): FlowError {
+  return hostError("NO_RESPONSE", `the run ended without a response: ${explainSkippedOutput(skipped)}`, {
+    skipped,
   });
 }
 

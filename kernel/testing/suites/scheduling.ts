@@ -203,6 +203,41 @@ export function schedulingSuite(): void {
       expect(timings.nodes.after!.status).toBe("skipped");
     });
 
+    it("says why an output that was skipped has no value, back to where the skipping began", async () => {
+      const plan = planOf([
+        node("check", "condition", {
+          inputs: { value: "${{ trigger.n }}" },
+          config: { when: "input.value > 3" },
+        }),
+        node("lookup", "transform", { when: "trigger.go", inputs: { n: ref("check", "then") } }),
+        node("shape", "transform", { inputs: { found: ref("lookup") } }),
+        node("found", "respond", { inputs: { body: ref("shape") } }),
+        node("small", "respond", { inputs: { body: ref("check", "else") } }),
+      ]);
+      const when = await runFlow(plan, { trigger: { n: 5, go: false } });
+      expect(when.status).toBe("ok");
+      expect(when.output).toBeUndefined();
+      expect(when.outputSkipped).toEqual({
+        found: [
+          { nodeId: "found", reason: "dependency", source: "shape" },
+          { nodeId: "shape", reason: "dependency", source: "lookup" },
+          { nodeId: "lookup", reason: "when" },
+        ],
+        small: [{ nodeId: "small", reason: "port", source: "check", port: "else" }],
+      });
+      // One respond node answered: nothing to explain.
+      const answered = await runFlow(plan, { trigger: { n: 1, go: false } });
+      expect(answered.output).toMatchObject({ body: 1 });
+      expect(answered.outputSkipped).toBeUndefined();
+      // A merge with some input is skipped only by its own `when`.
+      const merged = planOf(
+        [node("a", "transform"), node("m", "merge", { when: "false", inputs: { a: ref("a") } })],
+        [],
+        { output: "m" },
+      );
+      expect((await runFlow(merged)).outputSkipped).toEqual({ m: [{ nodeId: "m", reason: "when" }] });
+    });
+
     it("fails with EXPRESSION_FAILED naming the node and input when an expression fails", async () => {
       const plan = planOf([node("a", "transform", { inputs: { x: "${{ trigger.missing.deep }}" } })]);
       const result = await runFlow(plan, { trigger: {}, logger: memoryLogger() });
