@@ -171,7 +171,7 @@ export function createPlan(source: FlowDocument, options: PlanOptions = {}): Exe
         index,
         stepKey: stepKey(id, 1),
         when: c.when,
-        join: c.step.kind.join === true,
+        join: c.step.kind.spec.join === true,
         waitCount: new Set([...data, ...order]).size,
         skipSources: [...data],
         portChecks: [...ports.values()],

@@ -87,6 +87,7 @@ export const VALIDATION_CODES = {
   FLOW_OUTPUT_UNKNOWN_NODE: "error",
   FLOW_OUTPUT_AMBIGUOUS: "error",
   FLOW_OUTPUT_MISSING: "warning",
+  FLOW_OUTPUT_MAY_BE_SKIPPED: "warning",
   // The validator itself
   FLOW_INTERNAL_ERROR: "error",
 } as const satisfies Record<string, Severity>;

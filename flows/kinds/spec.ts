@@ -37,6 +37,17 @@ export interface NodeKindSpec {
   readonly openInputs?: boolean;
   /** Output ports; a function when they depend on config (e.g. `switch` cases). */
   readonly outputs: Readonly<Record<string, PortSpec>> | ((config: Record<string, Json>) => string[]);
+  /**
+   * A join (like `merge`) runs once every source has ended, even when some were skipped, and receives only
+   * the inputs whose references are available; it is skipped only when none is.
+   */
+  readonly join?: boolean;
+  /**
+   * A branch emits its input on one of its output ports only (`condition`: `then` or `else`), so a node reading
+   * one of them is skipped when another was taken. `exhaustive`: one is always taken (false for a `switch` without
+   * `default`, which may take none). The validator follows branches to warn of an answer that may be skipped.
+   */
+  readonly branch?: (config: Record<string, Json>) => { exhaustive: boolean };
   /** JSON Schema of `config`; compiled to a standalone validator at build time. */
   readonly configSchema: JsonSchema;
   /**

@@ -35,7 +35,11 @@ const NEEDS_ALL_BINDINGS: ValidationCode[] = [
   "FLOW_VAR_UNKNOWN",
 ];
 const NEEDS_ALL_TRIGGERS: ValidationCode[] = ["FLOW_DUPLICATE_TRIGGER_ID"];
-const NEEDS_ALL_NODES: ValidationCode[] = ["FLOW_OUTPUT_MISSING", "FLOW_OUTPUT_AMBIGUOUS"];
+const NEEDS_ALL_NODES: ValidationCode[] = [
+  "FLOW_OUTPUT_MISSING",
+  "FLOW_OUTPUT_AMBIGUOUS",
+  "FLOW_OUTPUT_MAY_BE_SKIPPED",
+];
 const MAX_ROUNDS = 8;
 
 type Raw = Record<string, unknown>;

@@ -3,6 +3,7 @@ import type { KindCatalog } from "../kinds/spec.ts";
 import { loadFlowSource } from "../load/index.ts";
 import { createCheck, createReporter, type FlowCheck } from "./context.ts";
 import { withParamDefaults } from "./params.ts";
+import { checkAnswerSkips } from "./rules/answer.ts";
 import { checkBindings } from "./rules/bindings.ts";
 import { checkDeployment } from "./rules/deployment.ts";
 import { checkDurable } from "./rules/durable.ts";
@@ -25,6 +26,7 @@ const FLOW_RULES: readonly ((check: FlowCheck) => void)[] = [
   checkBindings,
   checkPolicy,
   checkOutput,
+  checkAnswerSkips,
   checkDurable,
 ];
 

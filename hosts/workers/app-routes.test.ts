@@ -58,7 +58,8 @@ describe("a run that ends without its answer", () => {
       { id: "reply", kind: "respond", inputs: { body: "${{ nodes.find.out }}" } },
     ],
   };
-  const worker = createWorker([lookup], { log: () => {} });
+  const lines: Record<string, unknown>[] = [];
+  const worker = createWorker([lookup], { log: (line) => lines.push(line) });
   const post = (body: unknown) =>
     worker.app.fetch(
       new Request("http://x/lookup", {
@@ -88,6 +89,16 @@ describe("a run that ends without its answer", () => {
       },
     });
     expect(skipped.headers.get("x-flow-run-id")).toBe(error.runId);
+    // The run line says it too: ok, but a warning, with the skipped nodes apart from the ones that ran.
+    expect(lines.at(-1)).toMatchObject({
+      level: "warn",
+      status: "ok",
+      runId: error.runId,
+      nodes: {},
+      skipped: ["find", "reply"],
+      noOutput:
+        "its output node `reply` was skipped. `reply` reads `find`, which was skipped; `find`'s `when` was false",
+    });
     const answered = await post({ known: true, name: "x" });
     expect(answered.status).toBe(200);
     expect(await answered.json()).toEqual({ name: "x" });

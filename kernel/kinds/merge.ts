@@ -8,7 +8,6 @@ import type { NodeKind } from "./types.ts";
  */
 export const mergeKind: NodeKind = {
   spec: BUILTIN_KIND_SPECS[KIND_MERGE]!,
-  join: true,
   run: (ctx) => {
     if (ctx.config.mode !== "first") return { out: ctx.inputs };
     for (const name in ctx.inputs) return { out: ctx.inputs[name] };

@@ -46,6 +46,7 @@ const condition: NodeKindSpec = {
   inputs: { value: {} },
   // biome-ignore lint/suspicious/noThenProperty: `then` is a port name, and this object is never awaited.
   outputs: { then: {}, else: {} },
+  branch: () => ({ exhaustive: true }),
   configSchema: {
     type: "object",
     additionalProperties: false,
@@ -67,6 +68,7 @@ const switchKind: NodeKindSpec = {
     const names = cases.map((c) => (c && typeof c === "object" && !Array.isArray(c) ? String(c.port) : ""));
     return typeof config.default === "string" ? [...names, config.default] : names;
   },
+  branch: (config) => ({ exhaustive: typeof config.default === "string" }),
   configSchema: {
     type: "object",
     additionalProperties: false,
@@ -126,6 +128,7 @@ const merge: NodeKindSpec = {
   determinism: "strict",
   inputs: {},
   openInputs: true,
+  join: true,
   outputs: OUT,
   configSchema: {
     type: "object",

@@ -32,11 +32,6 @@ export interface NodeKind {
    * `ctx.evaluate`). References found by the compiler become edges of the graph.
    */
   prepare?(config: Readonly<Record<string, Json>>, compiler: ConfigCompiler): unknown;
-  /**
-   * A join (like `merge`) runs once every source has ended, even when some were skipped, and receives only
-   * the inputs whose references are available; it is skipped only when none is.
-   */
-  readonly join?: boolean;
   /** Name of a config field holding a node template that `ctx.runTemplate` runs (like `map`'s `node`). */
   readonly template?: string;
 }

@@ -62,7 +62,6 @@ export function webhookAnswer(outcome: Readonly<Record<string, unknown>>): Webho
  */
 export const githubWebhookAnswerKind: NodeKind = {
   spec: GITHUB_WEBHOOK_KIND_SPECS[KIND_GITHUB_WEBHOOK_ANSWER]!,
-  join: true,
   run: (ctx) => {
     const answer = webhookAnswer(ctx.inputs);
     return { status: answer.status, headers: answer.headers, body: answer.body };

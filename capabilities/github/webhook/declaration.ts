@@ -194,6 +194,7 @@ const answer: NodeKindSpec = {
     completed: {},
     deferred: {},
   },
+  join: true,
   outputs: { status: {}, headers: {}, body: {} },
   configSchema: object({}),
 };
