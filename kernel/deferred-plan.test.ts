@@ -65,6 +65,7 @@ describe("deferPlan", () => {
       zeros: p.zeros,
       timeZeros: p.timeZeros,
       outputCandidates: p.outputCandidates,
+      outputIsResponse: p.outputIsResponse,
       deadlineMs: p.deadlineMs,
       vars: p.vars,
       effect: p.effect,

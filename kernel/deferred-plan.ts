@@ -75,6 +75,9 @@ class DeferredPlan implements ExecutionPlan {
   get outputCandidates(): readonly number[] {
     return this.#compiled.outputCandidates;
   }
+  get outputIsResponse(): boolean {
+    return this.#compiled.outputIsResponse;
+  }
   get deadlineMs(): number {
     return this.#compiled.deadlineMs;
   }

@@ -6,7 +6,7 @@ import { FlowError } from "./errors.ts";
 import { handOffPorts } from "./hand-off.ts";
 import { stepKey } from "./journal.ts";
 import { BUILTIN_KINDS } from "./kinds/builtins.ts";
-import { KIND_RESPOND } from "./kinds/specs.ts";
+import { KIND_MERGE, KIND_RESPOND } from "./kinds/specs.ts";
 import type { KindRegistry } from "./kinds/types.ts";
 import { type CompiledStep, compileBare, compileStep, type PlanIssue, strongerEffect } from "./plan-step.ts";
 import { parseDuration } from "./time.ts";
@@ -78,6 +78,11 @@ export interface ExecutionPlan {
   readonly timeZeros: readonly number[];
   /** The output node, or every `respond` node in order (the first one that ran gives the output). */
   readonly outputCandidates: readonly number[];
+  /**
+   * Whether the output is an HTTP answer, `{ status, headers, body }`: a `respond` node's, or a `merge` in `mode:
+   * first` whose every input is such a node's `out` (one answer per branch, joined).
+   */
+  readonly outputIsResponse: boolean;
   readonly deadlineMs: number;
   readonly vars: Readonly<Record<string, unknown>>;
   /** Strongest effect of any node. */
@@ -224,6 +229,8 @@ export function createPlan(source: FlowDocument, options: PlanOptions = {}): Exe
     zeros: planned.map(() => 0),
     timeZeros: doubleZeros(2 * planned.length),
     outputCandidates: candidates,
+    outputIsResponse:
+      candidates.length > 0 && candidates.every((i) => answersWithResponse(doc, indexById, i)),
     deadlineMs: (doc.defaults?.deadline && parseDuration(doc.defaults.deadline)) || DEFAULT_DEADLINE_MS,
     vars: varsOf(doc),
     effect: planned.reduce<Effect>((e, n) => strongerEffect(e, n.effect), "pure"),
@@ -261,6 +268,32 @@ function outputCandidates(doc: FlowDocument, indexById: ReadonlyMap<string, numb
     return index === undefined ? [] : [index];
   }
   return doc.nodes.flatMap((n, i) => (n.kind === KIND_RESPOND ? [i] : []));
+}
+
+/** `${{ nodes.<id>.out }}` and nothing else: an input that forwards a node's output unchanged. */
+const FORWARDED_OUTPUT = /^\$\{\{\s*nodes\.([A-Za-z_][A-Za-z0-9_]*)\.out\s*\}\}$/;
+
+/** Whether node `index`'s output is a `respond` node's answer (see `ExecutionPlan.outputIsResponse`). */
+function answersWithResponse(
+  doc: FlowDocument,
+  indexById: ReadonlyMap<string, number>,
+  index: number,
+  seen: ReadonlySet<number> = new Set(),
+): boolean {
+  const node = doc.nodes[index];
+  if (!node || seen.has(index)) return false;
+  if (node.kind === KIND_RESPOND) return true;
+  if (node.kind !== KIND_MERGE || node.config?.mode !== "first") return false;
+  const inputs = Object.values(node.inputs ?? {});
+  const inner = new Set([...seen, index]);
+  return (
+    inputs.length > 0 &&
+    inputs.every((value) => {
+      const id = typeof value === "string" ? FORWARDED_OUTPUT.exec(value)?.[1] : undefined;
+      const source = id === undefined ? undefined : indexById.get(id);
+      return source !== undefined && answersWithResponse(doc, indexById, source, inner);
+    })
+  );
 }
 
 function varsOf(doc: FlowDocument): Readonly<Record<string, unknown>> {

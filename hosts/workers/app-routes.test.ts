@@ -104,3 +104,60 @@ describe("a run that ends without its answer", () => {
     expect(await answered.json()).toEqual({ name: "x" });
   });
 });
+
+describe("one answer per branch, joined", () => {
+  // The shape FLOW_OUTPUT_MAY_BE_SKIPPED's hint names: a `respond` node per port of a condition, a `merge` in
+  // `mode: first` as the output. The merge forwards a respond node's answer, so its status and headers hold.
+  const lookup: FlowDocument = {
+    flows: 1,
+    id: "lookup",
+    version: "1.0.0",
+    triggers: [{ type: "http", method: "POST", path: "/lookup" }],
+    nodes: [
+      {
+        id: "check",
+        kind: "condition",
+        config: { when: "input.value.known" },
+        inputs: { value: "${{ trigger.body }}" },
+      },
+      { id: "found", kind: "respond", inputs: { body: "${{ nodes.check.then.name }}" } },
+      {
+        id: "missing",
+        kind: "respond",
+        inputs: {
+          status: 404,
+          headers: { "x-why": "unknown" },
+          body: { error: "${{ nodes.check.else.name }}" },
+        },
+      },
+      {
+        id: "answer",
+        kind: "merge",
+        config: { mode: "first" },
+        inputs: { found: "${{ nodes.found.out }}", missing: "${{nodes.missing.out}}" },
+      },
+    ],
+    output: "answer",
+  };
+  const worker = createWorker([lookup], { log: () => {} });
+  const post = (body: unknown) =>
+    worker.app.fetch(
+      new Request("http://x/lookup", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+      {},
+    );
+
+  it("answers with the status, headers and body of the respond node that ran", async () => {
+    const missing = await post({ known: false, name: "x" });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("x-why")).toBe("unknown");
+    expect(await missing.json()).toEqual({ error: "x" });
+    const found = await post({ known: true, name: "y" });
+    expect(found.status).toBe(200);
+    expect(found.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await found.text()).toBe("y");
+  });
+});

@@ -3,7 +3,6 @@ import {
   celLoaded,
   type ExecutionPlan,
   FlowError,
-  KIND_RESPOND,
   loadCel,
   newRunId,
   type RunOptions,
@@ -79,20 +78,6 @@ export interface HostOptions {
 }
 
 type AppEnv = { Bindings: Bindings; Variables: { runId: string } };
-
-const respondOutputs = new WeakMap<ExecutionPlan, boolean>();
-
-/** Whether a plan's output is a `respond` node's (remembered per plan: asked on every request). */
-const isRespondOutput = (plan: ExecutionPlan): boolean => {
-  let known = respondOutputs.get(plan);
-  if (known === undefined) {
-    known =
-      plan.outputCandidates.length > 0 &&
-      plan.outputCandidates.every((i) => plan.nodes[i]?.kindName === KIND_RESPOND);
-    respondOutputs.set(plan, known);
-  }
-  return known;
-};
 
 /** Options shared by every run the host starts. */
 export function baseRunOptions(set: FlowSet, bindings: Bindings, options: HostOptions): RunOptions {
@@ -213,14 +198,14 @@ async function serveRoute(
         headers: { "content-type": "application/octet-stream", [RUN_ID_HEADER]: runId },
       });
     }
-    return outputResponse(runId, output.value, isRespondOutput(plan), output.stream);
+    return outputResponse(runId, output.value, plan.outputIsResponse, output.stream);
   }
   const result = await handle.result;
   log(result);
   if (result.status === "ok") {
     return result.outputSkipped
       ? errorResponse(noResponseError(result.outputSkipped), runId)
-      : outputResponse(runId, result.output, isRespondOutput(plan));
+      : outputResponse(runId, result.output, plan.outputIsResponse);
   }
   // A streamed body that went past its limit fails whichever node read it: the answer is the host's 413.
   const tooLarge = overLimit();
