@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import definitions from "@octokit/webhooks-examples" with { type: "json" };
@@ -24,6 +24,9 @@ import {
  *   in-memory ledger), in the same process. Import alone is what the goal compares; work a bundle defers from
  *   its import to its first request shows in the second figure, so both are printed. Node's own lazy parts
  *   (stdout, the fetch classes, WebCrypto's HMAC) are loaded before the clock starts: a Worker has them built in.
+ * - Node, parsing alone: the same bundle's code inside a function that is never called, imported the same way. V8
+ *   still parses all of it (lazily compiled functions are pre-parsed), so this is the floor an import of that many
+ *   bytes costs before any of its code runs.
  * - workerd (`workerd serve`, no Miniflare): from spawn to the first webhook answered, and workerd's CPU by then;
  *   an empty Worker's first answer shows workerd's own start.
  */
@@ -39,6 +42,9 @@ export interface StartupFigures {
   /** Node: the first webhook's answer after the import, ms, and import + that answer. */
   firstRequestMs?: Spread;
   importAndFirstMs?: Spread;
+  /** Node: import of the bundle's code wrapped in an uncalled function (parsing alone), ms; and its size, bytes. */
+  parseOnlyMs?: Spread;
+  bytes?: number;
   /** `workerd serve`: from spawn to the first answer (the webhook; the empty Worker: `GET /`), ms. */
   firstAnswerMs: Spread;
   /** workerd's CPU by the first answer, ms. */
@@ -134,6 +140,39 @@ export function nodeStartup(
   return result;
 }
 
+const PARSE_CHILD = `
+const out = process.stdout;
+const t0 = performance.now();
+await import(process.argv[1]);
+out.write(JSON.stringify({ importMs: performance.now() - t0 }));
+`;
+
+/**
+ * Writes `<bundle>.parse.mjs`: the bundle's code as the body of a function nobody calls (its closing `export {…}`
+ * left out), so importing it parses the code and runs none of it. Returns its path.
+ */
+export function parseOnlyBundle(bundle: string): string {
+  const code = readFileSync(bundle, "utf8");
+  const exports = code.lastIndexOf("export{");
+  if (exports < 0) throw new Error(`${bundle} does not end with esbuild's export {…}`);
+  const path = bundle.replace(/\.mjs$/, ".parse.mjs");
+  writeFileSync(path, `function neverCalled(){${code.slice(0, exports)}\n}\nexport default neverCalled;\n`);
+  return path;
+}
+
+/** Node: imports `module` in a fresh process pinned to `cpu`; ms. */
+export function nodeImportOnly(module: string, cpu: string): number {
+  const [command, args] = pinnedCommand(cpu, process.execPath, [
+    "--input-type=module",
+    "-e",
+    PARSE_CHILD,
+    pathToFileURL(module).href,
+  ]);
+  return (
+    JSON.parse(execFileSync(command, args, { timeout: 60_000, encoding: "utf8" })) as { importMs: number }
+  ).importMs;
+}
+
 /** workerd: spawn to the first answer to `request`, and workerd's CPU then. */
 export async function workerdFirstAnswer(
   bundle: string,
@@ -180,6 +219,9 @@ export async function benchStartup(outdir: string, cpu: string): Promise<Startup
       minify: true,
     });
     const node = await bundleWorkers(names, join(outdir, "node"), undefined, { node: true, minify: true });
+    const parseOnly = Object.fromEntries(
+      Object.entries(node).map(([name, path]) => [name, parseOnlyBundle(path)]),
+    );
     const webhook = await webhookRequest();
     const floor: FirstRequest = {
       path: "",
@@ -196,6 +238,7 @@ export async function benchStartup(outdir: string, cpu: string): Promise<Startup
     const runs = targets.map(() => ({
       importMs: [] as number[],
       firstMs: [] as number[],
+      parseMs: [] as number[],
       ms: [] as number[],
       cpu: [] as number[],
     }));
@@ -207,6 +250,7 @@ export async function benchStartup(outdir: string, cpu: string): Promise<Startup
           const first = nodeStartup(inNode, target.request, cpu);
           run.importMs.push(first.importMs);
           run.firstMs.push(first.firstRequestMs);
+          run.parseMs.push(nodeImportOnly(parseOnly[target.name]!, cpu));
         }
         const served = await workerdFirstAnswer(
           workerd[target.name]!,
@@ -226,6 +270,8 @@ export async function benchStartup(outdir: string, cpu: string): Promise<Startup
               importMs: spread(run.importMs),
               firstRequestMs: spread(run.firstMs),
               importAndFirstMs: spread(run.importMs.map((ms, k) => ms + run.firstMs[k]!)),
+              parseOnlyMs: spread(run.parseMs),
+              bytes: statSync(node[target.name]!).size,
             }
           : {};
       return {
@@ -253,6 +299,9 @@ export function startupRatios(startup: readonly StartupFigures[]): { importOnly:
   };
 }
 
+const kb = (bytes: number | undefined): string =>
+  bytes === undefined ? "n/a" : `${(bytes / 1000).toFixed(0)} KB`;
+
 /** The start-up rows of the worker-cost table: `| what | flows | hand-written | ratio |`. */
 export function startupRows(startup: readonly StartupFigures[]): string[][] {
   const [flows, hono, empty] = [startup[0]!, startup[1]!, startup[2]!];
@@ -264,6 +313,12 @@ export function startupRows(startup: readonly StartupFigures[]): string[][] {
       `${cell(flows.importMs, 1)}; ${cell(flows.importAndFirstMs, 1)}`,
       `${cell(hono.importMs, 1)}; ${cell(hono.importAndFirstMs, 1)}`,
       `${fixed(importOnly, 2)}; ${fixed(withFirst, 2)}`,
+    ],
+    [
+      "start-up in Node: parsing the bundle alone (its code in an uncalled function), ms (its size, KB)",
+      `${cell(flows.parseOnlyMs, 1)} (${kb(flows.bytes)})`,
+      `${cell(hono.parseOnlyMs, 1)} (${kb(hono.bytes)})`,
+      fixed(ratio(flows.parseOnlyMs, hono.parseOnlyMs), 2),
     ],
     [
       "start-up on workerd serve, ms: spawn → first webhook answered (empty Worker: first answer)",
