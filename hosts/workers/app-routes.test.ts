@@ -42,6 +42,17 @@ describe("one handler per route path", () => {
   });
 });
 
+/** POSTs JSON bodies to one path of `worker`. */
+const postTo = (worker: ReturnType<typeof createWorker>, path: string) => (body: unknown) =>
+  worker.app.fetch(
+    new Request(`http://x${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+    {},
+  );
+
 describe("a run that ends without its answer", () => {
   const lookup: FlowDocument = {
     flows: 1,
@@ -60,15 +71,7 @@ describe("a run that ends without its answer", () => {
   };
   const lines: Record<string, unknown>[] = [];
   const worker = createWorker([lookup], { log: (line) => lines.push(line) });
-  const post = (body: unknown) =>
-    worker.app.fetch(
-      new Request("http://x/lookup", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }),
-      {},
-    );
+  const post = postTo(worker, "/lookup");
 
   it("answers 500 NO_RESPONSE saying which `when` skipped the respond node, not 200 null", async () => {
     const skipped = await post({ known: false, name: "x" });
@@ -140,15 +143,7 @@ describe("one answer per branch, joined", () => {
     output: "answer",
   };
   const worker = createWorker([lookup], { log: () => {} });
-  const post = (body: unknown) =>
-    worker.app.fetch(
-      new Request("http://x/lookup", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }),
-      {},
-    );
+  const post = postTo(worker, "/lookup");
 
   it("answers with the status, headers and body of the respond node that ran", async () => {
     const missing = await post({ known: false, name: "x" });
