@@ -36,7 +36,10 @@ function createEnvironment(): Environment {
     enableOptionalTypes: true,
     limits: EXPRESSION_LIMITS,
   });
-  for (const root of EXPRESSION_ROOTS) env.registerVariable(root, "dyn");
+  // `input` is always a node's inputs record: typed as a map, `input >= 50` (for `input.value >= 50`) is a type
+  // error when the flow is validated instead of a failed run. The other roots hold any JSON value.
+  for (const root of EXPRESSION_ROOTS)
+    env.registerVariable(root, root === "input" ? "map<string, dyn>" : "dyn");
   // `range(n)`: [0, 1, … n-1], for `map` over a count. Bounded, like everything an expression can build.
   env.registerFunction("range(int): list<int>", (n: bigint) => range(Number(n)));
   env.registerFunction("range(double): list<int>", (n: number) => range(n));

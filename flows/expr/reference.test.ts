@@ -22,7 +22,9 @@ const { tree } = fc.letrec((tie) => ({
     fc.dictionary(key, tie("tree"), { maxKeys: 4 }),
   ),
 }));
-const scope = fc.record(Object.fromEntries(EXPRESSION_ROOTS.map((root) => [root, tree])), {
+// `input` is always a node's inputs record (CEL declares it a map); the other roots hold any JSON value.
+const rootValue = (root: string) => (root === "input" ? fc.dictionary(key, tree, { maxKeys: 4 }) : tree);
+const scope = fc.record(Object.fromEntries(EXPRESSION_ROOTS.map((root) => [root, rootValue(root)])), {
   requiredKeys: [],
 });
 const path = fc.tuple(fc.constantFrom(...EXPRESSION_ROOTS), fc.array(key, { maxLength: 4 }));

@@ -79,6 +79,38 @@ nodes:
     expect(quoted.diagnostics).toEqual([]);
   });
 
+  it("leaves out the errors YAML reports after an unquoted expression, which follow from it, and says how many", () => {
+    const text = [
+      "flows: 1",
+      "nodes:",
+      "  - id: pick",
+      "    kind: switch",
+      "    inputs:",
+      '      value: ${{ trigger.body.score >= 50 ? "pass" : "fail" }}',
+      "    config:",
+      "      cases: [pass, fail]",
+      "  - id: ok",
+      "    kind: respond",
+      "    inputs: { body: ${{ nodes.pick.pass }} }",
+      "",
+    ].join("\n");
+    const bad = loadFlowSource(text, "cascade.yaml");
+    const lines = bad.diagnostics.map((d) => [d.code, d.line]);
+    expect(lines[0]).toEqual(["FLOW_SYNTAX", 6]);
+    expect(lines.filter(([, line]) => line === 7 || line === 8)).toEqual([]);
+    expect(bad.diagnostics[0]?.hint).toMatch(
+      /; the \d+ YAML errors? after it follows? from it and (is|are) not shown$/,
+    );
+    expect(bad.diagnostics.slice(1).every((d) => !d.hint?.includes("not shown"))).toBe(true);
+    // An error before any unquoted expression is still reported.
+    const early = loadFlowSource(
+      `flows: 1\nid: [a, b\n${text.split("\n").slice(1).join("\n")}`,
+      "early.yaml",
+    );
+    expect(early.diagnostics[0]).toMatchObject({ code: "FLOW_SYNTAX" });
+    expect(early.diagnostics[0]?.line).toBeLessThan(6);
+  });
+
   it("reports duplicate keys", () => {
     const dup = loadFlowSource("flows: 1\nid: a\nid: b\n", "dup.yaml");
     expect(dup.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([

@@ -1,4 +1,5 @@
 import { type Document, isMap, isPair, isScalar, isSeq, parseDocument, visit } from "yaml";
+import type { ValidationCode } from "../diagnostics/index.ts";
 import { type LoadReport, MAX_ALIAS_COUNT, MAX_DEPTH, type Parsed } from "./load.ts";
 import { offsetOf } from "./locate.ts";
 
@@ -45,24 +46,7 @@ export function loadYaml(text: string, report: LoadReport): Parsed {
     document,
     offsetOf: (pointer, key, index) => offsetOf(doc, text, pointer, key, index),
   });
-  const hinted = new Set<number>();
-  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
-    if (e.code === "DUPLICATE_KEY") {
-      report("FLOW_DUPLICATE_KEY", e.pos[0], duplicateKeyMessage(text, e.pos[0]));
-      continue;
-    }
-    const line = lineAt(text, e.pos[0]);
-    const unquoted = UNQUOTED_EXPRESSION.test(line.text);
-    // One report per line for an unquoted expression: YAML's follow-up errors on it say nothing new.
-    if (unquoted && hinted.has(line.start)) continue;
-    if (unquoted) hinted.add(line.start);
-    report(
-      "FLOW_SYNTAX",
-      e.pos[0],
-      `invalid YAML: ${firstLine(e.message)}`,
-      unquoted ? EXPRESSION_QUOTE_HINT : undefined,
-    );
-  }
+  reportSyntaxErrors(doc, text, report);
   for (const w of doc.warnings) {
     const tag = w.code === "TAG_RESOLVE_FAILED" ? /Unresolved tag: (\S+)/.exec(w.message)?.[1] : undefined;
     const message = tag
@@ -84,6 +68,50 @@ export function loadYaml(text: string, report: LoadReport): Parsed {
       );
     } else report("FLOW_SYNTAX", firstAliasOffset(doc, true), `invalid YAML: ${firstLine(message)}`);
     return parsed(undefined);
+  }
+}
+
+/**
+ * YAML's syntax errors, at most MAX_SYNTAX_ERRORS. After an unquoted expression (`key: ${{ { … } }}`) YAML has read
+ * the structure wrongly, so the errors it reports on later lines follow from it: they are left out (the first hint
+ * says how many), except on another line with an unquoted expression, which is reported once.
+ */
+function reportSyntaxErrors(doc: Document, text: string, report: LoadReport): void {
+  const kept: { code: ValidationCode; at: number; message: string; unquoted?: boolean }[] = [];
+  const hinted = new Set<number>();
+  let followers = 0;
+  for (const e of doc.errors) {
+    if (e.code === "DUPLICATE_KEY") {
+      kept.push({ code: "FLOW_DUPLICATE_KEY", at: e.pos[0], message: duplicateKeyMessage(text, e.pos[0]) });
+      continue;
+    }
+    const line = lineAt(text, e.pos[0]);
+    const unquoted = UNQUOTED_EXPRESSION.test(line.text);
+    // One report per line for an unquoted expression: YAML's follow-up errors on it say nothing new.
+    if (unquoted && hinted.has(line.start)) continue;
+    if (!unquoted && hinted.size > 0) {
+      followers++;
+      continue;
+    }
+    if (unquoted) hinted.add(line.start);
+    kept.push({
+      code: "FLOW_SYNTAX",
+      at: e.pos[0],
+      message: `invalid YAML: ${firstLine(e.message)}`,
+      unquoted,
+    });
+  }
+  let left =
+    followers === 0
+      ? ""
+      : `; the ${followers} YAML ${followers === 1 ? "error after it follows from it and is" : "errors after it follow from it and are"} not shown`;
+  for (const { code, at, message, unquoted } of kept.slice(0, MAX_SYNTAX_ERRORS)) {
+    if (!unquoted) {
+      report(code, at, message);
+      continue;
+    }
+    report(code, at, message, EXPRESSION_QUOTE_HINT + left);
+    left = "";
   }
 }
 

@@ -43,6 +43,10 @@ const TYPE_HINTS: readonly [RegExp, string][] = [
     "the condition before `?` must be a boolean: compare the value (`x > 0`, `x != null`) or test a key with `has(x.y)`",
   ],
   [
+    /overload: map<string, dyn> /i,
+    "`input` is the node's inputs record, not one value: name the input, e.g. `input.value`",
+  ],
+  [
     /overload/i,
     "no operator or function takes these types: convert a value first (`string(x)`, `int(x)`, `double(x)`)",
   ],

@@ -571,6 +571,35 @@ nodes:
     ]);
   });
 
+  it("refuses `input` used as one value in a switch case, where `input.value` was meant", () => {
+    const result = validateFlows(
+      [
+        flow(
+          "cases",
+          `triggers: []
+nodes:
+  - id: pick
+    kind: switch
+    inputs: { value: 70 }
+    config:
+      cases:
+        - { port: high, when: "input >= 50" }
+        - { port: low, when: "input.value < 50" }
+`,
+        ),
+      ],
+      BUILTIN_KIND_SPECS,
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      [
+        "FLOW_EXPR_TYPE",
+        "invalid expression: no such overload: map<string, dyn> >= int",
+        "`input` is the node's inputs record, not one value: name the input, e.g. `input.value`",
+      ],
+    ]);
+    expect(codes(result)).toEqual(["FLOW_EXPR_TYPE 11:32"]); // at `input`
+  });
+
   it("rejects vars that are not var bindings, wherever the expression is, but not a has() test", () => {
     const result = validateFlows(
       [

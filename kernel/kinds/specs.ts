@@ -40,7 +40,7 @@ const transform: NodeKindSpec = {
 const condition: NodeKindSpec = {
   kind: KIND_CONDITION,
   description:
-    "Evaluates `config.when` (a CEL condition, bare or in `${{ }}`, with `input` in scope); emits input `value` on port `then` when true, on port `else` otherwise.",
+    "Evaluates `config.when` (a CEL condition, bare or in `${{ }}`, where `input` is the node's inputs: `input.value > 3`); emits input `value` on port `then` when true, on port `else` otherwise.",
   effect: "pure",
   determinism: "strict",
   inputs: { value: {} },
@@ -59,7 +59,7 @@ const condition: NodeKindSpec = {
 const switchKind: NodeKindSpec = {
   kind: KIND_SWITCH,
   description:
-    "Emits input `value` on the port of the first case whose `when` (a CEL condition with `input` in scope, evaluated in order) is true, else on `config.default` (if set), else on no port.",
+    "Emits input `value` on the port of the first case whose `when` (a CEL condition where `input` is the node's inputs, `input.value < 12`; evaluated in order) is true, else on `config.default` (if set), else on no port.",
   effect: "pure",
   determinism: "strict",
   inputs: { value: {} },
