@@ -182,7 +182,8 @@ const ROOTS: ReadonlySet<string> = new Set<string>(EXPRESSION_ROOTS);
 
 /**
  * Whether CEL certainly accepts `path` (a plain reference) as a chain of field selections on a root: a known
- * root (they are all `dyn`, so any field type-checks), no word CEL reserves after a dot, well within `maxDepth`.
+ * root (`dyn`, or `map<string, dyn>` for `input`: any field type-checks on either), no word CEL reserves after a
+ * dot, well within `maxDepth`.
  */
 const certainlyCel = (path: readonly string[]): boolean =>
   ROOTS.has(path[0]!) &&
